@@ -1,0 +1,62 @@
+# Chamber — `make run` serves the app with the demo chamber; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app chamber
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test bench sysdeps install translations messages clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Debian packages the browser tests and the PDFs need. Installed when we can (root with
+# apt-get); otherwise the tests that need them skip and say what to install.
+sysdeps:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  missing=""; \
+	  command -v chromium >/dev/null || missing="$$missing chromium"; \
+	  fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	  ldconfig -p | grep -q libharfbuzz-subset || missing="$$missing libharfbuzz-subset0"; \
+	  if [ -n "$$missing" ]; then \
+	    echo "installing:$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	      || echo "could not install$$missing; the tests that need them will skip"; \
+	  fi; \
+	else echo "not root: install chromium fonts-noto-cjk libharfbuzz-subset0 yourself for browser and PDF tests"; fi
+
+run: install
+	@mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) demo-data --if-empty
+	@echo ""
+	@echo "  Chamber is running at http://$(HOST):$(PORT)/"
+	@echo "  demo logins: organizer@xihu.example / member@xihu.example, password chamber-demo-2026"
+	@echo ""
+	@$(FLASK) run-scheduler & sched=$$!; \
+	  trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
+	  $(VENV)/bin/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - 'chamber:create_app()'
+
+test: install sysdeps
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+bench: install
+	$(PY) bench/run.py
+
+messages: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k N_ -o chamber/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i chamber/translations/messages.pot -d chamber/translations --no-fuzzy-matching
+
+translations: install
+	$(VENV)/bin/pybabel compile -d chamber/translations --use-fuzzy
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

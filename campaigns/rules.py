@@ -1,0 +1,350 @@
+"""Pure decision math for pooled campaign budgets (no Flask, no database).
+
+All money is integer minor units (fen).  Shares are computed with exact
+integer arithmetic over a common denominator, never with floats, and then
+rounded with the largest-remainder method so that they always add up to the
+budget exactly.
+
+Apportioning
+------------
+Member i's exact share is ``clamp(lam * w_i, floor, cap)`` for the single
+``lam`` that makes the shares add up to the budget.  That is the fixed point of
+water-filling: members pinned at a bound keep it and the remainder is spread
+over the free members in proportion to weight, until stable.  Members with the
+smallest weights are the ones that sit on the floor and members with the
+largest weights the ones that sit on the cap, so ``lam`` is found by binary
+search over the bound breakpoints of the sorted weights (O(n log n) in all).
+
+Rounding
+--------
+Everyone gets the floor of the exact share; the minor units still missing go,
+one each, to the largest remainders, ties going to the larger weight and then
+to the smaller member id.  Bounds are whole minor units and every exact share
+lies within them, so rounding down or up never breaks a bound.
+
+Errors
+------
+``RuleError.message`` is an English template marked with ``N_`` for later
+extraction; callers translate ``err.message`` and then interpolate
+``err.params`` (raw integers in minor units; format money before
+interpolating if needed).
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, bisect_right
+from collections.abc import Hashable, Mapping
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, TypeVar
+
+__all__ = [
+    "N_",
+    "RuleError",
+    "apportion",
+    "check_rule",
+    "split_proportionally",
+]
+
+K = TypeVar("K", bound=Hashable)
+
+
+def N_(s: str) -> str:
+    """Mark a message template for translation extraction; returns it unchanged."""
+    return s
+
+
+MESSAGES: dict[str, str] = {
+    "bad_budget": N_("The amount to share must not be negative (got %(budget)s)."),
+    "bad_floor": N_("The minimum share must not be negative (got %(min_share)s)."),
+    "bad_cap_pct": N_(
+        "The maximum share must be more than 0%% and at most 100%% of the budget "
+        "(got %(max_share_pct)s%%)."
+    ),
+    "bad_member_count": N_("The number of members must not be negative (got %(n)s)."),
+    "floor_above_cap": N_(
+        "The minimum share of %(min_share)s is more than the maximum share of %(cap)s "
+        "(%(max_share_pct)s%% of the budget of %(budget)s)."
+    ),
+    "floors_exceed_budget": N_(
+        "%(n)s members paying at least %(min_share)s each would need %(needed)s, "
+        "which is more than the budget of %(budget)s."
+    ),
+    "caps_below_budget": N_(
+        "%(n)s members paying at most %(cap)s each can cover only %(covered)s "
+        "of the budget of %(budget)s."
+    ),
+    "no_participants": N_(
+        "The budget of %(budget)s cannot be shared because there are no participants."
+    ),
+    "bad_weight": N_(
+        "Member %(member)s has the weight %(weight)s; weights must be positive numbers."
+    ),
+    "bad_paid": N_(
+        "Member %(member)s has paid %(paid)s; paid amounts must be whole, "
+        "non-negative minor units."
+    ),
+    "nothing_paid": N_(
+        "Nothing has been paid, so %(amount)s cannot be split in proportion to payments."
+    ),
+}
+
+
+class RuleError(ValueError):
+    """A budget rule or input that cannot be honoured; carries code, message template and params."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code = code
+        self.message = MESSAGES[code]
+        self.params = params
+        super().__init__(self.message % params)
+
+    def __str__(self) -> str:
+        return self.message % self.params
+
+    def __repr__(self) -> str:
+        return f"RuleError({self.code!r}, **{self.params!r})"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _require_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int (minor units), got {type(value).__name__}")
+    return value
+
+
+def _cap_fraction(max_share_pct: Any) -> Fraction:
+    bad = RuleError("bad_cap_pct", max_share_pct=max_share_pct)
+    if isinstance(max_share_pct, bool) or not isinstance(max_share_pct, (int, Decimal, Fraction)):
+        raise bad
+    if isinstance(max_share_pct, Decimal) and not max_share_pct.is_finite():
+        raise bad
+    pct = Fraction(max_share_pct)
+    if not 0 < pct <= 100:
+        raise bad
+    return pct
+
+
+def _bounds(
+    budget: int, n_members: int, min_share: int | None, max_share_pct: Any
+) -> tuple[int, int]:
+    """Validate a rule and return the integer (floor, cap) it implies for this budget."""
+    _require_int("budget", budget)
+    _require_int("n_members", n_members)
+    if budget < 0:
+        raise RuleError("bad_budget", budget=budget)
+    if n_members < 0:
+        raise RuleError("bad_member_count", n=n_members)
+    floor = 0
+    if min_share is not None:
+        floor = _require_int("min_share", min_share)
+        if floor < 0:
+            raise RuleError("bad_floor", min_share=min_share)
+    cap = budget  # no cap: nobody can pay more than the whole budget anyway
+    if max_share_pct is not None:
+        pct = _cap_fraction(max_share_pct)
+        cap = budget * pct.numerator // (100 * pct.denominator)
+        if floor > cap:
+            raise RuleError(
+                "floor_above_cap",
+                min_share=floor,
+                cap=cap,
+                max_share_pct=max_share_pct,
+                budget=budget,
+            )
+    if n_members == 0:
+        # Nothing to check against yet (a rule may be set before anyone joins);
+        # apportion() refuses an empty membership with "no_participants".
+        return floor, cap
+    if n_members * floor > budget:
+        raise RuleError(
+            "floors_exceed_budget",
+            n=n_members,
+            min_share=floor,
+            needed=n_members * floor,
+            budget=budget,
+        )
+    if n_members * cap < budget:
+        raise RuleError(
+            "caps_below_budget",
+            n=n_members,
+            cap=cap,
+            covered=n_members * cap,
+            budget=budget,
+        )
+    return floor, cap
+
+
+def _integer_weights(weights: Mapping[K, Any]) -> tuple[list[K], list[int]]:
+    """Scale int/Decimal/Fraction weights to positive integers with one common denominator."""
+    keys = list(weights)
+    nums: list[int] = []
+    dens: list[int] = []
+    all_int = True
+    for k in keys:
+        w = weights[k]
+        if isinstance(w, int) and not isinstance(w, bool):
+            num, den = w, 1
+        elif isinstance(w, Decimal) and w.is_finite():
+            num, den = w.as_integer_ratio()
+            all_int = False
+        elif isinstance(w, Fraction):
+            num, den = w.numerator, w.denominator
+            all_int = False
+        else:
+            raise RuleError("bad_weight", member=k, weight=w)
+        if num <= 0:
+            raise RuleError("bad_weight", member=k, weight=w)
+        nums.append(num)
+        dens.append(den)
+    if all_int:
+        return keys, nums
+    common = math.lcm(*set(dens))
+    return keys, [num * (common // den) for num, den in zip(nums, dens)]
+
+
+def _round_largest_remainder(
+    total: int, keys: list[K], weights: list[int], numerators: list[int], denominator: int
+) -> dict[K, int]:
+    """Round exact shares numerators[i]/denominator (summing to total) to ints summing to total.
+
+    Everyone gets the floor; the missing units go one each to the largest
+    remainders, ties to the larger weight, then to the smaller key.
+    """
+    shares = []
+    remainders = []
+    for num in numerators:
+        q, r = divmod(num, denominator)
+        shares.append(q)
+        remainders.append(r)
+    missing = total - sum(shares)
+    # The missing units equal (sum of remainders) / denominator, so they are
+    # fewer than the number of non-zero remainders: zero-remainder shares
+    # (pinned at a bound, or owed nothing) are never rounded up.
+    assert 0 <= missing <= len(keys)
+    if missing:
+        candidates = [i for i, r in enumerate(remainders) if r]
+        candidates.sort(key=lambda i: (-remainders[i], -weights[i], keys[i]))
+        for i in candidates[:missing]:
+            shares[i] += 1
+    return dict(zip(keys, shares))
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def check_rule(
+    budget: int,
+    n_members: int,
+    *,
+    min_share: int | None,
+    max_share_pct: Decimal | Fraction | int | None,
+) -> None:
+    """Raise RuleError unless n_members can share budget within min_share and the max_share_pct cap."""
+    _bounds(budget, n_members, min_share, max_share_pct)
+
+
+def apportion(
+    budget: int,
+    weights: Mapping[K, int | Decimal | Fraction],
+    *,
+    min_share: int | None = None,
+    max_share_pct: Decimal | Fraction | int | None = None,
+) -> dict[K, int]:
+    """Split budget (minor units) in proportion to weights, within floor/cap, summing exactly to budget."""
+    n = len(weights)
+    floor, cap = _bounds(budget, n, min_share, max_share_pct)
+    keys, w = _integer_weights(weights)
+    if n == 0:
+        if budget > 0:
+            raise RuleError("no_participants", budget=budget)
+        return {}
+    if floor == cap:
+        # Feasibility forces budget == n * floor: everybody pays the bound.
+        return dict.fromkeys(keys, floor)
+
+    # Exact shares are clamp(lam * w_i, floor, cap) with sum == budget.  With the
+    # weights sorted, the floored members form a prefix and the capped ones a
+    # suffix; f(lam) = sum of the clamped shares is non-decreasing in lam.
+    ws = sorted(w)
+    prefix = [0]
+    acc = 0
+    for x in ws:
+        acc += x
+        prefix.append(acc)
+
+    def excess(p: int, q: int) -> int:
+        """Sign-carrying (f(p/q) - budget) * q for lam = p/q."""
+        if p == 0:
+            return (n * floor - budget) * q
+        k = bisect_right(ws, floor * q // p)  # w*p <= floor*q  -> on the floor
+        m = n - bisect_left(ws, -(-cap * q // p))  # w*p >= cap*q  -> on the cap
+        return (k * floor + m * cap - budget) * q + p * (prefix[n - m] - prefix[k])
+
+    def first_at_or_below(bound: int) -> int:
+        """Smallest j with f(bound / ws[j]) <= budget (f falls as j grows); n if none."""
+        lo, hi = 0, n
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if excess(bound, ws[mid]) <= 0:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+
+    # lower: the largest breakpoint (or 0) with f <= budget; upper: the smallest
+    # breakpoint with f > budget.  No breakpoint lies strictly between them, so
+    # f is linear there and the floored/capped sets are fixed inside.
+    lower = Fraction(0)
+    upper: Fraction | None = None
+    for bound in (floor, cap):
+        if bound == 0:
+            continue  # every breakpoint is lam = 0, already the fallback lower
+        j = first_at_or_below(bound)
+        if j < n:
+            lower = max(lower, Fraction(bound, ws[j]))
+        if j > 0:
+            cand = Fraction(bound, ws[j - 1])
+            upper = cand if upper is None else min(upper, cand)
+
+    if excess(lower.numerator, lower.denominator) == 0:
+        p, q = lower.numerator, lower.denominator
+    else:
+        assert upper is not None  # f(inf) = n * cap >= budget
+        mid = (lower + upper) / 2
+        k = bisect_right(ws, floor * mid.denominator // mid.numerator)
+        m = n - bisect_left(ws, -(-cap * mid.denominator // mid.numerator))
+        p = budget - k * floor - m * cap
+        q = prefix[n - m] - prefix[k]
+        assert p > 0 and q > 0
+
+    floor_q = floor * q
+    cap_q = cap * q
+    numerators = []
+    for x in w:
+        xp = x * p
+        numerators.append(floor_q if xp <= floor_q else cap_q if xp >= cap_q else xp)
+    return _round_largest_remainder(budget, keys, w, numerators, q)
+
+
+def split_proportionally(amount: int, paid: Mapping[K, int]) -> dict[K, int]:
+    """Split amount (minor units) in proportion to what each member paid, summing exactly to amount."""
+    _require_int("amount", amount)
+    if amount < 0:
+        raise RuleError("bad_budget", budget=amount)
+    keys = list(paid)
+    values = []
+    for k in keys:
+        v = paid[k]
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise RuleError("bad_paid", member=k, paid=v)
+        values.append(v)
+    total = sum(values)
+    if total == 0:
+        if amount > 0:
+            raise RuleError("nothing_paid", amount=amount)
+        return dict.fromkeys(keys, 0)
+    return _round_largest_remainder(amount, keys, values, [amount * v for v in values], total)

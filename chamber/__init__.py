@@ -1,0 +1,43 @@
+"""Chamber: chambers of commerce for micro-merchants.
+
+`create_app(config)` is the app factory. It never starts the scheduler (see `chamber.cli`).
+"""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+_HERE = Path(__file__).resolve().parent
+
+
+def _asset_dir(name: str) -> str:
+    # Installed from a wheel: chamber/_templates; from a checkout: the repository's templates/.
+    packaged = _HERE / f"_{name}"
+    return str(packaged if packaged.is_dir() else _HERE.parent / name)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings, database, i18n, web plumbing, feature blueprints, CLI."""
+    from . import cli, config as config_mod, db, i18n, web
+
+    settings = config_mod.load(config)
+    app = Flask(
+        __name__,
+        template_folder=_asset_dir("templates"),
+        static_folder=_asset_dir("static"),
+        instance_path=settings["INSTANCE_PATH"],
+    )
+    app.config.update(settings)
+    app.extensions["chamber.db"] = db.Database(app.config["DATABASE_URL"])
+    app.teardown_appcontext(db.close_session)
+    i18n.init_app(app)
+    web.init_app(app)
+    # Feature packages are named, not imported, here: the core never imports the packages
+    # built on it, so imports keep pointing pricing_alliance → campaigns → chamber.
+    for module in app.config["BLUEPRINTS"]:
+        app.register_blueprint(importlib.import_module(module).bp)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,22 @@
+"""Routes of the accounts package (pages and API)."""
+from flask import Blueprint
+
+from ..api import api_route
+from . import api, controllers
+from .forms import LoginForm, RegisterForm
+
+bp = Blueprint("accounts", __name__)
+
+bp.add_url_rule("/register", view_func=controllers.register, methods=["GET", "POST"])
+bp.add_url_rule("/login", view_func=controllers.login, methods=["GET", "POST"])
+bp.add_url_rule("/logout", view_func=controllers.logout, methods=["POST"])
+bp.add_url_rule("/account", view_func=controllers.account, methods=["GET", "POST"])
+bp.add_url_rule("/account/tokens/<int:token_id>/revoke", view_func=controllers.revoke, methods=["POST"])
+bp.add_url_rule("/language", view_func=controllers.set_language, methods=["POST"])
+
+api_route(bp, "/users", ["POST"], summary="Register an account.", auth="public", form=RegisterForm,
+          responses={201: "Created: {id, email, display_name}", 409: "Email taken"})(api.create_user)
+api_route(bp, "/auth/tokens", ["POST"], summary="Create a bearer token from email and password.", auth="public",
+          form=LoginForm, responses={201: "{token}", 401: "Wrong credentials", 429: "Too many attempts"})(api.create_api_token)
+api_route(bp, "/me", ["GET"], summary="The caller and their chamber memberships.", auth="token",
+          responses={200: "{id, email, display_name, memberships}"})(api.me)

@@ -1,0 +1,130 @@
+"""Account pages: register, log in and out, password, API tokens, language."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..db import get_session
+from ..errors import Conflict
+from ..i18n import LANG_COOKIE
+from ..rules import minutes_ceil
+from . import operations as ops
+from .forms import ChangePasswordForm, EmptyForm, LanguageForm, LoginForm, RegisterForm, TokenForm
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("chambers.home")
+
+
+def register() -> Any:
+    form = RegisterForm()
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            user = ops.register_user(session, form.email.data, form.password.data, form.display_name.data)
+        except Conflict as err:
+            form.email.errors.append(err.message)
+        else:
+            session.commit()
+            login_user(user)
+            flash(_("Welcome! Your account is ready."), "success")
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("accounts/register.html", form=form), 400 if form.errors else 200
+
+
+def login() -> Any:
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            user = ops.authenticate(session, form.email.data, form.password.data)
+        except ops.LoginLocked as locked:
+            form.form_errors.append(
+                _("Too many attempts, try again in %(n)d minutes.", n=minutes_ceil(locked.remaining))
+            )
+            status = 429
+        else:
+            session.commit()  # the attempt is recorded either way
+            if user is not None:
+                login_user(user)
+                return redirect(_safe_next(request.args.get("next")))
+            form.password.errors.append(_("Wrong email or password."))
+            status = 400
+    elif form.errors:
+        status = 400
+    return render_template("accounts/login.html", form=form), status
+
+
+def logout() -> Any:
+    if EmptyForm().validate_on_submit():
+        logout_user()
+        flash(_("You are logged out."), "info")
+    return redirect(url_for("chambers.home"))
+
+
+@login_required
+def account() -> Any:
+    session = get_session()
+    password_form = ChangePasswordForm(prefix="pw")
+    token_form = TokenForm(prefix="tok")
+    new_secret = None
+    status = 200
+    if request.method == "POST":
+        if request.form.get("action") == "password" and password_form.validate_on_submit():
+            if ops.change_password(session, current_user, password_form.current_password.data, password_form.new_password.data):
+                session.commit()
+                flash(_("Your password is changed."), "success")
+                return redirect(url_for("accounts.account"))
+            password_form.current_password.errors.append(_("The current password is wrong."))
+        elif request.form.get("action") == "token" and token_form.validate_on_submit():
+            _token, new_secret = ops.create_token(session, current_user, token_form.name.data)
+            session.commit()
+            token_form = TokenForm(prefix="tok", formdata=None)
+        if password_form.errors or token_form.errors:
+            status = 400
+    tokens = ops.list_tokens(session, current_user)
+    return render_template(
+        "accounts/account.html",
+        password_form=password_form,
+        token_form=token_form,
+        tokens=tokens,
+        new_secret=new_secret,
+        revoke_form=EmptyForm(),
+    ), status
+
+
+@login_required
+def revoke(token_id: int) -> Any:
+    if EmptyForm().validate_on_submit():
+        session = get_session()
+        if ops.revoke_token(session, current_user, token_id):
+            session.commit()
+            flash(_("The token is revoked."), "info")
+    return redirect(url_for("accounts.account"))
+
+
+def set_language() -> Any:
+    form = LanguageForm()
+    target = _safe_next(request.args.get("next") or request.referrer and _local_path(request.referrer))
+    if not form.validate_on_submit():
+        return redirect(target)
+    locale = form.locale.data
+    session = get_session()
+    ops.set_locale(session, current_user if current_user.is_authenticated else None, locale)
+    session.commit()
+    resp = redirect(target)
+    resp.set_cookie(LANG_COOKIE, locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return resp
+
+
+def _local_path(url: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "") if parts.path else None

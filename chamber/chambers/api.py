@@ -1,0 +1,147 @@
+"""Chambers and members API."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+from flask_babel import gettext as _
+
+from ..api import ApiError, token_user, validate_json
+from ..db import get_session
+from ..errors import Conflict, Invalid
+from ..models import Chamber, Member, Tier
+from ..rules import format_money
+from ..web import chamber_role, load_chamber
+from . import operations as ops
+from .controllers import chamber_fields, application_fields
+from .forms import ApplicationForm, ChamberForm, DecisionForm, OrganizerForm, TiersForm
+
+
+def _conflict(err: Conflict | Invalid) -> ApiError:
+    status = 409 if isinstance(err, Conflict) else 400
+    return ApiError(status, err.message, fields={err.field: err.message} if err.field else None)
+
+
+def chamber_json(chamber: Chamber, member_count: int) -> dict[str, Any]:
+    return {
+        "slug": chamber.slug,
+        "name": chamber.name,
+        "kind": chamber.kind,
+        "region": chamber.region,
+        "currency": chamber.currency,
+        "timezone": chamber.timezone,
+        "description": chamber.description,
+        "member_count": member_count,
+    }
+
+
+def tier_json(tier: Tier) -> dict[str, Any]:
+    return {"key": tier.key, "name": tier.name, "weight": f"{tier.weight.normalize():f}"}
+
+
+def create_chamber() -> Any:
+    user = token_user()
+    form = validate_json(ChamberForm)
+    session = get_session()
+    try:
+        chamber = ops.create_chamber(session, user, **chamber_fields(form))
+    except Conflict as err:
+        raise _conflict(err) from None
+    session.commit()
+    return jsonify(chamber_json(chamber, 0)), 201
+
+
+def get_chamber(slug: str) -> Any:
+    chamber = load_chamber(slug)
+    return jsonify(chamber_json(chamber, ops.member_count(get_session(), chamber)))
+
+
+def get_tiers(slug: str) -> Any:
+    chamber = load_chamber(slug)
+    return jsonify(items=[tier_json(t) for t in ops.list_tiers(get_session(), chamber)])
+
+
+def put_tiers(slug: str) -> Any:
+    chamber = load_chamber(slug, role="organizer")
+    form = validate_json(TiersForm)
+    session = get_session()
+    try:
+        tiers = ops.set_tiers(session, chamber, [(r.form.key.data, r.form.name.data, r.form.weight.weight) for r in form.items.entries])
+    except Conflict as err:
+        raise _conflict(err) from None
+    session.commit()
+    return jsonify(items=[tier_json(t) for t in tiers])
+
+
+def create_application(slug: str) -> Any:
+    user = token_user()
+    chamber = load_chamber(slug)
+    form = validate_json(ApplicationForm, currency=chamber.currency)
+    session = get_session()
+    try:
+        member = ops.apply_for_membership(session, chamber, user, **application_fields(form))
+    except Conflict as err:
+        raise _conflict(err) from None
+    session.commit()
+    return jsonify(member_id=member.id, status=member.status), 201
+
+
+def decide(slug: str, member_id: int) -> Any:
+    chamber = load_chamber(slug, role="organizer")
+    session = get_session()
+    member = ops.get_member(session, chamber, member_id)
+    if member is None:
+        raise ApiError(404, _("There is no such member."))
+    form = validate_json(DecisionForm)
+    try:
+        ops.decide_membership(session, chamber, member, form.decision.data, form.tier.data, form.reason.data or "", token_user())
+    except (Conflict, Invalid) as err:
+        raise _conflict(err) from None
+    session.commit()
+    return jsonify(member_json(member, chamber, contact=True))
+
+
+def add_organizer(slug: str) -> Any:
+    chamber = load_chamber(slug, role="organizer")
+    form = validate_json(OrganizerForm)
+    session = get_session()
+    member = ops.get_member(session, chamber, int(form.member_id.data))
+    if member is None:
+        raise ApiError(400, _("There is no such member."), fields={"member_id": _("There is no such member.")})
+    try:
+        ops.make_organizer(session, chamber, member, token_user())
+    except Conflict as err:
+        raise _conflict(err) from None
+    session.commit()
+    return jsonify(member_id=member.id, user_id=member.user_id, role="organizer"), 201
+
+
+def member_json(member: Member, chamber: Chamber, contact: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "member_id": member.id,
+        "business_name": member.business_name,
+        "verified": member.status == "approved",
+        # The credit score is computed from reviews and complaints, which no member has yet.
+        "credit_score": None,
+        "tier": member.tier.key if member.tier else None,
+    }
+    if contact:
+        data.update(
+            status=member.status,
+            uscc=member.uscc,
+            contact_name=member.contact_name,
+            phone=member.phone,
+            shop_url=member.shop_url,
+            annual_revenue=format_money(member.annual_revenue_minor, chamber.currency),
+            reason=member.reason,
+            applied_at=member.applied_at.isoformat(),
+        )
+    return data
+
+
+def list_members(slug: str) -> Any:
+    chamber = load_chamber(slug)
+    organizer = chamber_role(chamber) == "organizer"
+    statuses = ("approved", "pending", "suspended", "rejected") if organizer else ("approved",)
+    members = ops.list_members(get_session(), chamber, statuses)
+    return jsonify(items=[member_json(m, chamber, contact=organizer) for m in members])

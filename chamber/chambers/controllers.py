@@ -1,0 +1,204 @@
+"""Chamber pages: home, create, public page and directory, apply, dashboards, vetting, tiers."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..accounts.forms import EmptyForm
+from ..db import get_session
+from ..errors import Conflict, Invalid
+from ..web import chamber_role, load_chamber
+from . import operations as ops
+from .forms import ApplicationForm, ChamberForm, DecisionForm, TiersForm
+
+
+def home() -> Any:
+    session = get_session()
+    mine = ops.chambers_of(session, current_user) if current_user.is_authenticated else []
+    return render_template("chambers/home.html", chambers=ops.list_chambers(session), mine=mine)
+
+
+@login_required
+def create() -> Any:
+    form = ChamberForm()
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            chamber = ops.create_chamber(session, current_user, **chamber_fields(form))
+        except Conflict as err:
+            form.slug.errors.append(err.message)
+        else:
+            session.commit()
+            flash(_("Your chamber is created. Next: check the size tiers, then invite merchants to apply."), "success")
+            return redirect(url_for("chambers.manage", slug=chamber.slug))
+    return render_template("chambers/create.html", form=form), 400 if form.errors else 200
+
+
+def chamber_fields(form: ChamberForm) -> dict[str, Any]:
+    return {
+        "slug": form.slug.data,
+        "name": form.name.data,
+        "kind": form.kind.data,
+        "region": form.region.data,
+        "currency": form.currency.data or "CNY",
+        "timezone": form.timezone.data or "Asia/Shanghai",
+        "description": form.description.data or "",
+    }
+
+
+def public_page(slug: str) -> Any:
+    chamber = load_chamber(slug)
+    session = get_session()
+    return render_template(
+        "chambers/public.html",
+        chamber=chamber,
+        member_count=ops.member_count(session, chamber),
+        tiers=ops.list_tiers(session, chamber),
+        role=chamber_role(chamber),
+        own=ops.own_memberships(session, chamber, current_user) if current_user.is_authenticated else [],
+    )
+
+
+def directory(slug: str) -> Any:
+    chamber = load_chamber(slug)
+    session = get_session()
+    organizer = chamber_role(chamber) == "organizer"
+    statuses = ("approved", "pending", "suspended", "rejected") if organizer else ("approved",)
+    return render_template(
+        "chambers/directory.html",
+        chamber=chamber,
+        members=ops.list_members(session, chamber, statuses),
+        organizer=organizer,
+    )
+
+
+@login_required
+def apply(slug: str) -> Any:
+    chamber = load_chamber(slug)
+    form = ApplicationForm()
+    form.currency = chamber.currency
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            ops.apply_for_membership(session, chamber, current_user, **application_fields(form))
+        except Conflict as err:
+            form.uscc.errors.append(err.message)
+        else:
+            session.commit()
+            flash(_("Your application is sent. The organizers will check your business registration."), "success")
+            return redirect(url_for("chambers.dashboard", slug=chamber.slug))
+    return render_template("chambers/apply.html", chamber=chamber, form=form), 400 if form.errors else 200
+
+
+def application_fields(form: ApplicationForm) -> dict[str, Any]:
+    return {
+        "business_name": form.business_name.data,
+        "uscc": form.uscc.data,
+        "contact_name": form.contact_name.data,
+        "phone": form.phone.data,
+        "shop_url": form.shop_url.data or "",
+        "annual_revenue_minor": form.annual_revenue.minor,
+    }
+
+
+@login_required
+def dashboard(slug: str) -> Any:
+    chamber = load_chamber(slug)
+    session = get_session()
+    own = ops.own_memberships(session, chamber, current_user)
+    role = chamber_role(chamber)
+    if not own and role is None:
+        abort(404)
+    return render_template("chambers/dashboard.html", chamber=chamber, own=own, role=role,
+                           member_count=ops.member_count(session, chamber))
+
+
+@login_required
+def manage(slug: str) -> Any:
+    chamber = load_chamber(slug, role="organizer")
+    session = get_session()
+    members = ops.list_members(session, chamber, ("pending", "approved", "suspended", "rejected"))
+    return render_template(
+        "chambers/manage.html",
+        chamber=chamber,
+        pending=[m for m in members if m.status == "pending"],
+        members=[m for m in members if m.status != "pending"],
+        tiers=ops.list_tiers(session, chamber),
+        organizers=ops.list_organizers(session, chamber),
+        form=EmptyForm(),
+    )
+
+
+@login_required
+def member_detail(slug: str, member_id: int) -> Any:
+    chamber = load_chamber(slug, role="organizer")
+    session = get_session()
+    member = ops.get_member(session, chamber, member_id)
+    if member is None:
+        abort(404)
+    form = DecisionForm()
+    form.tier.data = form.tier.data or (member.tier.key if member.tier else "")
+    if form.validate_on_submit():
+        try:
+            ops.decide_membership(session, chamber, member, form.decision.data, form.tier.data, form.reason.data or "", current_user)
+        except Invalid as err:
+            getattr(form, err.field or "decision").errors.append(err.message)
+        except Conflict as err:
+            form.decision.errors.append(err.message)
+        else:
+            session.commit()
+            flash(_("Decision saved for %(name)s.", name=member.business_name), "success")
+            return redirect(url_for("chambers.manage", slug=chamber.slug))
+    return render_template(
+        "chambers/member.html", chamber=chamber, member=member, form=form,
+        tiers=ops.list_tiers(session, chamber), organizer_form=EmptyForm(),
+        is_organizer=chamber_role(chamber, member.user) == "organizer",
+    ), 400 if form.errors else 200
+
+
+@login_required
+def promote(slug: str, member_id: int) -> Any:
+    chamber = load_chamber(slug, role="organizer")
+    session = get_session()
+    member = ops.get_member(session, chamber, member_id)
+    if member is None:
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        try:
+            ops.make_organizer(session, chamber, member, current_user)
+        except Conflict as err:
+            flash(err.message, "error")
+        else:
+            session.commit()
+            flash(_("%(name)s is now an organizer.", name=member.user.display_name), "success")
+    return redirect(url_for("chambers.member_detail", slug=chamber.slug, member_id=member.id))
+
+
+@login_required
+def tiers(slug: str) -> Any:
+    chamber = load_chamber(slug, role="organizer")
+    session = get_session()
+    current = ops.list_tiers(session, chamber)
+    if request.method == "POST":
+        form = TiersForm()
+        # rows left blank on the page are not tiers
+        form.items.entries = [row for row in form.items.entries if any((row.form.key.data, row.form.name.data, row.form.weight.data))]
+        if form.validate():
+            try:
+                ops.set_tiers(session, chamber, [(r.form.key.data, r.form.name.data, r.form.weight.weight) for r in form.items.entries])
+            except Conflict as err:
+                form.items.errors = [err.message]
+            else:
+                session.commit()
+                flash(_("Tiers saved."), "success")
+                return redirect(url_for("chambers.manage", slug=chamber.slug))
+        status = 400
+    else:
+        form = TiersForm(data={"items": [{"key": t.key, "name": t.name, "weight": f"{t.weight.normalize():f}"} for t in current]})
+        status = 200
+    while len(form.items.entries) < len(current) + 2 and len(form.items.entries) < 20:
+        form.items.append_entry()
+    return render_template("chambers/tiers.html", chamber=chamber, form=form), status

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import available_timezones
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import FieldList, Form, FormField, SelectField, StringField, TextAreaField
+from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
+
+from ..forms import MoneyField, WeightField, rule_message, strip, uscc_validator
+from ..rules import CURRENCY_DIGITS, RuleError, check_slug
+
+KINDS = [("regional", _l("Regional chamber")), ("brand", _l("Brand alliance"))]
+COMMON_ZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo", "UTC"]
+
+
+def slug_validator(_form: Any, field: Any) -> None:
+    try:
+        check_slug(field.data or "")
+    except RuleError as err:
+        raise ValidationError(rule_message(err)) from None
+
+
+def zone_validator(_form: Any, field: Any) -> None:
+    if field.data not in available_timezones():
+        raise ValidationError(_l("Unknown time zone; use an IANA name such as Asia/Shanghai."))
+
+
+class ChamberForm(FlaskForm):
+    slug = StringField(_l("Web address (slug)"), validators=[DataRequired(), Length(max=40), slug_validator], filters=[strip])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)], filters=[strip])
+    kind = SelectField(_l("Kind"), choices=KINDS, validators=[DataRequired()])
+    region = StringField(_l("Region"), validators=[DataRequired(), Length(max=120)], filters=[strip])
+    currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCY_DIGITS], default="CNY")
+    timezone = StringField(_l("Time zone"), default="Asia/Shanghai", validators=[Optional(), Length(max=64), zone_validator], filters=[strip])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)], filters=[strip])
+
+
+class TierRow(Form):
+    key = StringField(_l("Key"), validators=[DataRequired(), Length(max=40), slug_validator], filters=[strip])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)], filters=[strip])
+    weight = WeightField(_l("Weight"), validators=[DataRequired(), Length(max=12)], filters=[strip])
+
+
+class TiersForm(FlaskForm):
+    items = FieldList(FormField(TierRow), min_entries=0, max_entries=20)
+
+    def validate_items(self, field: Any) -> None:
+        if not field.entries:
+            raise ValidationError(_l("Define at least one tier."))
+        keys = [row.form.key.data for row in field.entries]
+        if len(set(keys)) != len(keys):
+            raise ValidationError(_l("Each tier needs its own key."))
+
+
+class ApplicationForm(FlaskForm):
+    business_name = StringField(_l("Business name"), validators=[DataRequired(), Length(max=120)], filters=[strip])
+    uscc = StringField(_l("Unified Social Credit Code"), validators=[DataRequired(), Length(max=40), uscc_validator], filters=[strip])
+    contact_name = StringField(_l("Contact name"), validators=[DataRequired(), Length(max=80)], filters=[strip])
+    phone = StringField(_l("Phone"), validators=[DataRequired(), Length(min=5, max=32)], filters=[strip])
+    shop_url = StringField(_l("Shop link"), validators=[Optional(), Length(max=500), URL(message=_l("Enter a web address starting with http:// or https://."))], filters=[strip])
+    annual_revenue = MoneyField(_l("Declared annual revenue"), validators=[DataRequired(), Length(max=20)], filters=[strip])
+
+    def validate_phone(self, field: Any) -> None:
+        if not all(c.isdigit() or c in "+- ()" for c in field.data):
+            raise ValidationError(_l("A phone number has digits, spaces, +, - and brackets only."))
+
+
+DECISIONS = [("approve", _l("Approve")), ("reject", _l("Reject")), ("suspend", _l("Suspend"))]
+
+
+class DecisionForm(FlaskForm):
+    decision = SelectField(_l("Decision"), choices=DECISIONS, validators=[DataRequired()])
+    tier = StringField(_l("Tier"), validators=[Optional(), Length(max=40)], filters=[strip])
+    reason = TextAreaField(_l("Reason (the applicant sees it)"), validators=[Optional(), Length(max=2000)], filters=[strip])
+
+
+class OrganizerForm(FlaskForm):
+    member_id = StringField(_l("Member"), validators=[DataRequired(), Length(max=12)])
+
+    def validate_member_id(self, field: Any) -> None:
+        if not str(field.data).isdigit():
+            raise ValidationError(_l("Not a member id."))

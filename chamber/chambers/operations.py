@@ -1,0 +1,194 @@
+"""Chamber operations: create, tiers, applications, decisions, organizers."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..db import utcnow
+from ..errors import Conflict, Invalid
+from ..models import Chamber, Member, Organizer, Tier, User
+
+DEFAULT_TIERS = (("micro", "小微", Decimal(1)), ("growth", "成长", Decimal(2)), ("core", "骨干", Decimal(4)))
+
+
+def create_chamber(session: Session, user: User, **fields: Any) -> Chamber:
+    """Create a chamber with default tiers; its creator becomes its organizer."""
+    if session.scalar(select(Chamber.id).where(Chamber.slug == fields["slug"])):
+        raise Conflict(_("This web address is taken; choose another slug."), field="slug")
+    chamber = Chamber(**fields)
+    session.add(chamber)
+    session.flush()
+    session.add(Organizer(chamber_id=chamber.id, user_id=user.id, granted_by_id=user.id))
+    for key, name, weight in DEFAULT_TIERS:
+        session.add(Tier(chamber_id=chamber.id, key=key, name=name, weight=weight))
+    session.flush()
+    return chamber
+
+
+def list_tiers(session: Session, chamber: Chamber) -> list[Tier]:
+    return list(session.scalars(select(Tier).where(Tier.chamber_id == chamber.id).order_by(Tier.weight, Tier.key)))
+
+
+def set_tiers(session: Session, chamber: Chamber, items: list[tuple[str, str, Decimal]]) -> list[Tier]:
+    """Replace the chamber's tiers by key; a tier still held by members cannot go."""
+    existing = {t.key: t for t in list_tiers(session, chamber)}
+    wanted = {key for key, _name, _weight in items}
+    for key, tier in existing.items():
+        if key not in wanted:
+            used = session.scalar(
+                select(func.count(Member.id)).where(Member.chamber_id == chamber.id, Member.tier_id == tier.id)
+            )
+            if used:
+                raise Conflict(
+                    _("Tier “%(key)s” still has %(n)d members; move them to another tier first.", key=key, n=used),
+                    field="items",
+                )
+            session.delete(tier)
+    for key, name, weight in items:
+        tier = existing.get(key)
+        if tier is None:
+            session.add(Tier(chamber_id=chamber.id, key=key, name=name, weight=weight))
+        else:
+            tier.name, tier.weight = name, weight
+    session.flush()
+    return list_tiers(session, chamber)
+
+
+def apply_for_membership(session: Session, chamber: Chamber, user: User, **fields: Any) -> Member:
+    """File a business's application; one membership per business per chamber."""
+    member = session.scalar(select(Member).where(Member.chamber_id == chamber.id, Member.uscc == fields["uscc"]))
+    if member is not None and member.status != "rejected":
+        raise Conflict(
+            _("This business (USCC %(uscc)s) already has a membership or an application here.", uscc=fields["uscc"]),
+            field="uscc",
+        )
+    if member is None:
+        member = Member(chamber_id=chamber.id, user_id=user.id, **fields)
+        session.add(member)
+    else:  # a rejected business may apply again, with corrected details
+        for name, value in fields.items():
+            setattr(member, name, value)
+        member.user_id = user.id
+        member.status, member.reason, member.tier_id = "pending", "", None
+        member.applied_at, member.decided_at, member.decided_by_id = utcnow(), None, None
+    session.flush()
+    return member
+
+
+# which decisions are allowed from which status, and where they lead
+TRANSITIONS = {
+    ("pending", "approve"): "approved",
+    ("pending", "reject"): "rejected",
+    ("approved", "approve"): "approved",  # re-tiering an approved member
+    ("approved", "suspend"): "suspended",
+    ("suspended", "approve"): "approved",
+}
+
+
+def decide_membership(
+    session: Session, chamber: Chamber, member: Member, decision: str, tier_key: str | None, reason: str, by: User
+) -> Member:
+    """Approve (with a tier), reject (with a reason) or suspend a member."""
+    target = TRANSITIONS.get((member.status, decision))
+    if target is None:
+        raise Conflict(
+            _("A %(status)s membership cannot be given the decision “%(decision)s”.", status=member.status, decision=decision)
+        )
+    if decision == "approve":
+        tier = None
+        if tier_key:
+            tier = session.scalar(select(Tier).where(Tier.chamber_id == chamber.id, Tier.key == tier_key))
+            if tier is None:
+                raise Invalid(_("Unknown tier “%(key)s”.", key=tier_key), field="tier")
+        elif member.tier_id is None:
+            raise Invalid(_("Choose a size tier to approve a member."), field="tier")
+        if tier is not None:
+            member.tier_id = tier.id
+    elif not reason:
+        raise Invalid(_("Give a reason: the merchant will see it."), field="reason")
+    member.status = target
+    member.reason = reason if decision != "approve" else ""
+    member.decided_at = utcnow()
+    member.decided_by_id = by.id
+    session.flush()
+    return member
+
+
+def make_organizer(session: Session, chamber: Chamber, member: Member, by: User) -> Organizer:
+    """Let an approved member's user run the chamber too."""
+    if member.status != "approved":
+        raise Conflict(_("Only approved members can become organizers."))
+    existing = session.scalar(
+        select(Organizer).where(Organizer.chamber_id == chamber.id, Organizer.user_id == member.user_id)
+    )
+    if existing is not None:
+        raise Conflict(_("%(name)s is already an organizer.", name=member.user.display_name))
+    organizer = Organizer(chamber_id=chamber.id, user_id=member.user_id, granted_by_id=by.id)
+    session.add(organizer)
+    session.flush()
+    return organizer
+
+
+def get_member(session: Session, chamber: Chamber, member_id: int) -> Member | None:
+    return session.scalar(select(Member).where(Member.chamber_id == chamber.id, Member.id == member_id))
+
+
+def list_members(session: Session, chamber: Chamber, statuses: tuple[str, ...] = ("approved",)) -> list[Member]:
+    return list(
+        session.scalars(
+            select(Member)
+            .where(Member.chamber_id == chamber.id, Member.status.in_(statuses))
+            .order_by(Member.status, Member.business_name, Member.id)
+        )
+    )
+
+
+def member_count(session: Session, chamber: Chamber) -> int:
+    return session.scalar(
+        select(func.count(Member.id)).where(Member.chamber_id == chamber.id, Member.status == "approved")
+    ) or 0
+
+
+def list_organizers(session: Session, chamber: Chamber) -> list[Organizer]:
+    return list(session.scalars(select(Organizer).where(Organizer.chamber_id == chamber.id).order_by(Organizer.id)))
+
+
+def own_memberships(session: Session, chamber: Chamber, user: User) -> list[Member]:
+    return list(
+        session.scalars(select(Member).where(Member.chamber_id == chamber.id, Member.user_id == user.id).order_by(Member.id))
+    )
+
+
+def memberships_of(session: Session, user: User) -> list[dict[str, Any]]:
+    """The user's roles across chambers, as the API's /me lists them."""
+    organizer_of = set(session.scalars(select(Organizer.chamber_id).where(Organizer.user_id == user.id)))
+    rows = session.execute(
+        select(Member, Chamber.slug).join(Chamber, Chamber.id == Member.chamber_id).where(Member.user_id == user.id).order_by(Member.id)
+    ).all()
+    items: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    for member, slug in rows:
+        seen.add(member.chamber_id)
+        if member.chamber_id in organizer_of:
+            role = "organizer"
+        else:
+            role = "member" if member.status == "approved" else "applicant"
+        items.append({"chamber": slug, "role": role, "member_id": member.id, "status": member.status})
+    if organizer_of - seen:
+        for chamber in session.scalars(select(Chamber).where(Chamber.id.in_(organizer_of - seen)).order_by(Chamber.id)):
+            items.append({"chamber": chamber.slug, "role": "organizer", "member_id": None, "status": None})
+    return items
+
+
+def chambers_of(session: Session, user: User) -> list[Chamber]:
+    ids = set(session.scalars(select(Organizer.chamber_id).where(Organizer.user_id == user.id)))
+    ids |= set(session.scalars(select(Member.chamber_id).where(Member.user_id == user.id)))
+    return list(session.scalars(select(Chamber).where(Chamber.id.in_(ids)).order_by(Chamber.name))) if ids else []
+
+
+def list_chambers(session: Session) -> list[Chamber]:
+    return list(session.scalars(select(Chamber).order_by(Chamber.created_at.desc()).limit(50)))

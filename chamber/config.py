@@ -1,0 +1,58 @@
+"""Configuration: defaults, then the environment, then what create_app() is given."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get("CHAMBER_INSTANCE", Path.cwd() / "instance")).resolve()
+
+
+def _secret_key(instance: Path) -> str:
+    # Generated once and kept, so sessions survive restarts without anyone setting it.
+    key_file = instance / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The app's configuration as a plain dict."""
+    overrides = dict(overrides or {})
+    instance = Path(overrides.get("INSTANCE_PATH") or instance_path())
+    cfg: dict[str, Any] = {
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'chamber.sqlite'}",
+        "MAX_CONTENT_LENGTH": MAX_UPLOAD,
+        "DEBUG": os.environ.get("CHAMBER_DEBUG") == "1",
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "WTF_I18N_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "JSON_SORT_KEYS": False,
+        "BLUEPRINTS": [
+            "chamber.accounts.blueprint",
+            "chamber.chambers.blueprint",
+        ],
+        # (job, seconds between runs) for the scheduler process
+        "JOBS": [
+            ("chamber.jobs:prune_login_attempts", 3600),
+        ],
+        "PUBLIC_URL": os.environ.get("CHAMBER_PUBLIC_URL", "http://127.0.0.1:5000"),
+    }
+    cfg.update(overrides)
+    if not cfg.get("SECRET_KEY"):
+        cfg["SECRET_KEY"] = os.environ.get("SECRET_KEY") or _secret_key(instance)
+    return cfg

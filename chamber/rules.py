@@ -1,0 +1,143 @@
+"""Pure decision rules of the chamber core: no Flask, no database.
+
+USCC check character, money parsing and formatting, the login lock-out rule, slugs.
+Messages are English templates marked with N_() for extraction; callers translate them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Iterable
+
+
+def N_(s: str) -> str:
+    """Mark a message for extraction without translating it here."""
+    return s
+
+
+class RuleError(ValueError):
+    """A rule was broken; message is a translatable template filled from params."""
+
+    def __init__(self, code: str, message: str, **params: object) -> None:
+        self.code = code
+        self.message = message
+        self.params = params
+        super().__init__(message % params if params else message)
+
+
+# --- Unified Social Credit Code (GB 32100-2015) -------------------------------------------
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def uscc_check_char(first17: str) -> str:
+    """The GB 32100-2015 check character for the first 17 characters of a USCC."""
+    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, USCC_WEIGHTS))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def check_uscc(code: str) -> str:
+    """Validate a USCC and return it upper-cased, or raise RuleError saying what is wrong."""
+    code = code.strip().upper()
+    if len(code) != 18:
+        raise RuleError("uscc_length", N_("A Unified Social Credit Code has 18 characters, not %(n)d."), n=len(code))
+    for pos, char in enumerate(code, start=1):
+        if char not in USCC_ALPHABET:
+            raise RuleError(
+                "uscc_char",
+                N_("Character %(pos)d (“%(char)s”) is not allowed: a USCC uses digits and the letters A–Y except I, O, S, V and Z."),
+                pos=pos, char=char,
+            )
+    if not code[2:8].isdigit():
+        raise RuleError("uscc_region", N_("Characters 3 to 8 must be a six-digit administrative division code."))
+    expected = uscc_check_char(code[:17])
+    if code[17] != expected:
+        raise RuleError(
+            "uscc_check",
+            N_("The check character (the 18th) is “%(got)s” but should be “%(expected)s”: the code has a typo."),
+            got=code[17], expected=expected,
+        )
+    return code
+
+
+def make_uscc(first17: str) -> str:
+    """Complete 17 characters into a valid USCC (demo data and tests)."""
+    return first17 + uscc_check_char(first17)
+
+
+# --- Money ------------------------------------------------------------------------------
+
+#: ISO 4217 minor digits of the currencies a chamber may keep its books in.
+CURRENCY_DIGITS = {"CNY": 2, "HKD": 2, "MOP": 2, "TWD": 2, "USD": 2, "EUR": 2, "JPY": 0}
+
+
+def parse_money(value: object, currency: str, *, allow_negative: bool = False) -> int:
+    """Parse a decimal string into integer minor units of currency, refusing floats and extra digits."""
+    digits = CURRENCY_DIGITS[currency]
+    if not isinstance(value, str):
+        raise RuleError("money_type", N_("Give the amount as a decimal string, e.g. “1250.00”."))
+    text = value.strip()
+    if not re.fullmatch(r"-?\d{1,15}(\.\d+)?", text):
+        raise RuleError("money_format", N_("“%(value)s” is not an amount: use digits with an optional decimal point, e.g. “1250.00”."), value=text[:40])
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the regex already guarantees a decimal
+        raise RuleError("money_format", N_("“%(value)s” is not an amount."), value=text[:40]) from None
+    exponent = amount.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if -exponent > digits and amount != amount.quantize(Decimal(1).scaleb(-digits)):
+        raise RuleError("money_digits", N_("%(currency)s amounts have at most %(digits)d decimal places."), currency=currency, digits=digits)
+    if amount < 0 and not allow_negative:
+        raise RuleError("money_negative", N_("The amount cannot be negative."))
+    return int(amount.scaleb(digits))
+
+
+def format_money(amount_minor: int, currency: str) -> str:
+    """Integer minor units as the API's decimal string with exactly the currency's digits."""
+    digits = CURRENCY_DIGITS[currency]
+    sign = "-" if amount_minor < 0 else ""
+    whole, frac = divmod(abs(amount_minor), 10**digits)
+    return f"{sign}{whole}.{frac:0{digits}d}" if digits else f"{sign}{whole}"
+
+
+def parse_weight(value: object) -> Decimal:
+    """A tier weight: a positive decimal string with at most 4 decimals."""
+    if not isinstance(value, str) or not re.fullmatch(r"\d{1,6}(\.\d{1,4})?", value.strip()):
+        raise RuleError("weight_format", N_("A weight is a positive number with at most 4 decimals, e.g. “2” or “1.5”."))
+    weight = Decimal(value.strip())
+    if weight <= 0:
+        raise RuleError("weight_positive", N_("A weight must be greater than zero."))
+    return weight
+
+
+# --- Login lock-out ---------------------------------------------------------------------
+
+MAX_FAILURES = 5
+LOCKOUT_WINDOW = dt.timedelta(minutes=15)
+
+
+def lockout_remaining(failures: Iterable[dt.datetime], now: dt.datetime) -> dt.timedelta | None:
+    """How long an account stays locked: 5 failures within 15 minutes lock it until the 5th-newest ages out."""
+    recent = sorted((t for t in failures if now - t < LOCKOUT_WINDOW), reverse=True)
+    if len(recent) < MAX_FAILURES:
+        return None
+    return recent[MAX_FAILURES - 1] + LOCKOUT_WINDOW - now
+
+
+def minutes_ceil(delta: dt.timedelta) -> int:
+    """Whole minutes, rounded up, at least 1 (for “try again in N minutes”)."""
+    return max(1, -(-int(delta.total_seconds()) // 60))
+
+
+# --- Slugs ------------------------------------------------------------------------------
+
+SLUG_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
+
+
+def check_slug(slug: str) -> str:
+    """A URL slug: 1–40 lowercase letters, digits and inner hyphens."""
+    if not SLUG_RE.fullmatch(slug):
+        raise RuleError("slug", N_("Use 1–40 lowercase letters, digits and hyphens (not at the start or end)."))
+    return slug

@@ -1,0 +1,183 @@
+"""Web plumbing shared by every blueprint: login, CSRF, errors, permissions, template helpers."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, abort, current_app, g, jsonify, render_template
+from flask_babel import gettext as _
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from . import api
+from .db import get_session
+from .models import Chamber, Member, Organizer, User
+from .rules import CURRENCY_DIGITS, format_money
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    return get_session().get(User, int(user_id))
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+
+    @app.before_request
+    def _csrf_for_pages() -> None:
+        # API calls authenticate with bearer tokens, never cookies, so CSRF cannot reach them.
+        if not api.is_api_request() and app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()
+
+    app.register_error_handler(api.ApiError, _api_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    app.jinja_env.filters["money"] = money_filter
+    app.jinja_env.globals["chamber_role"] = chamber_role
+    app.after_request(_security_headers)
+    app.add_url_rule(api.API_PREFIX + "/openapi.json", "openapi", _openapi)
+
+
+def _openapi() -> Response:
+    return jsonify(api.openapi_document("Chamber API", "1"))
+
+
+def _security_headers(resp: Response) -> Response:
+    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+    resp.headers.setdefault("X-Frame-Options", "DENY")
+    resp.headers.setdefault("Referrer-Policy", "same-origin")
+    return resp
+
+
+def _rollback() -> None:
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+
+
+def _api_error(err: api.ApiError) -> Response:
+    _rollback()
+    return api.error_response(err.status, err.message, err.fields, err.code)
+
+
+def _csrf_error(err: CSRFError) -> Any:
+    _rollback()
+    return render_template("error.html", status=400, message=_("The form expired. Go back, reload the page and try again.")), 400
+
+
+def _http_error(err: HTTPException) -> Any:
+    _rollback()
+    status = err.code or 500
+    messages = {
+        400: _("The request was not understood."),
+        401: _("Please log in."),
+        403: _("You may not do that."),
+        404: _("There is nothing here."),
+        405: _("That method is not allowed here."),
+        409: _("That conflicts with the current state."),
+        413: _("The upload is too large: at most 5 MB."),
+        429: _("Too many attempts. Try again later."),
+    }
+    message = err.description if getattr(err, "chamber_message", False) else messages.get(status, err.name)
+    if api.is_api_request():
+        resp = api.error_response(status, message)
+        if status == 405 and getattr(err, "valid_methods", None):
+            resp.headers["Allow"] = ", ".join(err.valid_methods)
+        return resp
+    return render_template("error.html", status=status, message=message), status
+
+
+def _unexpected_error(err: Exception) -> Any:
+    # A bug must still answer in the contract's shape and leave nothing half-written.
+    _rollback()
+    current_app.logger.exception("unhandled error")
+    if current_app.config.get("PROPAGATE_EXCEPTIONS"):
+        raise err
+    if api.is_api_request():
+        return api.error_response(500, _("Something went wrong on our side."), code="internal_error")
+    return render_template("error.html", status=500, message=_("Something went wrong on our side.")), 500
+
+
+def fail(status: int, message: str) -> None:
+    """Abort with a status and a message the user sees (page or API)."""
+    if api.is_api_request():
+        raise api.ApiError(status, message)
+    exc = {400: 400, 404: 404, 409: 409, 403: 403, 429: 429}.get(status, status)
+    try:
+        abort(exc, description=message)
+    except HTTPException as e:
+        e.chamber_message = True  # type: ignore[attr-defined]
+        raise
+
+
+# --- who may see a chamber ---------------------------------------------------------------
+
+def acting_user() -> User | None:
+    """The bearer-token user on API routes, the logged-in user on pages."""
+    if api.is_api_request():
+        return api.token_user(optional=True)
+    return current_user if current_user.is_authenticated else None
+
+
+def chamber_role(chamber: Chamber, user: User | None = None) -> str | None:
+    """'organizer', 'member' (approved merchant) or None, for this user in this chamber."""
+    user = user if user is not None else acting_user()
+    if user is None:
+        return None
+    cache = g.setdefault("chamber_roles", {})
+    key = (chamber.id, user.id)
+    if key not in cache:
+        session = get_session()
+        if session.scalar(select(Organizer.id).where(Organizer.chamber_id == chamber.id, Organizer.user_id == user.id)):
+            cache[key] = "organizer"
+        elif session.scalar(
+            select(Member.id).where(Member.chamber_id == chamber.id, Member.user_id == user.id, Member.status == "approved")
+        ):
+            cache[key] = "member"
+        else:
+            cache[key] = None
+    return cache[key]
+
+
+def load_chamber(slug: str, *, role: str | None = None) -> Chamber:
+    """The chamber by slug; 404 if missing or if the caller lacks role ('member' admits organizers)."""
+    session = get_session()
+    chamber = session.scalar(select(Chamber).where(Chamber.slug == slug)) if len(slug) <= 40 else None
+    if chamber is None:
+        fail(404, _("There is no such chamber."))
+    assert chamber is not None
+    if role is not None:
+        if api.is_api_request():
+            api.token_user()  # 401 without a token, before anything about the chamber leaks
+        elif not current_user.is_authenticated:
+            abort(login_manager.unauthorized())
+        actual = chamber_role(chamber)
+        allowed = ("organizer",) if role == "organizer" else ("organizer", "member")
+        if actual not in allowed:
+            fail(404, _("There is no such chamber."))
+    g.chamber = chamber
+    return chamber
+
+
+def money_filter(amount_minor: int | None, currency: str = "CNY") -> str:
+    if amount_minor is None:
+        return ""
+    symbol = {"CNY": "¥", "HKD": "HK$", "USD": "$", "EUR": "€", "JPY": "¥"}.get(currency, currency + " ")
+    text = format_money(amount_minor, currency)
+    whole, _sep, frac = text.partition(".")
+    sign = ""
+    if whole.startswith("-"):
+        sign, whole = "-", whole[1:]
+    whole = f"{int(whole):,}"
+    return f"{sign}{symbol}{whole}.{frac}" if CURRENCY_DIGITS[currency] else f"{sign}{symbol}{whole}"

@@ -1,0 +1,1 @@
+"""Pricing alliance: products, price proposals, votes, compliance, joint purchasing (not built yet)."""

@@ -1,0 +1,187 @@
+"""Test fixtures: one migrated database per run, each test inside a rolled-back transaction.
+
+DATABASE_URL selects PostgreSQL (a fresh, empty database); otherwise a temporary SQLite file.
+"""
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from chamber import create_app
+from chamber.accounts.operations import hash_password
+from chamber.db import Database
+from chamber.models import ApiToken, Chamber, Member, Organizer, Tier, User
+from chamber.rules import make_uscc
+
+PASSWORD = "correct horse battery"
+_PASSWORD_HASH = hash_password(PASSWORD)  # scrypt once, not per user
+_seq = itertools.count(1)
+
+
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from chamber import migrate
+
+    instance = tmp_path_factory.mktemp("instance")
+    url = database_url(tmp_path_factory)
+    migrate.upgrade(url)
+    app = create_app({
+        "TESTING": True,
+        "DATABASE_URL": url,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+    })
+    yield app
+    app.extensions["chamber.db"].engine.dispose()
+
+
+@pytest.fixture
+def db(app: Any) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test (savepoint recipe)."""
+    database: Database = app.extensions["chamber.db"]
+    connection = database.engine.connect()
+    outer = connection.begin()
+    original = database.sessionmaker
+    database.sessionmaker = sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    session = database.sessionmaker()
+    try:
+        yield session
+    finally:
+        session.close()
+        database.sessionmaker = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app: Any, db: Session) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def csrf_app(app: Any) -> Iterator[Any]:
+    """The app with CSRF checks on, for the tests of CSRF itself."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield app
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture
+def count_queries(app: Any) -> Any:
+    """Context manager counting SQL statements: `with count_queries() as n: ...; n()`."""
+    engine = app.extensions["chamber.db"].engine
+
+    @contextlib.contextmanager
+    def counter() -> Iterator[Any]:
+        statements: list[str] = []
+
+        def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+                statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield lambda: len(statements)
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counter
+
+
+# --- factories -------------------------------------------------------------------------
+
+@pytest.fixture
+def create_user(db: Session) -> Any:
+    def make(**overrides: Any) -> User:
+        n = next(_seq)
+        fields = {"email": f"user{n}@example.com", "display_name": f"User {n}", "password_hash": _PASSWORD_HASH}
+        fields.update(overrides)
+        user = User(**fields)
+        db.add(user)
+        db.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def create_chamber(db: Session, create_user: Any) -> Any:
+    def make(organizer: User | None = None, **overrides: Any) -> Chamber:
+        from chamber.chambers.operations import create_chamber as op
+
+        n = next(_seq)
+        organizer = organizer or create_user()
+        fields = {"slug": f"chamber-{n}", "name": f"Chamber {n}", "kind": "regional", "region": "Hangzhou",
+                  "currency": "CNY", "timezone": "Asia/Shanghai", "description": ""}
+        fields.update(overrides)
+        chamber = op(db, organizer, **fields)
+        db.commit()
+        chamber.organizer = organizer  # type: ignore[attr-defined]
+        return chamber
+
+    return make
+
+
+@pytest.fixture
+def create_member(db: Session, create_user: Any, create_chamber: Any) -> Any:
+    def make(chamber: Chamber | None = None, user: User | None = None, tier: str = "micro", **overrides: Any) -> Member:
+        n = next(_seq)
+        chamber = chamber or create_chamber()
+        user = user or create_user()
+        tier_row = db.scalar(select(Tier).where(Tier.chamber_id == chamber.id, Tier.key == tier))
+        fields = {
+            "business_name": f"商户 {n}", "uscc": make_uscc(f"91330106MA{n:07d}"), "contact_name": f"联系人 {n}",
+            "phone": f"1380000{n:04d}", "shop_url": "", "annual_revenue_minor": 100_000_00, "status": "approved",
+            "tier_id": tier_row.id if tier_row else None,
+        }
+        fields.update(overrides)
+        if fields["status"] != "approved" and "tier_id" not in overrides:
+            fields["tier_id"] = None
+        member = Member(chamber_id=chamber.id, user_id=user.id, **fields)
+        db.add(member)
+        db.commit()
+        return member
+
+    return make
+
+
+@pytest.fixture
+def token_for(db: Session) -> Any:
+    """Bearer headers for a user: token_for(user) -> {"Authorization": ...}."""
+    from chamber.accounts.operations import create_token
+
+    def make(user: User) -> dict[str, str]:
+        _token, secret = create_token(db, user, "test")
+        db.commit()
+        return {"Authorization": f"Bearer {secret}"}
+
+    return make
+
+
+@pytest.fixture
+def login(client: Any) -> Any:
+    """Log a user in on the test client (through the real login form)."""
+
+    def do(user: User, password: str = PASSWORD) -> Any:
+        resp = client.post("/login", data={"email": user.email, "password": password})
+        assert resp.status_code == 302, resp.text
+        return resp
+
+    return do
