@@ -253,7 +253,7 @@ def _field_schema(unbound: Any) -> dict[str, Any]:
         schema = {"type": "string"}
         choices = kwargs.get("choices")
         if isinstance(choices, (list, tuple)) and choices:
-            schema["enum"] = [c[0] if isinstance(c, tuple) else c for c in choices]
+            schema["enum"] = [getattr(c, "value", c[0] if isinstance(c, tuple) else c) for c in choices]
     for v in validators:
         if isinstance(v, Length) and schema["type"] == "string":
             if v.max and v.max > 0:

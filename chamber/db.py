@@ -77,6 +77,7 @@ def _make_sqlite_safe(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; fsync at checkpoints
         cursor.close()
 
     @event.listens_for(engine, "begin")

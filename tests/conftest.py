@@ -185,3 +185,36 @@ def login(client: Any) -> Any:
         return resp
 
     return do
+
+
+def count_rows(session: Session, model: Any, *where: Any) -> int:
+    """How many rows of model (optionally filtered)."""
+    from sqlalchemy import func
+
+    return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+# --- a world of two chambers, for walking every route -----------------------------------
+
+@pytest.fixture
+def world(create_chamber: Any, create_member: Any, create_user: Any, token_for: Any, app: Any, db: Session) -> dict[str, Any]:
+    """Chamber B with an organizer and a member; an outsider who is a member of chamber A only."""
+    chamber_a = create_chamber()
+    chamber_b = create_chamber()
+    outsider = create_member(chamber=chamber_a).user
+    member_b = create_member(chamber=chamber_b)
+    target = create_member(chamber=chamber_b, status="pending")
+    params: dict[str, Any] = {"slug": chamber_b.slug, "member_id": target.id, "token_id": 999_999, "filename": "css/chamber.css"}
+    people = {
+        "anonymous": None,
+        "outsider": outsider,
+        "member": member_b.user,
+        "organizer": chamber_b.organizer,
+    }
+    return {"params": params, "people": people, "chamber": chamber_b, "member": member_b, "target": target}
+
+
+@pytest.fixture
+def extra_world_params() -> dict[str, Any]:
+    """Overridden by feature packages' conftest to add their URL parameters."""
+    return {}

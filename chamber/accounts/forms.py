@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from ..forms import strip
@@ -41,7 +41,7 @@ class TokenForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=[("zh_CN", "中文"), ("en", "English")])
+    locale = SelectField(_l("Language"), choices=[SelectChoice("zh_CN", "中文"), SelectChoice("en", "English")])
 
 
 class EmptyForm(FlaskForm):

@@ -5,13 +5,13 @@ from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, SelectField, StringField, TextAreaField
+from wtforms import FieldList, Form, FormField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
 
 from ..forms import MoneyField, WeightField, rule_message, strip, uscc_validator
 from ..rules import CURRENCY_DIGITS, RuleError, check_slug
 
-KINDS = [("regional", _l("Regional chamber")), ("brand", _l("Brand alliance"))]
+KINDS = [SelectChoice("regional", _l("Regional chamber")), SelectChoice("brand", _l("Brand alliance"))]
 COMMON_ZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo", "UTC"]
 
 
@@ -32,7 +32,7 @@ class ChamberForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)], filters=[strip])
     kind = SelectField(_l("Kind"), choices=KINDS, validators=[DataRequired()])
     region = StringField(_l("Region"), validators=[DataRequired(), Length(max=120)], filters=[strip])
-    currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCY_DIGITS], default="CNY")
+    currency = SelectField(_l("Currency"), choices=[SelectChoice(c) for c in CURRENCY_DIGITS], default="CNY")
     timezone = StringField(_l("Time zone"), default="Asia/Shanghai", validators=[Optional(), Length(max=64), zone_validator], filters=[strip])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)], filters=[strip])
 
@@ -67,7 +67,7 @@ class ApplicationForm(FlaskForm):
             raise ValidationError(_l("A phone number has digits, spaces, +, - and brackets only."))
 
 
-DECISIONS = [("approve", _l("Approve")), ("reject", _l("Reject")), ("suspend", _l("Suspend"))]
+DECISIONS = [SelectChoice("approve", _l("Approve")), SelectChoice("reject", _l("Reject")), SelectChoice("suspend", _l("Suspend"))]
 
 
 class DecisionForm(FlaskForm):

@@ -1,0 +1,60 @@
+"""No input gives a 500: garbage to every API route, as the most privileged caller."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chamber.api import API_ROUTES, _unbound
+from tests.test_tenant_isolation import url_for_rule
+
+GARBAGE = [None, 0, -1, 1.5, 10**30, True, [], {}, "", " ", "x" * 100_000, "😀" * 300, "\x00", "-0.001",
+           "1e9", "NaN", "' OR 1=1 --", "<script>alert(1)</script>", {"nested": [1, 2]}, ["a", 1]]
+garbage = st.one_of(st.sampled_from(GARBAGE), st.text(max_size=50), st.integers(), st.floats(allow_nan=True),
+                    st.lists(st.integers(), max_size=3))
+
+
+def _routes(app: Any) -> list[tuple[Any, Any, str]]:
+    rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
+    out = []
+    for route in API_ROUTES:
+        for method in route.methods:
+            if method in ("POST", "PUT", "PATCH"):
+                out.append((route, rules[route.endpoint], method))
+    return out
+
+
+def _check(resp: Any, where: str) -> None:
+    assert resp.status_code < 500, f"{where}: {resp.status_code} {resp.text[:300]}"
+    if resp.status_code >= 400:
+        body = resp.get_json(silent=True)
+        assert body and set(body["error"]) >= {"code", "message"}, f"{where}: error body {resp.text[:200]}"
+
+
+def test_fixed_garbage_everywhere(app, client, world, token_for, extra_world_params):
+    headers = token_for(world["people"]["organizer"])
+    params = {**world["params"], **extra_world_params}
+    for route, rule, method in _routes(app):
+        url = url_for_rule(rule, params)
+        # not JSON at all, JSON that is not an object, an empty object
+        for raw in (b"not json", b"[1,2]", b'"s"', b"null", b"{", json.dumps({}).encode()):
+            resp = client.open(url, method=method, data=raw, headers={**headers, "Content-Type": "application/json"})
+            _check(resp, f"{method} {url} {raw!r}")
+        fields = [name for name, _ in _unbound(route.form)] if route.form else ["x"]
+        for value in GARBAGE:
+            resp = client.open(url, method=method, json={name: value for name in fields}, headers=headers)
+            _check(resp, f"{method} {url} all={value!r:.40}")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_random_garbage(app, client, world, token_for, extra_world_params, data):
+    headers = token_for(world["people"]["organizer"])
+    params = {**world["params"], **extra_world_params}
+    route, rule, method = data.draw(st.sampled_from(_routes(app)))
+    fields = [name for name, _ in _unbound(route.form)] if route.form else ["x"]
+    body = data.draw(st.dictionaries(st.sampled_from(fields + ["unknown"]), garbage, max_size=len(fields) + 1))
+    resp = client.open(url_for_rule(rule, params), method=method, json=body, headers=headers)
+    _check(resp, f"{method} {rule.rule} {body!r:.200}")

@@ -1,0 +1,121 @@
+"""Walks every route of the app as four people and checks who gets in.
+
+A route missing from ACCESS fails the test: whoever adds a route must say who may reach it,
+and the walk then proves the view checks it.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+# who may reach an endpoint:
+#   public    – anyone
+#   login     – any logged-in user (their own things only)
+#   member    – approved members and organizers of that chamber (outsiders get 404)
+#   organizer – organizers of that chamber (members and outsiders get 404)
+ACCESS: dict[str, str] = {
+    "static": "public",
+    "openapi": "public",
+    "accounts.register": "public",
+    "accounts.login": "public",
+    "accounts.logout": "public",
+    "accounts.set_language": "public",
+    "accounts.account": "login",
+    "accounts.revoke": "login",
+    "accounts.api_create_user": "public",
+    "accounts.api_create_api_token": "public",
+    "accounts.api_me": "login",
+    "chambers.home": "public",
+    "chambers.create": "login",
+    "chambers.public_page": "public",
+    "chambers.directory": "public",
+    "chambers.apply": "login",
+    "chambers.dashboard": "member",
+    "chambers.manage": "organizer",
+    "chambers.tiers": "organizer",
+    "chambers.member_detail": "organizer",
+    "chambers.promote": "organizer",
+    "chambers.api_create_chamber": "login",
+    "chambers.api_get_chamber": "public",
+    "chambers.api_get_tiers": "public",
+    "chambers.api_put_tiers": "organizer",
+    "chambers.api_create_application": "login",
+    "chambers.api_decide": "organizer",
+    "chambers.api_list_members": "public",
+    "chambers.api_add_organizer": "organizer",
+}
+
+# extra access rules registered by feature packages' tests (campaigns adds its own)
+EXTRA_ACCESS: dict[str, str] = {}
+
+
+def url_for_rule(rule: Any, params: dict[str, Any]) -> str:
+    missing = [arg for arg in rule.arguments if arg not in params]
+    assert not missing, f"{rule.endpoint}: no test value for URL parameters {missing}; add them to the world fixture"
+    url = rule.rule
+    for arg in rule.arguments:
+        url = re.sub(r"<(?:[a-z]+:)?%s>" % arg, str(params[arg]), url)
+    return url
+
+
+def _reached(resp: Any, is_api: bool) -> bool:
+    if resp.status_code in (401, 403, 404):
+        return False
+    if not is_api and resp.status_code == 302 and "/login" in resp.headers.get("Location", ""):
+        return False
+    return True
+
+
+def test_every_route_has_an_access_rule(app):
+    access = {**ACCESS, **EXTRA_ACCESS}
+    missing = sorted({rule.endpoint for rule in app.url_map.iter_rules()} - set(access))
+    assert not missing, f"routes without an access rule in tests/test_tenant_isolation.py: {missing}"
+
+
+def test_walk_every_route_as_everyone(app, world, token_for, extra_world_params):
+    access = {**ACCESS, **EXTRA_ACCESS}
+    params = {**world["params"], **extra_world_params}
+    clients: dict[str, Any] = {}
+    tokens: dict[str, dict[str, str]] = {}
+    for name, user in world["people"].items():
+        c = app.test_client()
+        if user is not None:
+            assert c.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+            tokens[name] = token_for(user)
+        else:
+            tokens[name] = {}
+        clients[name] = c
+
+    failures = []
+    # organizers last: their successful posts change state the others' checks must not see
+    for who in ("anonymous", "outsider", "member", "organizer"):
+        for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+            kind = access[rule.endpoint]
+            is_api = rule.rule.startswith("/api/")
+            url = url_for_rule(rule, params)
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                if rule.endpoint in ("accounts.logout",):
+                    continue  # logging out would end the walk for this person
+                kwargs: dict[str, Any] = {"headers": tokens[who]} if is_api else {}
+                if method in ("POST", "PUT", "PATCH"):
+                    kwargs["json" if is_api else "data"] = {}
+                resp = clients[who].open(url, method=method, **kwargs)
+                resp.close()
+                assert resp.status_code < 500, f"{who} {method} {url}: {resp.status_code}"
+                expected = {
+                    "public": True,
+                    "login": who != "anonymous",
+                    "member": who in ("member", "organizer"),
+                    "organizer": who == "organizer",
+                }[kind]
+                if _reached(resp, is_api) != expected:
+                    failures.append(f"{who} {method} {url} ({kind}): {resp.status_code}")
+                if not expected and who != "anonymous" and resp.status_code != 404:
+                    failures.append(f"{who} {method} {url}: outsiders must get 404, got {resp.status_code}")
+                if not expected and who == "anonymous" and is_api and resp.status_code != 401:
+                    failures.append(f"{who} {method} {url}: anonymous API calls get 401, got {resp.status_code}")
+    assert not failures, "\n".join(failures)
