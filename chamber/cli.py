@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from . import migrate
 
@@ -26,6 +26,7 @@ def db_downgrade(revision: str) -> None:
 
 
 @click.command("demo-data")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Only load when the database has no chamber yet.")
 def demo_data(if_empty: bool) -> None:
     """Load the demo chamber (西湖区微商商会) with its merchants and logins."""
@@ -38,6 +39,7 @@ def demo_data(if_empty: bool) -> None:
 
 
 @click.command("create-organizer")
+@with_appcontext
 @click.argument("email")
 @click.option("--chamber", "chamber_slug", default=None, help="Make the account an organizer of this chamber.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
@@ -56,6 +58,7 @@ def create_organizer(email: str, chamber_slug: str | None, password: str, name: 
 
 
 @click.command("run-scheduler")
+@with_appcontext
 def run_scheduler() -> None:
     """Run the scheduled jobs (campaign deadlines, announcements, clean-up) until stopped."""
     from .scheduler import build_scheduler
