@@ -19,7 +19,7 @@ from wtforms import BooleanField, DecimalField, FieldList, FloatField, FormField
 from wtforms import SelectMultipleField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from .db import get_session, utcnow
+from .db import get_session
 from .models import ApiToken, User
 
 API_PREFIX = "/api/v1"
@@ -83,7 +83,6 @@ def token_user(optional: bool = False) -> User | None:
             select(ApiToken).where(ApiToken.token_hash == hash_token(header[7:].strip()), ApiToken.revoked_at.is_(None))
         )
         if token is not None:
-            token.last_used_at = utcnow()
             user = token.user
     if user is None and not optional:
         raise ApiError(401, _("Send a valid API token: Authorization: Bearer <token>."))

@@ -51,7 +51,6 @@ class ApiToken(Base):
     #: first characters of the token, to tell tokens apart on the account page
     prefix: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    last_used_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
 
     user: Mapped[User] = relationship()

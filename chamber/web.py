@@ -1,7 +1,7 @@
 """Web plumbing shared by every blueprint: login, CSRF, errors, permissions, template helpers."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Flask, Response, abort, current_app, g, jsonify, render_template
 from flask_babel import gettext as _
@@ -109,15 +109,14 @@ def _unexpected_error(err: Exception) -> Any:
     return render_template("error.html", status=500, message=_("Something went wrong on our side.")), 500
 
 
-def fail(status: int, message: str) -> None:
+def fail(status: int, message: str) -> NoReturn:
     """Abort with a status and a message the user sees (page or API)."""
     if api.is_api_request():
         raise api.ApiError(status, message)
-    exc = {400: 400, 404: 404, 409: 409, 403: 403, 429: 429}.get(status, status)
     try:
-        abort(exc, description=message)
-    except HTTPException as e:
-        e.chamber_message = True  # type: ignore[attr-defined]
+        abort(status, description=message)
+    except HTTPException as exc:
+        exc.chamber_message = True  # type: ignore[attr-defined]  # show this text, not the generic one
         raise
 
 
@@ -156,7 +155,6 @@ def load_chamber(slug: str, *, role: str | None = None) -> Chamber:
     chamber = session.scalar(select(Chamber).where(Chamber.slug == slug)) if len(slug) <= 40 else None
     if chamber is None:
         fail(404, _("There is no such chamber."))
-    assert chamber is not None
     if role is not None:
         if api.is_api_request():
             api.token_user()  # 401 without a token, before anything about the chamber leaks

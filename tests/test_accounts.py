@@ -97,7 +97,7 @@ def test_change_password(client, create_user, login, db):
 def test_token_on_account_page_shown_once_hashed_and_revocable(client, create_user, login, db):
     user = create_user()
     login(user)
-    resp = client.post("/account", data={"action": "token", "tok-name": "my shop script"})
+    resp = client.post("/account", data={"action": "token", "tok-name": "my shop script"}, follow_redirects=True)
     assert resp.status_code == 200
     secret = resp.text.split('data-testid="new-token">')[1].split("<")[0]
     assert secret.startswith("chm_")

@@ -18,7 +18,7 @@ def test_wheel_contains_assets_and_renders_a_page(tmp_path):
     for required in ("chamber/_templates/base.html", "chamber/_templates/chambers/public.html",
                      "chamber/_static/css/chamber.css", "chamber/migrations/env.py",
                      "chamber/migrations/versions/0001_core_accounts_chambers_tiers_members.py",
-                     "chamber/translations/zh_CN/LC_MESSAGES/messages.mo", "campaigns/__init__.py"):
+                     "chamber/translations/zh_Hans_CN/LC_MESSAGES/messages.mo", "campaigns/__init__.py"):
         assert required in names, required
     assert not any(n.startswith(("tests/", "templates/", "static/")) for n in names)
 

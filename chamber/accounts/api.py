@@ -47,6 +47,4 @@ def create_api_token() -> Any:
 def me() -> Any:
     user = token_user()
     session = get_session()
-    items = memberships_of(session, user)
-    session.commit()  # token last-used time
-    return jsonify(id=user.id, email=user.email, display_name=user.display_name, memberships=items)
+    return jsonify(id=user.id, email=user.email, display_name=user.display_name, memberships=memberships_of(session, user))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask import session as flask_session
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -73,7 +74,8 @@ def account() -> Any:
     session = get_session()
     password_form = ChangePasswordForm(prefix="pw")
     token_form = TokenForm(prefix="tok")
-    new_secret = None
+    # a new token is shown once, on the page the creation redirects to (reloading makes no second token)
+    new_secret = flask_session.pop("new_token", None) if request.method == "GET" else None
     status = 200
     if request.method == "POST":
         if request.form.get("action") == "password" and password_form.validate_on_submit():
@@ -83,9 +85,10 @@ def account() -> Any:
                 return redirect(url_for("accounts.account"))
             password_form.current_password.errors.append(_("The current password is wrong."))
         elif request.form.get("action") == "token" and token_form.validate_on_submit():
-            _token, new_secret = ops.create_token(session, current_user, token_form.name.data)
+            _token, secret = ops.create_token(session, current_user, token_form.name.data)
             session.commit()
-            token_form = TokenForm(prefix="tok", formdata=None)
+            flask_session["new_token"] = secret
+            return redirect(url_for("accounts.account") + "#tokens")
         if password_form.errors or token_form.errors:
             status = 400
     tokens = ops.list_tokens(session, current_user)

@@ -89,6 +89,16 @@ TRANSITIONS = {
 }
 
 
+def status_label(status: str) -> str:
+    """A membership status in the user's language."""
+    return {"pending": _("pending"), "approved": _("approved"), "rejected": _("rejected"),
+            "suspended": _("suspended")}.get(status, status)
+
+
+def decision_label(decision: str) -> str:
+    return {"approve": _("approve"), "reject": _("reject"), "suspend": _("suspend")}.get(decision, decision)
+
+
 def decide_membership(
     session: Session, chamber: Chamber, member: Member, decision: str, tier_key: str | None, reason: str, by: User
 ) -> Member:
@@ -96,7 +106,8 @@ def decide_membership(
     target = TRANSITIONS.get((member.status, decision))
     if target is None:
         raise Conflict(
-            _("A %(status)s membership cannot be given the decision “%(decision)s”.", status=member.status, decision=decision)
+            _("A membership that is %(status)s cannot be given the decision “%(decision)s”.",
+              status=status_label(member.status), decision=decision_label(decision))
         )
     if decision == "approve":
         tier = None
