@@ -348,3 +348,181 @@ def split_proportionally(amount: int, paid: Mapping[K, int]) -> dict[K, int]:
             raise RuleError("nothing_paid", amount=amount)
         return dict.fromkeys(keys, 0)
     return _round_largest_remainder(amount, keys, values, [amount * v for v in values], total)
+
+
+# =========================================================================== campaign life cycle
+# (appended: status transitions, go/no-go threshold, ledger balances, settlement, receipts)
+
+MESSAGES.update(
+    {
+        "bad_transition": N_("A campaign that is %(current)s cannot become %(target)s."),
+        "unknown_status": N_("“%(target)s” is not a campaign status."),
+        "too_few_participants": N_(
+            "Only %(n)s merchants opted in; the campaign needed at least %(min_participants)s."
+        ),
+        "too_little_pooled": N_(
+            "The participants can pool only %(pooled)s; the campaign needed at least %(min_pooled)s."
+        ),
+        "receipt_type": N_("A receipt must be a PDF, JPEG or PNG file."),
+        "receipt_empty": N_("The receipt file is empty."),
+        "receipt_too_large": N_("The receipt is %(size)s bytes; at most %(max)s bytes (5 MB) are allowed."),
+    }
+)
+
+CAMPAIGN_STATUSES = ("draft", "open", "locked", "live", "ended", "settled", "cancelled")
+
+#: status → the statuses an organizer may move it to; every other move is refused (409).
+CAMPAIGN_TRANSITIONS: dict[str, frozenset[str]] = {
+    "draft": frozenset({"open", "cancelled"}),
+    "open": frozenset({"locked", "cancelled"}),
+    "locked": frozenset({"live", "cancelled"}),
+    "live": frozenset({"ended", "cancelled"}),
+    "ended": frozenset({"settled", "cancelled"}),
+    "settled": frozenset(),
+    "cancelled": frozenset(),
+}
+
+#: statuses in which the ledger takes payments, expenses and reversals
+LEDGER_OPEN = frozenset({"locked", "live", "ended"})
+
+
+def check_transition(current: str, target: str) -> None:
+    """Raise RuleError unless a campaign may move from current to target."""
+    if target not in CAMPAIGN_TRANSITIONS:
+        raise RuleError("unknown_status", target=target)
+    if target not in CAMPAIGN_TRANSITIONS.get(current, frozenset()):
+        raise RuleError("bad_transition", current=current, target=target)
+
+
+def due_transition(status: str, now: Any, optin_deadline: Any, starts_at: Any, ends_at: Any) -> str | None:
+    """The status the clock moves a campaign to now (open→locked→live→ended), or None."""
+    if status == "open" and now >= optin_deadline:
+        return "locked"
+    if status == "locked" and now >= starts_at:
+        return "live"
+    if status == "live" and now >= ends_at:
+        return "ended"
+    return None
+
+
+def pooled_amount(budget: int, n_members: int, max_share_pct: Decimal | Fraction | int | None) -> int:
+    """What n participants can actually pool towards the budget: the “min pooled amount” test.
+
+    Apportioned shares always add up to the budget when the rule can be met, so comparing their
+    sum with a minimum would be meaningless.  The meaningful amount is what is collectable given
+    the cap: ``min(budget, n * cap)`` with ``cap = floor(budget * max_share_pct / 100)`` (the
+    same cap apportion() uses); without a cap it is the whole budget as soon as anyone takes
+    part, and 0 with no participants.
+    """
+    _require_int("budget", budget)
+    if n_members <= 0:
+        return 0
+    if max_share_pct is None:
+        return budget
+    pct = _cap_fraction(max_share_pct)
+    cap = budget * pct.numerator // (100 * pct.denominator)
+    return min(budget, n_members * cap)
+
+
+def check_threshold(
+    budget: int,
+    n_members: int,
+    *,
+    min_participants: int | None,
+    min_pooled: int | None,
+    max_share_pct: Decimal | Fraction | int | None,
+) -> None:
+    """Raise RuleError if the go/no-go threshold is not met (too few merchants or too little money)."""
+    if min_participants is not None and n_members < min_participants:
+        raise RuleError("too_few_participants", n=n_members, min_participants=min_participants)
+    if min_pooled is not None:
+        pooled = pooled_amount(budget, n_members, max_share_pct)
+        if pooled < min_pooled:
+            raise RuleError("too_little_pooled", pooled=pooled, min_pooled=min_pooled)
+
+
+# --------------------------------------------------------------------------- ledger arithmetic
+
+#: the signed effect of each entry type on (paid, spent, refunded, carried)
+_EFFECT = {
+    "payment": "paid",
+    "expense": "spent",
+    "refund": "refunded",
+    "carry_to_fund": "carried",
+    "pledge": "pledged",
+}
+
+
+class Balances:
+    """Totals of a ledger; reversals are netted against the entry type they reverse.
+
+    ``available = paid - spent - refunded - carried`` (carried is 0 until a settlement carries
+    the remainder to the chamber's fund, so before settlement it is ``paid - spent - refunded``).
+    """
+
+    __slots__ = ("pledged", "paid", "spent", "refunded", "carried", "member_share", "member_paid", "member_refund")
+
+    def __init__(self) -> None:
+        self.pledged = self.paid = self.spent = self.refunded = self.carried = 0
+        self.member_share: dict[Any, int] = {}
+        self.member_paid: dict[Any, int] = {}
+        self.member_refund: dict[Any, int] = {}
+
+    @property
+    def available(self) -> int:
+        return self.paid - self.spent - self.refunded - self.carried
+
+    def outstanding(self, member: Any) -> int:
+        return max(0, self.member_share.get(member, 0) - self.member_paid.get(member, 0))
+
+
+def ledger_balances(entries: Any) -> Balances:
+    """Sum ledger entries given as (entry_type, member, amount, reversed_type) tuples.
+
+    ``reversed_type`` is the type of the entry a reversal reverses (None for other entries).
+    """
+    b = Balances()
+    per_member = {"pledged": b.member_share, "paid": b.member_paid, "refunded": b.member_refund}
+    for entry_type, member, amount, reversed_type in entries:
+        sign = 1
+        if entry_type == "reversal":
+            entry_type, sign = reversed_type, -1
+        attr = _EFFECT[entry_type]
+        setattr(b, attr, getattr(b, attr) + sign * amount)
+        book = per_member.get(attr)
+        if book is not None and member is not None:
+            book[member] = book.get(member, 0) + sign * amount
+    return b
+
+
+def settlement_amounts(mode: str, available: int, paid_by_member: Mapping[K, int]) -> tuple[dict[K, int], int]:
+    """Split the unspent remainder: ({member: refund}, carried) with refunds + carried == available.
+
+    ``refund`` returns it in proportion to what each member actually paid (net of reversals);
+    ``carry`` keeps it all for the chamber's fund.
+    """
+    if mode == "carry":
+        return {}, available
+    if mode != "refund":
+        raise ValueError(f"unknown settlement mode {mode!r}")
+    return split_proportionally(available, dict(paid_by_member)), 0
+
+
+# --------------------------------------------------------------------------- receipts
+
+MAX_RECEIPT_BYTES = 5 * 1024 * 1024
+
+
+def sniff_receipt(head: bytes, size: int) -> str:
+    """The content type of a receipt judged by its magic bytes (never its name), or RuleError."""
+    if size > MAX_RECEIPT_BYTES:
+        raise RuleError("receipt_too_large", size=size, max=MAX_RECEIPT_BYTES)
+    if size == 0:
+        raise RuleError("receipt_empty")
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    raise RuleError("receipt_type")

@@ -102,6 +102,11 @@ def format_money(amount_minor: int, currency: str) -> str:
     return f"{sign}{whole}.{frac:0{digits}d}" if digits else f"{sign}{whole}"
 
 
+def plain_decimal(value: Decimal) -> str:
+    """A Decimal as people write it: no exponent, no trailing zeros ("10", "2.5")."""
+    return f"{value.normalize():f}"
+
+
 def parse_weight(value: object) -> Decimal:
     """A tier weight: a positive decimal string with at most 4 decimals."""
     if not isinstance(value, str) or not re.fullmatch(r"\d{1,6}(\.\d{1,4})?", value.strip()):

@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from . import api
 from .db import get_session
 from .models import Chamber, Member, Organizer, User
-from .rules import CURRENCY_DIGITS, format_money
+from .rules import CURRENCY_DIGITS, format_money, plain_decimal
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.jinja_env.filters["money"] = money_filter
+    app.jinja_env.filters["plain"] = plain_decimal
     app.jinja_env.globals["chamber_role"] = chamber_role
     app.after_request(_security_headers)
     app.add_url_rule(api.API_PREFIX + "/openapi.json", "openapi", _openapi)

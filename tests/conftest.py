@@ -198,20 +198,50 @@ def count_rows(session: Session, model: Any, *where: Any) -> int:
 
 @pytest.fixture
 def world(create_chamber: Any, create_member: Any, create_user: Any, token_for: Any, app: Any, db: Session) -> dict[str, Any]:
-    """Chamber B with an organizer and a member; an outsider who is a member of chamber A only."""
+    """Chamber B with an organizer, a member and a locked campaign with a payment and a receipt;
+    an outsider who is a member of chamber A only. params fills every URL parameter of the app."""
+    import datetime as dt
+
+    from campaigns import operations as campaign_ops
+
     chamber_a = create_chamber()
     chamber_b = create_chamber()
     outsider = create_member(chamber=chamber_a).user
     member_b = create_member(chamber=chamber_b)
-    target = create_member(chamber=chamber_b, status="pending")
-    params: dict[str, Any] = {"slug": chamber_b.slug, "member_id": target.id, "token_id": 999_999, "filename": "css/chamber.css"}
+    create_member(chamber=chamber_b, status="pending")
+    now = dt.datetime.now(dt.timezone.utc)
+    campaign = campaign_ops.create_campaign(
+        db, chamber_b, chamber_b.organizer, slug="double11", title="双十一", festival="double11", description="",
+        starts_at=now + dt.timedelta(days=20), ends_at=now + dt.timedelta(days=30),
+        optin_deadline=now + dt.timedelta(days=10), budget_minor=1000_00, method="equal", min_share_minor=None,
+        max_share_pct=None, min_participants=None, min_pooled_minor=None,
+    )
+    campaign_ops.transition_campaign(db, campaign, "open", chamber_b.organizer)
+    campaign_ops.opt_in(db, campaign, member_b, offer_headline="全场九折")
+    campaign_ops.transition_campaign(db, campaign, "locked", chamber_b.organizer)
+    payment = campaign_ops.record_payment(db, campaign, chamber_b.organizer, member_id=member_b.id, amount_minor=500_00,
+                                          method="wechat_pay", reference="W1", paid_on=now.date())
+    expense = campaign_ops.record_expense(db, campaign, chamber_b.organizer, payee="印刷厂", category="printing",
+                                          amount_minor=100_00, receipt=PNG_BYTES)
+    db.commit()
+    params: dict[str, Any] = {
+        "slug": chamber_b.slug, "member_id": member_b.id, "token_id": 999_999, "filename": "css/chamber.css",
+        "key": campaign.slug, "entry_id": payment.id, "receipt_id": expense.receipt_id,
+    }
     people = {
         "anonymous": None,
         "outsider": outsider,
         "member": member_b.user,
         "organizer": chamber_b.organizer,
     }
-    return {"params": params, "people": people, "chamber": chamber_b, "member": member_b, "target": target}
+    return {"params": params, "people": people, "chamber": chamber_b, "member": member_b, "campaign": campaign}
+
+
+#: the smallest PNG: a receipt that passes the content check
+PNG_BYTES = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from ..api import ApiError, token_user, validate_json
 from ..db import get_session
 from ..errors import Conflict, Invalid
 from ..models import Chamber, Member, Tier
-from ..rules import format_money
+from ..rules import format_money, plain_decimal
 from ..web import chamber_role, load_chamber
 from . import operations as ops
 from .controllers import chamber_fields, application_fields
@@ -36,7 +36,7 @@ def chamber_json(chamber: Chamber, member_count: int) -> dict[str, Any]:
 
 
 def tier_json(tier: Tier) -> dict[str, Any]:
-    return {"key": tier.key, "name": tier.name, "weight": f"{tier.weight.normalize():f}"}
+    return {"key": tier.key, "name": tier.name, "weight": plain_decimal(tier.weight)}
 
 
 def create_chamber() -> Any:

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from ..accounts.forms import EmptyForm
 from ..db import get_session
 from ..errors import Conflict, Invalid
+from ..rules import plain_decimal
 from ..web import chamber_role, load_chamber
 from . import operations as ops
 from .forms import ApplicationForm, ChamberForm, DecisionForm, TiersForm
@@ -197,7 +198,7 @@ def tiers(slug: str) -> Any:
                 return redirect(url_for("chambers.manage", slug=chamber.slug))
         status = 400
     else:
-        form = TiersForm(data={"items": [{"key": t.key, "name": t.name, "weight": f"{t.weight.normalize():f}"} for t in current]})
+        form = TiersForm(data={"items": [{"key": t.key, "name": t.name, "weight": plain_decimal(t.weight)} for t in current]})
         status = 200
     while len(form.items.entries) < len(current) + 2 and len(form.items.entries) < 20:
         form.items.append_entry()

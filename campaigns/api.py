@@ -1,0 +1,382 @@
+"""Campaigns and pooled budgets: the JSON API (see ../shared/API.md).
+
+Views are thin: validate, load (404), check the role, call ONE operation, commit once.
+Money goes out as decimal strings, times with the chamber's UTC offset.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Response, jsonify, request
+from flask_babel import gettext as _
+from werkzeug.datastructures import CombinedMultiDict, FileStorage
+
+from chamber.api import ApiError, json_body, token_user, validate_json
+from chamber.db import get_session
+from chamber.errors import Conflict, Invalid
+from chamber.models import Chamber, Member
+from chamber.rules import format_money, plain_decimal
+from chamber.web import chamber_role, load_chamber
+
+from . import operations as ops
+from .forms import CampaignForm, ExpenseForm, ParticipationForm, PaymentForm, ReversalForm, SettlementForm, TransitionForm
+from .models import MAX_RECEIPT, Campaign
+
+APPORTIONMENT_KEYS = ("method", "min_share", "max_share_pct")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _error(err: Conflict | Invalid, rename: dict[str, str] | None = None) -> ApiError:
+    if isinstance(err, ops.ReceiptTooLarge):
+        status = 413
+    else:
+        status = 409 if isinstance(err, Conflict) else 400
+    field = (rename or {}).get(err.field or "", err.field)
+    return ApiError(status, err.message, fields={field: err.message} if field else None)
+
+
+def _time(value: dt.datetime | None, timezone: str) -> str | None:
+    return value.astimezone(ZoneInfo(timezone)).isoformat() if value is not None else None
+
+
+def _money(value: int | None, currency: str) -> str | None:
+    return format_money(value, currency) if value is not None else None
+
+
+def _pct(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    value = value.normalize()
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _load(slug: str, key: str, role: str | None = None) -> tuple[Chamber, Campaign]:
+    """Chamber and campaign; 404 if missing, and drafts are 404 for everyone but organizers."""
+    chamber = load_chamber(slug, role=role)
+    campaign = ops.get_campaign(get_session(), chamber, key)
+    if campaign is None or (campaign.status == "draft" and chamber_role(chamber) != "organizer"):
+        raise ApiError(404, _("There is no such campaign."))
+    return chamber, campaign
+
+
+def campaign_json(summary: dict[str, Any]) -> dict[str, Any]:
+    cur, tz = summary["currency"], summary["timezone"]
+    return {
+        "slug": summary["slug"],
+        "title": summary["title"],
+        "festival": summary["festival"],
+        "description": summary["description"],
+        "starts_at": _time(summary["starts_at"], tz),
+        "ends_at": _time(summary["ends_at"], tz),
+        "optin_deadline": _time(summary["optin_deadline"], tz),
+        "budget": _money(summary["budget_minor"], cur),
+        "apportionment": {
+            "method": summary["method"],
+            "min_share": _money(summary["min_share_minor"], cur),
+            "max_share_pct": _pct(summary["max_share_pct"]),
+        },
+        "min_participants": summary["min_participants"],
+        "min_pooled": _money(summary["min_pooled_minor"], cur),
+        "status": summary["status"],
+        "participant_count": summary["participant_count"],
+        "cancel_reason": summary["cancel_reason"],
+        "settlement_mode": summary["settlement_mode"],
+        "currency": cur,
+    }
+
+
+def _campaign_response(campaign: Campaign, status: int = 200) -> Any:
+    return jsonify(campaign_json(ops.campaign_summary_dict(get_session(), campaign))), status
+
+
+def entry_json(item: dict[str, Any], currency: str, timezone: str) -> dict[str, Any]:
+    out = dict(item)
+    out["amount"] = format_money(out.pop("amount_minor"), currency)
+    out["weight"] = plain_decimal(item['weight']) if item["weight"] is not None else None
+    out["paid_on"] = item["paid_on"].isoformat() if item["paid_on"] else None
+    out["created_at"] = _time(item["created_at"], timezone)
+    return out
+
+
+def _campaign_form(chamber: Chamber) -> CampaignForm:
+    """Validate the campaign body; ``apportionment`` is a nested object in the API."""
+    data = dict(json_body())
+    nested = data.pop("apportionment", None)
+    if nested is not None:
+        if not isinstance(nested, dict):
+            raise ApiError(400, _("Some fields are not valid."), fields={"apportionment": _("Expected an object.")})
+        for key in APPORTIONMENT_KEYS:
+            if key in nested:
+                data[key] = nested[key]
+    try:
+        return validate_json(CampaignForm, data=data, currency=chamber.currency, timezone=chamber.timezone)
+    except ApiError as err:
+        err.fields = {(f"apportionment.{k}" if k in APPORTIONMENT_KEYS else k): v for k, v in err.fields.items()}
+        raise
+
+
+_RULE_FIELDS = {"min_share": "apportionment.min_share", "max_share_pct": "apportionment.max_share_pct"}
+
+
+# --------------------------------------------------------------------------- campaigns
+
+
+def list_campaigns(slug: str) -> Any:
+    chamber = load_chamber(slug)
+    organizer = chamber_role(chamber) == "organizer"
+    session = get_session()
+    items = [
+        campaign_json(ops.campaign_summary_dict(session, c, participants=n))
+        for c, n in ops.list_campaigns(session, chamber, include_drafts=organizer)
+    ]
+    return jsonify(items=items)
+
+
+def create_campaign(slug: str) -> Any:
+    chamber = load_chamber(slug, role="organizer")
+    form = _campaign_form(chamber)
+    session = get_session()
+    try:
+        campaign = ops.create_campaign(session, chamber, token_user(), **form.campaign_fields())
+    except (Conflict, Invalid) as err:
+        raise _error(err, _RULE_FIELDS) from None
+    session.commit()
+    return _campaign_response(campaign, 201)
+
+
+def get_campaign(slug: str, key: str) -> Any:
+    _chamber, campaign = _load(slug, key)
+    return _campaign_response(campaign)
+
+
+def update_campaign(slug: str, key: str) -> Any:
+    chamber, campaign = _load(slug, key, role="organizer")
+    form = _campaign_form(chamber)
+    session = get_session()
+    try:
+        ops.update_campaign(session, campaign, **form.campaign_fields())
+    except (Conflict, Invalid) as err:
+        raise _error(err, _RULE_FIELDS) from None
+    session.commit()
+    return _campaign_response(campaign)
+
+
+def transition(slug: str, key: str) -> Any:
+    _chamber, campaign = _load(slug, key, role="organizer")
+    form = validate_json(TransitionForm)
+    session = get_session()
+    try:
+        ops.transition_campaign(session, campaign, form.to.data, token_user(), mode=form.mode.data or None,
+                                reason=form.reason.data or "")
+    except (Conflict, Invalid) as err:
+        raise _error(err) from None
+    session.commit()
+    return _campaign_response(campaign)
+
+
+def settle(slug: str, key: str) -> Any:
+    _chamber, campaign = _load(slug, key, role="organizer")
+    form = validate_json(SettlementForm)
+    session = get_session()
+    try:
+        ops.settle_campaign(session, campaign, form.mode.data, token_user())
+    except (Conflict, Invalid) as err:
+        raise _error(err) from None
+    session.commit()
+    return _campaign_response(campaign)
+
+
+# --------------------------------------------------------------------------- participation
+
+
+def _acting_member(chamber: Chamber, member_id: Any) -> Member:
+    members = ops.approved_members_of(get_session(), chamber, token_user())
+    if member_id not in (None, ""):
+        chosen = [m for m in members if str(m.id) == str(member_id)]
+        if not chosen:
+            raise ApiError(400, _("You have no approved business with this member id here."),
+                           fields={"member_id": _("Not one of your approved businesses.")})
+        return chosen[0]
+    if not members:
+        raise ApiError(403, _("Only approved member businesses can take part in campaigns."))
+    if len(members) > 1:
+        raise ApiError(400, _("You have several businesses here: say which one with member_id."),
+                       fields={"member_id": _("Choose one of your businesses.")})
+    return members[0]
+
+
+def participation_json(p: Any, chamber: Chamber) -> dict[str, Any]:
+    return {
+        "member_id": p.member_id,
+        "offer_headline": p.offer_headline,
+        "offer_details": p.offer_details,
+        "joined_at": _time(p.joined_at, chamber.timezone),
+        "updated_at": _time(p.updated_at, chamber.timezone),
+    }
+
+
+def put_participation(slug: str, key: str) -> Any:
+    chamber, campaign = _load(slug, key, role="member")
+    form = validate_json(ParticipationForm)
+    member = _acting_member(chamber, form.member_id.data)
+    session = get_session()
+    try:
+        participation, _created = ops.opt_in(session, campaign, member, offer_headline=form.offer_headline.data,
+                                             offer_details=form.offer_details.data or "")
+    except (Conflict, Invalid) as err:
+        raise _error(err) from None
+    session.commit()
+    return jsonify(participation_json(participation, chamber))
+
+
+def delete_participation(slug: str, key: str) -> Any:
+    chamber, campaign = _load(slug, key, role="member")
+    member = _acting_member(chamber, request.args.get("member_id"))
+    session = get_session()
+    try:
+        ops.withdraw(session, campaign, member)
+    except (Conflict, Invalid) as err:
+        raise _error(err) from None
+    session.commit()
+    return Response(status=204)
+
+
+def get_shares(slug: str, key: str) -> Any:
+    chamber, campaign = _load(slug, key, role="member")
+    try:
+        items = ops.compute_shares(get_session(), campaign)
+    except Conflict as err:
+        raise _error(err) from None
+    return jsonify(
+        total=format_money(sum(i["share_minor"] for i in items), chamber.currency),
+        items=[
+            {
+                "member_id": i["member_id"],
+                "business_name": i["business_name"],
+                "weight": plain_decimal(i['weight']) if i["weight"] is not None else None,
+                "share": format_money(i["share_minor"], chamber.currency),
+            }
+            for i in items
+        ],
+    )
+
+
+# --------------------------------------------------------------------------- ledger
+
+
+def _entry_response(campaign: Campaign, chamber: Chamber, entry: Any) -> Any:
+    item = ops.entry_view(get_session(), campaign, entry)
+    return jsonify(entry_json(item, chamber.currency, chamber.timezone)), 201
+
+
+def post_payment(slug: str, key: str) -> Any:
+    chamber, campaign = _load(slug, key, role="organizer")
+    form = validate_json(PaymentForm, currency=chamber.currency)
+    session = get_session()
+    try:
+        entry = ops.record_payment(
+            session, campaign, token_user(), member_id=form.member_id.data, amount_minor=form.amount.minor,
+            method=form.method.data, reference=form.reference.data or "", paid_on=form.paid_on.data,
+        )
+    except (Conflict, Invalid) as err:
+        raise _error(err) from None
+    session.commit()
+    return _entry_response(campaign, chamber, entry)
+
+
+def _expense_form(chamber: Chamber) -> tuple[ExpenseForm, bytes | None]:
+    """JSON, or multipart/form-data with an optional ``receipt`` file."""
+    if request.mimetype != "multipart/form-data":
+        return validate_json(ExpenseForm, currency=chamber.currency), None
+    form = ExpenseForm(formdata=CombinedMultiDict([request.files, request.form]), meta={"csrf": False})
+    form.currency = chamber.currency
+    if not form.validate():
+        raise ApiError(400, _("Some fields are not valid."), fields={k: str(v[0]) for k, v in form.errors.items() if v})
+    upload = form.receipt.data
+    if upload is None or upload == "":
+        return form, None
+    if not isinstance(upload, FileStorage):
+        raise ApiError(400, _("Attach the receipt as a file."), fields={"receipt": _("Attach the receipt as a file.")})
+    data = upload.stream.read(MAX_RECEIPT + 1)
+    if not upload.filename and not data:  # a form's empty file input
+        return form, None
+    return form, data
+
+
+def post_expense(slug: str, key: str) -> Any:
+    chamber, campaign = _load(slug, key, role="organizer")
+    form, receipt = _expense_form(chamber)
+    session = get_session()
+    try:
+        entry = ops.record_expense(
+            session, campaign, token_user(), payee=form.payee.data, category=form.category.data,
+            amount_minor=form.amount.minor, description=form.description.data or "", receipt=receipt,
+        )
+    except (Conflict, Invalid) as err:
+        raise _error(err) from None
+    session.commit()
+    return _entry_response(campaign, chamber, entry)
+
+
+def post_reversal(slug: str, key: str, entry_id: int) -> Any:
+    chamber, campaign = _load(slug, key, role="organizer")
+    session = get_session()
+    entry = ops.get_entry(session, campaign, entry_id)
+    if entry is None:
+        raise ApiError(404, _("There is no such ledger entry."))
+    form = validate_json(ReversalForm)
+    try:
+        reversal = ops.reverse_entry(session, campaign, entry, token_user(), reason=form.reason.data)
+    except (Conflict, Invalid) as err:
+        raise _error(err) from None
+    session.commit()
+    return _entry_response(campaign, chamber, reversal)
+
+
+def get_ledger(slug: str, key: str) -> Any:
+    chamber, campaign = _load(slug, key, role="member")
+    view = ops.ledger_view(get_session(), campaign)
+    cur = chamber.currency
+    return jsonify(
+        items=[entry_json(i, cur, chamber.timezone) for i in view["items"]],
+        balances={k: format_money(v, cur) for k, v in view["balances"].items()},
+        members=[
+            {
+                "member_id": m["member_id"],
+                "business_name": m["business_name"],
+                "share": format_money(m["share_minor"], cur),
+                "paid": format_money(m["paid_minor"], cur),
+                "outstanding": format_money(m["outstanding_minor"], cur),
+                "refund": format_money(m["refund_minor"], cur),
+            }
+            for m in view["members"]
+        ],
+    )
+
+
+def get_receipt(slug: str, key: str, receipt_id: int) -> Any:
+    _chamber, campaign = _load(slug, key, role="member")
+    receipt = ops.get_receipt(get_session(), campaign, receipt_id)
+    if receipt is None:
+        raise ApiError(404, _("There is no such receipt."))
+    ext = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[receipt.content_type]
+    resp = Response(receipt.data, mimetype=receipt.content_type)
+    resp.headers["Content-Disposition"] = f'inline; filename="receipt-{receipt.id}.{ext}"'
+    resp.headers["Content-Security-Policy"] = "sandbox"
+    return resp
+
+
+def get_notices(slug: str) -> Any:
+    chamber = load_chamber(slug, role="member")
+    session = get_session()
+    members = [m.id for m in ops.approved_members_of(session, chamber, token_user())]
+    return jsonify(items=[
+        {"campaign": c.slug, "member_id": n.member_id, "kind": n.kind, "message": n.message,
+         "created_at": _time(n.created_at, chamber.timezone)}
+        for n, c in ops.notices_for(session, chamber, members)
+    ])

@@ -1,0 +1,116 @@
+"""Routes of the campaigns package: the JSON API now; the pages are added below "# pages"."""
+from flask import Blueprint
+
+from chamber.api import api_route
+
+from . import api
+from .forms import CampaignForm, ExpenseForm, ParticipationForm, PaymentForm, ReversalForm, SettlementForm, TransitionForm
+
+bp = Blueprint("campaigns", __name__)
+
+C = "/chambers/<slug>/campaigns"
+K = C + "/<key>"
+
+# --------------------------------------------------------------------------- API
+api_route(bp, C, ["GET"], auth="public",
+          summary="The chamber's campaigns (everyone sees non-drafts; organizers also see drafts).",
+          responses={200: "{items: [campaign]}"})(api.list_campaigns)
+api_route(bp, C, ["POST"], auth="organizer", form=CampaignForm,
+          summary="Create a draft campaign. Body: {slug, title, festival, description, starts_at, ends_at, "
+                  "optin_deadline, budget, apportionment: {method, min_share, max_share_pct}, min_participants, "
+                  "min_pooled}. Times without an offset are in the chamber's zone. A rule that cannot be met → 400.",
+          responses={201: "The campaign", 400: "Invalid fields or rule", 409: "Slug taken"})(api.create_campaign)
+api_route(bp, K, ["GET"], auth="public",
+          summary="A campaign with status and participant_count (drafts: organizers only).",
+          responses={200: "The campaign"})(api.get_campaign)
+api_route(bp, K, ["PUT"], auth="organizer", form=CampaignForm,
+          summary="Replace a draft or open campaign's settings (same body as creating); the rule is checked "
+                  "against the current participants.",
+          responses={200: "The campaign", 409: "Not draft/open any more, or slug taken"})(api.update_campaign)
+api_route(bp, K + "/transitions", ["POST"], auth="organizer", form=TransitionForm,
+          summary="Move the campaign: {to: open|locked|live|ended|settled|cancelled, mode (for settled): "
+                  "refund|carry, reason (for cancelled)}. Locking freezes the shares as pledges.",
+          responses={200: "The campaign", 409: "Move not allowed, or rule/threshold not met"})(api.transition)
+api_route(bp, K + "/settlement", ["POST"], auth="organizer", form=SettlementForm,
+          summary="Settle an ended campaign: {mode: refund|carry}. refund returns the unspent remainder in "
+                  "proportion to what each member paid; carry moves it to the chamber's fund. Closes the ledger.",
+          responses={200: "The campaign", 409: "Not ended"})(api.settle)
+api_route(bp, K + "/participation", ["PUT"], auth="member", form=ParticipationForm,
+          summary="Opt in with an offer, or update the offer (member_id only if you have several businesses).",
+          responses={200: "The participation", 409: "Not open or past the deadline"})(api.put_participation)
+api_route(bp, K + "/participation", ["DELETE"], auth="member",
+          summary="Withdraw (?member_id= if you have several businesses).",
+          responses={204: "Withdrawn", 409: "After the deadline or lock"})(api.delete_participation)
+api_route(bp, K + "/shares", ["GET"], auth="member",
+          summary="Each participant's share: frozen pledges once locked, otherwise a preview computed now.",
+          responses={200: "{total, items: [{member_id, business_name, weight, share}]}",
+                     409: "The rule cannot share the budget among the current participants"})(api.get_shares)
+api_route(bp, K + "/payments", ["POST"], auth="organizer", form=PaymentForm,
+          summary="Record a (partial) payment from a participant.",
+          responses={201: "The ledger entry", 400: "Not a participant", 409: "Ledger not open"})(api.post_payment)
+api_route(bp, K + "/expenses", ["POST"], auth="organizer", form=ExpenseForm,
+          summary="Record an expense; JSON, or multipart/form-data with a receipt file (PDF/JPEG/PNG, ≤ 5 MB).",
+          responses={201: "The ledger entry", 400: "Invalid, or receipt not PDF/JPEG/PNG",
+                     409: "More than is available", 413: "Receipt above 5 MB"})(api.post_expense)
+api_route(bp, K + "/ledger/<int:entry_id>/reversal", ["POST"], auth="organizer", form=ReversalForm,
+          summary="Reverse a payment or an expense ({reason}); entries are never edited or deleted.",
+          responses={201: "The reversal entry", 409: "Already reversed, a reversal, or not reversible"})(api.post_reversal)
+api_route(bp, K + "/ledger", ["GET"], auth="member",
+          summary="The whole ledger: {items, balances: {pledged, paid, spent, refunded, carried, available}, "
+                  "members: [{member_id, business_name, share, paid, outstanding, refund}]}.",
+          responses={200: "The ledger"})(api.get_ledger)
+api_route(bp, K + "/receipts/<int:receipt_id>", ["GET"], auth="member",
+          summary="An expense's receipt file.", responses={200: "The file"}, content="application/octet-stream")(api.get_receipt)
+api_route(bp, "/chambers/<slug>/campaign-notices", ["GET"], auth="member",
+          summary="Notices for the caller's businesses, e.g. why a campaign was cancelled.",
+          responses={200: "{items: [{campaign, member_id, kind, message, created_at}]}"})(api.get_notices)
+
+# --------------------------------------------------------------------------- pages
+from . import controllers as pages  # noqa: E402
+
+M = "/chambers/<slug>/manage/campaigns"
+MK = M + "/<key>"
+GP = ["GET", "POST"]
+# organizers
+bp.add_url_rule(M, "manage_list", pages.manage_list)
+bp.add_url_rule(M + "/new", "create", pages.create, methods=GP)
+bp.add_url_rule(MK, "manage", pages.manage)
+bp.add_url_rule(MK + "/edit", "edit", pages.edit, methods=GP)
+bp.add_url_rule(MK + "/transition", "transition", pages.transition, methods=["POST"])
+bp.add_url_rule(MK + "/settlement", "settle", pages.settle, methods=GP)
+bp.add_url_rule(MK + "/payments", "payment", pages.payment, methods=GP)
+bp.add_url_rule(MK + "/expenses", "expense", pages.expense, methods=GP)
+bp.add_url_rule(MK + "/ledger/<int:entry_id>/reversal", "reversal", pages.reversal, methods=GP)
+# members (and organizers)
+bp.add_url_rule(C, "index", pages.index)
+bp.add_url_rule(K, "campaign", pages.campaign)
+bp.add_url_rule(K + "/participation", "participate", pages.participate, methods=["POST"])
+bp.add_url_rule(K + "/withdrawal", "withdraw", pages.withdraw, methods=["POST"])
+bp.add_url_rule(K + "/ledger", "ledger", pages.ledger)
+bp.add_url_rule(K + "/receipts/<int:receipt_id>", "receipt", pages.receipt)
+# for the hook in templates/chambers/dashboard.html
+bp.add_app_template_global(pages.dashboard_notices, "campaign_notices")
+
+# --------------------------------------------------------------------------- documents
+# PDFs and CSVs (campaigns/documents.py). Each view serves its API route and its page URL:
+# API endpoints "campaigns.api_<view>", page endpoints "campaigns.<view>".
+from . import documents  # noqa: E402
+
+api_route(bp, K + "/statements/<int:member_id>.pdf", ["GET"], auth="member",
+          summary="A member's contribution statement (share, payments, balance, refund) as PDF: "
+                  "that member's owner and organizers only (others 404).",
+          responses={200: "The PDF"}, content="application/pdf")(documents.statement_pdf)
+api_route(bp, K + "/report.pdf", ["GET"], auth="member",
+          summary="The campaign's budget report as PDF: apportionment, expenses by category, balances.",
+          responses={200: "The PDF"}, content="application/pdf")(documents.report_pdf)
+api_route(bp, K + "/shares.csv", ["GET"], auth="member",
+          summary="The shares as CSV (UTF-8 with BOM): member_id, business_name, weight, share.",
+          responses={200: "The CSV", 409: "The rule cannot share the budget among the current participants"},
+          content="text/csv")(documents.shares_csv)
+api_route(bp, K + "/ledger.csv", ["GET"], auth="member",
+          summary="The whole ledger as CSV (UTF-8 with BOM), times in the chamber's zone, amounts as decimals.",
+          responses={200: "The CSV"}, content="text/csv")(documents.ledger_csv)
+bp.add_url_rule(K + "/statements/<int:member_id>.pdf", "statement_pdf", documents.statement_pdf)
+bp.add_url_rule(K + "/report.pdf", "report_pdf", documents.report_pdf)
+bp.add_url_rule(K + "/shares.csv", "shares_csv", documents.shares_csv)
+bp.add_url_rule(K + "/ledger.csv", "ledger_csv", documents.ledger_csv)

@@ -1,0 +1,454 @@
+"""Campaign pages: organizer list/create/edit/status/ledger actions, the member's campaign page, the ledger.
+
+Thin views, the same forms and operations as the JSON API (campaigns/api.py): validate, load
+(404), check the role with load_chamber(slug, role=...), call ONE operation, commit once,
+redirect with a flash.  Bad input re-renders the page with the message next to the field
+(400); a refused move or a conflict shows its message (409).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.datastructures import FileStorage
+
+from chamber.db import get_session, utcnow
+from chamber.errors import Conflict, Invalid
+from chamber.models import Chamber, Member
+from chamber.rules import format_money, plain_decimal
+from chamber.web import chamber_role, load_chamber, money_filter
+
+from . import operations as ops
+from . import rules
+from .forms import CampaignForm, ExpenseForm, ParticipationForm, PaymentForm, ReversalForm, SettlementForm, TransitionForm
+from .models import MAX_RECEIPT, Campaign
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _load(slug: str, key: str, role: str) -> tuple[Chamber, Campaign]:
+    """Chamber and campaign; 404 if missing, for outsiders, and for drafts unless organizer."""
+    chamber = load_chamber(slug, role=role)
+    campaign = ops.get_campaign(get_session(), chamber, key)
+    if campaign is None or (campaign.status == "draft" and chamber_role(chamber) != "organizer"):
+        abort(404)
+    return chamber, campaign
+
+
+def _put_error(form: Any, err: Conflict | Invalid, default: str | None = None) -> int:
+    """Show an operation's refusal next to its field (or at the top of the form); the status to answer."""
+    name = err.field or default
+    target = getattr(form, name, None) if name else None
+    if target is not None and hasattr(target, "errors") and name != "csrf_token":
+        target.errors = [*target.errors, err.message]
+    else:
+        form.form_errors.append(err.message)
+    return 409 if isinstance(err, Conflict) else 400
+
+
+def _status(form: Any, status: int = 400) -> int:
+    return status if form.errors else 200
+
+
+def _local(value: dt.datetime | None, timezone: str) -> dt.datetime | None:
+    return value.astimezone(ZoneInfo(timezone)) if value is not None else None
+
+
+def next_moves(campaign: Campaign) -> list[str]:
+    """The status moves the organizer may try from here (in the order of the life cycle)."""
+    allowed = rules.CAMPAIGN_TRANSITIONS.get(campaign.status, frozenset())
+    return [s for s in ("open", "locked", "live", "ended", "settled", "cancelled") if s in allowed]
+
+
+# --------------------------------------------------------------------------- organizer: campaigns
+
+
+@login_required
+def manage_list(slug: str) -> Any:
+    chamber = load_chamber(slug, role="organizer")
+    session = get_session()
+    return render_template(
+        "campaigns/manage_list.html", chamber=chamber,
+        campaigns=ops.list_campaigns(session, chamber, include_drafts=True),
+        fund=ops.chamber_fund_balance(session, chamber),
+    )
+
+
+def _campaign_form(chamber: Chamber, campaign: Campaign | None = None) -> CampaignForm:
+    """The campaign form; on GET prefilled from the campaign (times in the chamber's zone)."""
+    data = None
+    if campaign is not None and request.method != "POST":
+        cur, tz = chamber.currency, chamber.timezone
+        data = {
+            "slug": campaign.slug, "title": campaign.title, "festival": campaign.festival,
+            "description": campaign.description, "starts_at": _local(campaign.starts_at, tz),
+            "ends_at": _local(campaign.ends_at, tz), "optin_deadline": _local(campaign.optin_deadline, tz),
+            "budget": format_money(campaign.budget_minor, cur), "method": campaign.method,
+            "min_share": format_money(campaign.min_share_minor, cur) if campaign.min_share_minor is not None else "",
+            "min_participants": campaign.min_participants,
+            "min_pooled": format_money(campaign.min_pooled_minor, cur) if campaign.min_pooled_minor is not None else "",
+        }
+    form = CampaignForm(data=data)
+    form.currency = chamber.currency
+    form.timezone = chamber.timezone
+    if campaign is not None and campaign.max_share_pct is not None and request.method != "POST":
+        # shown as stored (up to 4 decimals), not rounded to the DecimalField's 2 places
+        form.max_share_pct.raw_data = [plain_decimal(campaign.max_share_pct)]
+    return form
+
+
+@login_required
+def create(slug: str) -> Any:
+    chamber = load_chamber(slug, role="organizer")
+    form = _campaign_form(chamber)
+    status = 200
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            campaign = ops.create_campaign(session, chamber, current_user, **form.campaign_fields())
+        except (Conflict, Invalid) as err:
+            status = _put_error(form, err)
+        else:
+            session.commit()
+            flash(_("Campaign “%(title)s” is saved as a draft. Open it when merchants may join.", title=campaign.title),
+                  "success")
+            return redirect(url_for("campaigns.manage", slug=chamber.slug, key=campaign.slug))
+    elif form.errors:
+        status = 400
+    return render_template("campaigns/form.html", chamber=chamber, form=form, campaign=None), status
+
+
+@login_required
+def edit(slug: str, key: str) -> Any:
+    chamber, campaign = _load(slug, key, "organizer")
+    form = _campaign_form(chamber, campaign)
+    status = 200
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            ops.update_campaign(session, campaign, **form.campaign_fields())
+        except (Conflict, Invalid) as err:
+            session.rollback()
+            status = _put_error(form, err)
+        else:
+            session.commit()
+            flash(_("Campaign saved."), "success")
+            return redirect(url_for("campaigns.manage", slug=chamber.slug, key=campaign.slug))
+    elif form.errors:
+        status = 400
+    return render_template("campaigns/form.html", chamber=chamber, form=form, campaign=campaign), status
+
+
+def _manage_page(chamber: Chamber, campaign: Campaign, *, transition_form: TransitionForm | None = None,
+                 cancel_form: TransitionForm | None = None, status: int = 200) -> Any:
+    session = get_session()
+    shares_error = None
+    try:
+        shares = ops.compute_shares(session, campaign)
+    except Conflict as err:
+        shares, shares_error = [], err.message
+    participants = ops.list_participants(session, campaign)
+    share_of = {s["member_id"]: s["share_minor"] for s in shares}
+    return render_template(
+        "campaigns/manage.html", chamber=chamber, campaign=campaign,
+        participants=participants, share_of=share_of, shares_error=shares_error,
+        balances=ops.balances(session, campaign) if campaign.status not in ("draft", "open") else None,
+        moves=next_moves(campaign),
+        transition_form=transition_form or TransitionForm(formdata=None),
+        cancel_form=cancel_form or TransitionForm(formdata=None),
+    ), status
+
+
+@login_required
+def manage(slug: str, key: str) -> Any:
+    chamber, campaign = _load(slug, key, "organizer")
+    return _manage_page(chamber, campaign)
+
+
+@login_required
+def transition(slug: str, key: str) -> Any:
+    """Move the campaign (status buttons; cancelling carries a reason).  Settling has its own page."""
+    chamber, campaign = _load(slug, key, "organizer")
+    form = TransitionForm()
+    cancelling = request.form.get("to") == "cancelled"
+    if form.validate_on_submit() and form.to.data != "settled":
+        session = get_session()
+        try:
+            ops.transition_campaign(session, campaign, form.to.data, current_user, reason=form.reason.data or "")
+        except (Conflict, Invalid) as err:
+            session.rollback()
+            status = _put_error(form, err, default="to")
+        else:
+            session.commit()
+            flash(_("The campaign is now %(status)s.", status=ops.status_name(campaign.status)), "success")
+            return redirect(url_for("campaigns.manage", slug=chamber.slug, key=campaign.slug))
+    else:
+        if form.to.data == "settled" and not form.errors:
+            form.to.errors = [_("Settle the campaign on the settlement page.")]
+        status = 400
+    kwargs = {"cancel_form": form} if cancelling else {"transition_form": form}
+    return _manage_page(chamber, campaign, status=status, **kwargs)
+
+
+@login_required
+def settle(slug: str, key: str) -> Any:
+    chamber, campaign = _load(slug, key, "organizer")
+    form = SettlementForm()
+    session = get_session()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.settle_campaign(session, campaign, form.mode.data, current_user)
+        except (Conflict, Invalid) as err:
+            session.rollback()
+            status = _put_error(form, err, default="mode")
+        else:
+            session.commit()
+            flash(_("The campaign is settled and its ledger is closed."), "success")
+            return redirect(url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug))
+    elif form.errors:
+        status = 400
+    view = ops.ledger_view(session, campaign)
+    return render_template("campaigns/settle.html", chamber=chamber, campaign=campaign, form=form,
+                           balances=view["balances"], members=view["members"]), status
+
+
+# --------------------------------------------------------------------------- organizer: ledger
+
+
+@login_required
+def payment(slug: str, key: str) -> Any:
+    chamber, campaign = _load(slug, key, "organizer")
+    session = get_session()
+    form = PaymentForm()
+    form.currency = chamber.currency
+    if request.method != "POST":
+        form.paid_on.data = utcnow().astimezone(ZoneInfo(chamber.timezone)).date()
+        if request.args.get("member_id", "").isdigit():
+            form.member_id.data = int(request.args["member_id"])
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.record_payment(
+                session, campaign, current_user, member_id=form.member_id.data, amount_minor=form.amount.minor,
+                method=form.method.data, reference=form.reference.data or "", paid_on=form.paid_on.data,
+            )
+        except (Conflict, Invalid) as err:
+            session.rollback()
+            status = _put_error(form, err)
+        else:
+            session.commit()
+            flash(_("Payment of %(amount)s recorded.", amount=money_filter(form.amount.minor, chamber.currency)), "success")
+            return redirect(url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug))
+    elif form.errors:
+        status = 400
+    return render_template("campaigns/payment.html", chamber=chamber, campaign=campaign, form=form,
+                           participants=ops.list_participants(session, campaign)), status
+
+
+def _receipt_bytes(form: ExpenseForm) -> bytes | None:
+    upload = form.receipt.data
+    if not isinstance(upload, FileStorage):
+        return None
+    data = upload.stream.read(MAX_RECEIPT + 1)
+    if not upload.filename and not data:  # the empty file input of a form
+        return None
+    return data
+
+
+@login_required
+def expense(slug: str, key: str) -> Any:
+    chamber, campaign = _load(slug, key, "organizer")
+    session = get_session()
+    form = ExpenseForm()
+    form.currency = chamber.currency
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.record_expense(
+                session, campaign, current_user, payee=form.payee.data, category=form.category.data,
+                amount_minor=form.amount.minor, description=form.description.data or "", receipt=_receipt_bytes(form),
+            )
+        except (Conflict, Invalid) as err:
+            session.rollback()
+            status = _put_error(form, err)
+        else:
+            session.commit()
+            flash(_("Expense of %(amount)s recorded.", amount=money_filter(form.amount.minor, chamber.currency)), "success")
+            return redirect(url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug))
+    elif form.errors:
+        status = 400
+    return render_template("campaigns/expense.html", chamber=chamber, campaign=campaign, form=form,
+                           balances=ops.balances(session, campaign)), status
+
+
+@login_required
+def reversal(slug: str, key: str, entry_id: int) -> Any:
+    chamber, campaign = _load(slug, key, "organizer")
+    session = get_session()
+    entry = ops.get_entry(session, campaign, entry_id)
+    if entry is None:
+        abort(404)
+    form = ReversalForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.reverse_entry(session, campaign, entry, current_user, reason=form.reason.data)
+        except (Conflict, Invalid) as err:
+            session.rollback()
+            status = _put_error(form, err)
+        else:
+            session.commit()
+            flash(_("Entry %(id)s is reversed.", id=entry_id), "success")
+            return redirect(url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug))
+    elif form.errors:
+        status = 400
+    item = ops.entry_view(session, campaign, entry)
+    member = session.get(Member, entry.member_id) if entry.member_id is not None else None
+    return render_template("campaigns/reversal.html", chamber=chamber, campaign=campaign, form=form, item=item,
+                           member=member), status
+
+
+# --------------------------------------------------------------------------- members and everyone in the chamber
+
+
+@login_required
+def index(slug: str) -> Any:
+    """The chamber's campaigns for its members, with notices about their businesses."""
+    chamber = load_chamber(slug, role="member")
+    session = get_session()
+    mine = [m.id for m in ops.approved_members_of(session, chamber, current_user)]
+    return render_template(
+        "campaigns/index.html", chamber=chamber,
+        campaigns=ops.list_campaigns(session, chamber, include_drafts=chamber_role(chamber) == "organizer"),
+        notices=ops.notices_for(session, chamber, mine),
+    )
+
+
+def _campaign_page(chamber: Chamber, campaign: Campaign, *, failed: tuple[int, Any] | None = None,
+                   error: str | None = None, status: int = 200) -> Any:
+    """The member's campaign page: one opt-in form per approved business of the user."""
+    session = get_session()
+    businesses = ops.approved_members_of(session, chamber, current_user)
+    shares_error = None
+    try:
+        shares = ops.compute_shares(session, campaign)
+    except Conflict as err:
+        shares, shares_error = [], err.message
+    share_of = {s["member_id"]: s["share_minor"] for s in shares}
+    joined = {p.member_id: p for p, _m in ops.list_participants(session, campaign)}
+    forms = {}
+    for member in businesses:
+        if failed is not None and failed[0] == member.id:
+            forms[member.id] = failed[1]
+            continue
+        p = joined.get(member.id)
+        data = {"offer_headline": p.offer_headline, "offer_details": p.offer_details} if p else {}
+        forms[member.id] = ParticipationForm(formdata=None, data={**data, "member_id": member.id})
+    ledger_rows = {}
+    if campaign.status not in ("draft", "open") and businesses:
+        ledger_rows = {m["member_id"]: m for m in ops.ledger_view(session, campaign)["members"]}
+    return render_template(
+        "campaigns/campaign.html", chamber=chamber, campaign=campaign, businesses=businesses, forms=forms,
+        joined=joined, share_of=share_of, shares=shares, shares_error=shares_error, ledger_rows=ledger_rows,
+        error=error,
+        open_for_optin=campaign.status == "open" and utcnow() < campaign.optin_deadline,
+        organizer=chamber_role(chamber) == "organizer",
+    ), status
+
+
+def _acting_member(chamber: Chamber, member_id: Any) -> Member | None:
+    """One of the user's approved businesses (the only one, or the one chosen)."""
+    members = ops.approved_members_of(get_session(), chamber, current_user)
+    if member_id in (None, "") and len(members) == 1:
+        return members[0]
+    return next((m for m in members if str(m.id) == str(member_id)), None)
+
+
+@login_required
+def campaign(slug: str, key: str) -> Any:
+    chamber, campaign = _load(slug, key, "member")
+    return _campaign_page(chamber, campaign)
+
+
+@login_required
+def participate(slug: str, key: str) -> Any:
+    """Opt in with an offer, or update the offer."""
+    chamber, campaign = _load(slug, key, "member")
+    form = ParticipationForm()
+    member = _acting_member(chamber, form.member_id.data)
+    if member is None:
+        return _campaign_page(chamber, campaign, status=400,
+                              error=_("Only your approved businesses in this chamber can take part."))
+    if not form.validate_on_submit():
+        return _campaign_page(chamber, campaign, failed=(member.id, form), status=400)
+    session = get_session()
+    try:
+        _p, created = ops.opt_in(session, campaign, member, offer_headline=form.offer_headline.data,
+                                 offer_details=form.offer_details.data or "")
+    except (Conflict, Invalid) as err:
+        session.rollback()
+        status = _put_error(form, err)
+        return _campaign_page(chamber, campaign, failed=(member.id, form), status=status)
+    session.commit()
+    if created:
+        flash(_("%(name)s takes part in “%(title)s”.", name=member.business_name, title=campaign.title), "success")
+    else:
+        flash(_("Your offer is updated."), "success")
+    return redirect(url_for("campaigns.campaign", slug=chamber.slug, key=campaign.slug))
+
+
+@login_required
+def withdraw(slug: str, key: str) -> Any:
+    chamber, campaign = _load(slug, key, "member")
+    member = _acting_member(chamber, request.form.get("member_id"))
+    if member is None:
+        return _campaign_page(chamber, campaign, status=400,
+                              error=_("Only your approved businesses in this chamber can take part."))
+    session = get_session()
+    try:
+        ops.withdraw(session, campaign, member)
+    except (Conflict, Invalid) as err:
+        session.rollback()
+        return _campaign_page(chamber, campaign, status=409 if isinstance(err, Conflict) else 400, error=err.message)
+    session.commit()
+    flash(_("%(name)s no longer takes part in “%(title)s”.", name=member.business_name, title=campaign.title), "success")
+    return redirect(url_for("campaigns.campaign", slug=chamber.slug, key=campaign.slug))
+
+
+@login_required
+def ledger(slug: str, key: str) -> Any:
+    """The whole ledger, balances and the per-member table, in a constant number of queries."""
+    chamber, campaign = _load(slug, key, "member")
+    view = ops.ledger_view(get_session(), campaign)
+    return render_template(
+        "campaigns/ledger.html", chamber=chamber, campaign=campaign, view=view,
+        names={m["member_id"]: m["business_name"] for m in view["members"]},
+        organizer=chamber_role(chamber) == "organizer",
+        ledger_open=campaign.status in rules.LEDGER_OPEN,
+    )
+
+
+@login_required
+def receipt(slug: str, key: str, receipt_id: int) -> Any:
+    _chamber, campaign = _load(slug, key, "member")
+    row = ops.get_receipt(get_session(), campaign, receipt_id)
+    if row is None:
+        abort(404)
+    ext = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[row.content_type]
+    resp = Response(row.data, mimetype=row.content_type)
+    resp.headers["Content-Disposition"] = f'inline; filename="receipt-{row.id}.{ext}"'
+    resp.headers["Content-Security-Policy"] = "sandbox"
+    return resp
+
+
+def dashboard_notices(chamber: Chamber) -> list[Any]:
+    """For the member dashboard's hook: campaign notices of the logged-in user's businesses."""
+    if not current_user.is_authenticated:
+        return []
+    session = get_session()
+    return ops.notices_for(session, chamber, [m.id for m in ops.approved_members_of(session, chamber, current_user)])

@@ -1,0 +1,203 @@
+"""Campaign forms, shared by the HTML pages and the JSON API (validate_json).
+
+Context the validators need is set as attributes on the form before validating:
+``form.currency`` (MoneyField) and ``form.timezone`` (LocalDateTimeField), e.g.
+``validate_json(CampaignForm, currency=chamber.currency, timezone=chamber.timezone)`` or, on a
+page, ``form = CampaignForm(); form.currency = chamber.currency; form.timezone = chamber.timezone``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, DecimalField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from chamber.chambers.forms import slug_validator
+from chamber.forms import MoneyField, strip
+
+from .models import PAYMENT_METHODS
+
+FESTIVALS = [
+    SelectChoice("double11", _l("Double 11 (双十一)")),
+    SelectChoice("double12", _l("Double 12 (双十二)")),
+    SelectChoice("618", _l("618 shopping festival")),
+    SelectChoice("womens_day", _l("Women's Day (三八)")),
+    SelectChoice("spring_festival", _l("Spring Festival (春节)")),
+    SelectChoice("mid_autumn", _l("Mid-Autumn Festival (中秋)")),
+    SelectChoice("custom", _l("Other")),
+]
+METHODS = [
+    SelectChoice("tier", _l("By size tier")),
+    SelectChoice("revenue", _l("By declared annual revenue")),
+    SelectChoice("equal", _l("Equal shares")),
+]
+PAYMENT_METHOD_CHOICES = [
+    SelectChoice("wechat_pay", _l("WeChat Pay")),
+    SelectChoice("alipay", _l("Alipay")),
+    SelectChoice("bank_transfer", _l("Bank transfer")),
+    SelectChoice("cash", _l("Cash")),
+]
+assert [c.value for c in PAYMENT_METHOD_CHOICES] == list(PAYMENT_METHODS)
+TARGETS = [
+    SelectChoice("open", _l("Open for opt-in")),
+    SelectChoice("locked", _l("Lock the shares")),
+    SelectChoice("live", _l("Go live")),
+    SelectChoice("ended", _l("End")),
+    SelectChoice("settled", _l("Settle")),
+    SelectChoice("cancelled", _l("Cancel")),
+]
+SETTLEMENT_MODES = [
+    SelectChoice("refund", _l("Refund the remainder in proportion to what each member paid")),
+    SelectChoice("carry", _l("Carry the remainder to the chamber's fund")),
+]
+
+
+def parse_local_datetime(text: str, timezone: str) -> dt.datetime:
+    """ISO 8601 → aware UTC; a time without an offset is read in the given zone."""
+    value = dt.datetime.fromisoformat(text.strip())
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(timezone))
+    return value.astimezone(dt.timezone.utc)
+
+
+class LocalDateTimeField(StringField):
+    """An ISO 8601 date-time (``2026-11-11T00:00`` or with an offset), kept aware UTC in .utc.
+
+    Without an offset it is read in ``form.timezone`` (the chamber's zone).  To prefill a page,
+    give ``data`` a datetime already converted to the chamber's zone; it is shown as
+    ``YYYY-MM-DDTHH:MM``, as ``<input type="datetime-local">`` wants.
+    """
+
+    openapi_format = "date-time"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.utc: dt.datetime | None = None
+
+    def _value(self) -> str:
+        if isinstance(self.data, dt.datetime):
+            return self.data.strftime("%Y-%m-%dT%H:%M")
+        return super()._value()
+
+    def pre_validate(self, form: Any) -> None:
+        self.utc = None
+        if self.data in (None, ""):
+            return
+        if isinstance(self.data, dt.datetime):
+            self.utc = self.data.astimezone(dt.timezone.utc)
+            return
+        try:
+            self.utc = parse_local_datetime(str(self.data)[:40], getattr(form, "timezone", "Asia/Shanghai"))
+        except ValueError:
+            raise ValidationError(_("Give a date and time like 2026-11-11T20:00 (ISO 8601).")) from None
+
+
+def _positive_amount(_form: Any, field: Any) -> None:
+    if field.minor is not None and field.minor <= 0:
+        raise ValidationError(_("The amount must be more than zero."))
+
+
+class CampaignForm(FlaskForm):
+    """Create or edit a campaign.  The API nests method/min_share/max_share_pct under ``apportionment``."""
+
+    slug = StringField(_l("Web address (slug)"), validators=[DataRequired(), Length(max=40), slug_validator], filters=[strip])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)], filters=[strip])
+    festival = SelectField(_l("Festival"), choices=FESTIVALS, validators=[DataRequired()])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=8000)], filters=[strip])
+    starts_at = LocalDateTimeField(_l("Starts"), validators=[DataRequired(), Length(max=40)], filters=[strip])
+    ends_at = LocalDateTimeField(_l("Ends"), validators=[DataRequired(), Length(max=40)], filters=[strip])
+    optin_deadline = LocalDateTimeField(_l("Opt-in deadline"), validators=[DataRequired(), Length(max=40)], filters=[strip])
+    budget = MoneyField(_l("Budget"), validators=[DataRequired(), Length(max=20)], filters=[strip])
+    method = SelectField(_l("Share the budget"), choices=METHODS, validators=[DataRequired()])
+    min_share = MoneyField(_l("Minimum share (optional)"), validators=[Optional(), Length(max=20)], filters=[strip])
+    max_share_pct = DecimalField(
+        _l("Maximum share, % of the budget (optional)"),
+        validators=[Optional(), NumberRange(min=Decimal("0.0001"), max=100, message=_l("Give a percentage above 0 and at most 100."))],
+    )
+    min_participants = IntegerField(
+        _l("Go ahead only with at least this many merchants (optional)"),
+        validators=[Optional(), NumberRange(min=1, max=100000, message=_l("Give a whole number of at least 1."))],
+    )
+    min_pooled = MoneyField(_l("Go ahead only if at least this much can be pooled (optional)"),
+                            validators=[Optional(), Length(max=20)], filters=[strip])
+
+    def validate_max_share_pct(self, field: Any) -> None:
+        if field.data is not None:
+            exponent = field.data.as_tuple().exponent
+            if isinstance(exponent, int) and exponent < -4 and field.data != field.data.quantize(Decimal("0.0001")):
+                raise ValidationError(_("Use at most 4 decimals."))
+
+    def validate_ends_at(self, field: Any) -> None:
+        if field.utc and self.starts_at.utc and field.utc <= self.starts_at.utc:
+            raise ValidationError(_("The campaign must end after it starts."))
+
+    def validate_optin_deadline(self, field: Any) -> None:
+        if field.utc and self.starts_at.utc and field.utc > self.starts_at.utc:
+            raise ValidationError(_("The opt-in deadline must not be after the start."))
+
+    def campaign_fields(self) -> dict[str, Any]:
+        """The validated values as operations.create_campaign/update_campaign take them."""
+        pct = self.max_share_pct.data
+        return {
+            "slug": self.slug.data,
+            "title": self.title.data,
+            "festival": self.festival.data,
+            "description": self.description.data or "",
+            "starts_at": self.starts_at.utc,
+            "ends_at": self.ends_at.utc,
+            "optin_deadline": self.optin_deadline.utc,
+            "budget_minor": self.budget.minor,
+            "method": self.method.data,
+            "min_share_minor": self.min_share.minor,
+            "max_share_pct": pct.normalize() if pct is not None else None,
+            "min_participants": self.min_participants.data,
+            "min_pooled_minor": self.min_pooled.minor,
+        }
+
+
+class ParticipationForm(FlaskForm):
+    """Opt in (or update the offer).  A second opt-in from the page just updates the offer.
+
+    ``member_id`` is needed only when the user has several approved businesses in the chamber.
+    """
+
+    offer_headline = StringField(_l("Your offer, in one line"), validators=[DataRequired(), Length(max=120)], filters=[strip])
+    offer_details = TextAreaField(_l("Offer details"), validators=[Optional(), Length(max=4000)], filters=[strip])
+    member_id = IntegerField(_l("Business"), validators=[Optional()])
+
+
+class TransitionForm(FlaskForm):
+    to = SelectField(_l("New status"), choices=TARGETS, validators=[DataRequired()])
+    mode = StringField(_l("Settlement"), validators=[Optional(), AnyOf(["refund", "carry"], message=_l("Choose refund or carry."))])
+    reason = TextAreaField(_l("Reason (participants see it)"), validators=[Optional(), Length(max=2000)], filters=[strip])
+
+
+class SettlementForm(FlaskForm):
+    mode = SelectField(_l("What happens to the unspent remainder"), choices=SETTLEMENT_MODES, validators=[DataRequired()])
+
+
+class PaymentForm(FlaskForm):
+    member_id = IntegerField(_l("Member"), validators=[InputRequired()])
+    amount = MoneyField(_l("Amount"), validators=[DataRequired(), Length(max=20), _positive_amount], filters=[strip])
+    method = SelectField(_l("Paid by"), choices=PAYMENT_METHOD_CHOICES, validators=[DataRequired()])
+    reference = StringField(_l("Reference"), validators=[Optional(), Length(max=120)], filters=[strip])
+    paid_on = DateField(_l("Paid on"), validators=[DataRequired()])
+
+
+class ExpenseForm(FlaskForm):
+    payee = StringField(_l("Paid to"), validators=[DataRequired(), Length(max=120)], filters=[strip])
+    category = StringField(_l("Category"), validators=[DataRequired(), Length(max=40)], filters=[strip])
+    amount = MoneyField(_l("Amount"), validators=[DataRequired(), Length(max=20), _positive_amount], filters=[strip])
+    description = TextAreaField(_l("What for"), validators=[Optional(), Length(max=4000)], filters=[strip])
+    receipt = FileField(_l("Receipt (PDF, JPEG or PNG, at most 5 MB)"))
+
+
+class ReversalForm(FlaskForm):
+    reason = TextAreaField(_l("Why is this entry reversed?"), validators=[DataRequired(), Length(max=2000)], filters=[strip])

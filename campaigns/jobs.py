@@ -1,0 +1,34 @@
+"""Campaign jobs for the scheduler. Jobs own their transaction."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask, g
+
+from chamber.db import utcnow
+
+from . import operations as ops
+from .models import Campaign
+
+
+def advance_campaigns(app: Flask, now: dt.datetime | None = None) -> int:
+    """Lock campaigns at their opt-in deadline (or cancel them if they cannot go ahead), make them
+    live at their start and end them at their end.  One transaction per campaign, so one bad
+    campaign cannot hold up the others.  Returns how many campaigns moved."""
+    now = now or utcnow()
+    sessionmaker = app.extensions["chamber.db"].sessionmaker
+    moved = 0
+    with app.app_context():
+        # no request here: reasons written by the clock are in the chamber app's default language
+        g.force_locale = app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")
+        with sessionmaker() as session, session.begin():
+            ids = ops.due_campaign_ids(session, now)
+        for campaign_id in ids:
+            try:
+                with sessionmaker() as session, session.begin():
+                    campaign = session.get(Campaign, campaign_id)
+                    if campaign is not None and ops.advance_due(session, campaign, now):
+                        moved += 1
+            except Exception:  # keep going with the other campaigns; the next run retries
+                app.logger.exception("advancing campaign %s failed", campaign_id)
+    return moved

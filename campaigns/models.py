@@ -1,0 +1,217 @@
+"""Campaign tables: campaigns, participations, the append-only ledger, receipts, notices.
+
+Every table carries chamber_id, and references to chamber rows go through composite keys
+(chamber_id, id) so that a row can never point into another chamber.
+
+The chamber's fund is not a table of its own: it is the sum of the ``carry_to_fund`` ledger
+entries of the chamber's settled campaigns (see ``operations.chamber_fund_balance``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from chamber.db import Base, utcnow
+from chamber.models import Chamber, Member, User
+
+FESTIVALS = ("double11", "double12", "618", "womens_day", "spring_festival", "mid_autumn", "custom")
+METHODS = ("tier", "revenue", "equal")
+STATUSES = ("draft", "open", "locked", "live", "ended", "settled", "cancelled")
+ENTRY_TYPES = ("pledge", "payment", "expense", "refund", "reversal", "carry_to_fund")
+PAYMENT_METHODS = ("wechat_pay", "alipay", "bank_transfer", "cash")
+RECEIPT_TYPES = ("application/pdf", "image/jpeg", "image/png")
+MAX_RECEIPT = 5 * 1024 * 1024
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Campaign(Base):
+    """A joint festival campaign whose budget the participants pool."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chamber_id: Mapped[int] = mapped_column(ForeignKey("chambers.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(120))
+    festival: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[dt.datetime]
+    ends_at: Mapped[dt.datetime]
+    optin_deadline: Mapped[dt.datetime]
+    budget_minor: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(10))
+    min_share_minor: Mapped[int | None] = mapped_column(BigInteger)
+    max_share_pct: Mapped[Decimal | None] = mapped_column(Numeric(7, 4))
+    #: go/no-go threshold checked at the opt-in deadline (both optional)
+    min_participants: Mapped[int | None] = mapped_column(Integer)
+    min_pooled_minor: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    settlement_mode: Mapped[str | None] = mapped_column(String(8))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    locked_at: Mapped[dt.datetime | None]
+    settled_at: Mapped[dt.datetime | None]
+    cancelled_at: Mapped[dt.datetime | None]
+
+    chamber: Mapped[Chamber] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("chamber_id", "slug"),
+        UniqueConstraint("chamber_id", "id"),
+        CheckConstraint(_in("festival", FESTIVALS), name="festival"),
+        CheckConstraint(_in("method", METHODS), name="method"),
+        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint("budget_minor >= 0", name="budget_nonnegative"),
+        CheckConstraint("min_share_minor IS NULL OR min_share_minor >= 0", name="min_share_nonnegative"),
+        CheckConstraint("max_share_pct IS NULL OR (max_share_pct > 0 AND max_share_pct <= 100)", name="max_share_pct"),
+        CheckConstraint("min_participants IS NULL OR min_participants >= 1", name="min_participants"),
+        CheckConstraint("min_pooled_minor IS NULL OR min_pooled_minor >= 0", name="min_pooled_nonnegative"),
+        CheckConstraint("starts_at < ends_at", name="starts_before_ends"),
+        CheckConstraint("optin_deadline <= starts_at", name="deadline_before_start"),
+        CheckConstraint("settlement_mode IS NULL OR settlement_mode IN ('refund', 'carry')", name="settlement_mode"),
+    )
+
+
+class Participation(Base):
+    """An approved member's opt-in to a campaign, with the offer it makes to consumers."""
+
+    __tablename__ = "campaign_participations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chamber_id: Mapped[int] = mapped_column(ForeignKey("chambers.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int] = mapped_column()
+    member_id: Mapped[int] = mapped_column(index=True)
+    offer_headline: Mapped[str] = mapped_column(String(120))
+    offer_details: Mapped[str] = mapped_column(Text, default="")
+    joined_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    member: Mapped[Member] = relationship(
+        primaryjoin="and_(Participation.member_id == Member.id, Participation.chamber_id == Member.chamber_id)",
+        foreign_keys=[member_id],
+        viewonly=True,
+    )
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "member_id"),
+        ForeignKeyConstraint(["chamber_id", "campaign_id"], ["campaigns.chamber_id", "campaigns.id"], ondelete="CASCADE"),
+        ForeignKeyConstraint(["chamber_id", "member_id"], ["members.chamber_id", "members.id"]),
+    )
+
+
+class Receipt(Base):
+    """An expense's receipt file (PDF, JPEG or PNG, at most 5 MB), kept in the database."""
+
+    __tablename__ = "receipts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chamber_id: Mapped[int] = mapped_column(ForeignKey("chambers.id", ondelete="CASCADE"), index=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("chamber_id", "id"),
+        CheckConstraint(_in("content_type", RECEIPT_TYPES), name="content_type"),
+        CheckConstraint(f"size > 0 AND size <= {MAX_RECEIPT}", name="size"),
+    )
+
+
+class LedgerEntry(Base):
+    """One line of a campaign's append-only ledger. Rows are only ever inserted.
+
+    A mistake is corrected by a ``reversal`` entry that references the entry it cancels
+    (at most one reversal per entry: ``reverses_id`` is unique).
+    """
+
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chamber_id: Mapped[int] = mapped_column(ForeignKey("chambers.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int] = mapped_column(index=True)
+    entry_type: Mapped[str] = mapped_column(String(16))
+    member_id: Mapped[int | None] = mapped_column()
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    #: pledges: the weight the share was apportioned by, frozen with it
+    weight: Mapped[Decimal | None] = mapped_column(Numeric(24, 4))
+    # payments
+    method: Mapped[str | None] = mapped_column(String(16))
+    reference: Mapped[str] = mapped_column(String(120), default="")
+    paid_on: Mapped[dt.date | None] = mapped_column(Date)
+    # expenses
+    payee: Mapped[str] = mapped_column(String(120), default="")
+    category: Mapped[str] = mapped_column(String(40), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    receipt_id: Mapped[int | None] = mapped_column()
+    # reversals
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"), unique=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    created_by: Mapped[User] = relationship(viewonly=True)
+
+    __table_args__ = (
+        ForeignKeyConstraint(["chamber_id", "campaign_id"], ["campaigns.chamber_id", "campaigns.id"], ondelete="CASCADE"),
+        ForeignKeyConstraint(["chamber_id", "member_id"], ["members.chamber_id", "members.id"]),
+        ForeignKeyConstraint(["chamber_id", "receipt_id"], ["receipts.chamber_id", "receipts.id"]),
+        CheckConstraint(_in("entry_type", ENTRY_TYPES), name="entry_type"),
+        CheckConstraint("amount_minor >= 0", name="amount_nonnegative"),
+        CheckConstraint(
+            "entry_type IN ('pledge', 'reversal') OR amount_minor > 0", name="amount_positive"
+        ),
+        CheckConstraint("(entry_type = 'reversal') = (reverses_id IS NOT NULL)", name="reversal_has_target"),
+        CheckConstraint(
+            "entry_type NOT IN ('pledge', 'payment', 'refund') OR member_id IS NOT NULL", name="member_required"
+        ),
+        CheckConstraint(
+            "entry_type != 'payment' OR (method IN ('wechat_pay', 'alipay', 'bank_transfer', 'cash') AND paid_on IS NOT NULL)",
+            name="payment_fields",
+        ),
+        Index("ix_ledger_entries_chamber_type", "chamber_id", "entry_type"),
+    )
+
+
+class CampaignNotice(Base):
+    """A message to one participant about a campaign (e.g. why it was cancelled), for the dashboard."""
+
+    __tablename__ = "campaign_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chamber_id: Mapped[int] = mapped_column(ForeignKey("chambers.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int] = mapped_column()
+    member_id: Mapped[int] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "member_id", "kind"),
+        ForeignKeyConstraint(["chamber_id", "campaign_id"], ["campaigns.chamber_id", "campaigns.id"], ondelete="CASCADE"),
+        ForeignKeyConstraint(["chamber_id", "member_id"], ["members.chamber_id", "members.id"]),
+        CheckConstraint("kind IN ('cancelled')", name="kind"),
+    )
