@@ -13,7 +13,6 @@ from ..models import Chamber, Member, Tier
 from ..rules import format_money, plain_decimal
 from ..web import chamber_role, load_chamber
 from . import operations as ops
-from .controllers import chamber_fields, application_fields
 from .forms import ApplicationForm, ChamberForm, DecisionForm, OrganizerForm, TiersForm
 
 
@@ -44,7 +43,7 @@ def create_chamber() -> Any:
     form = validate_json(ChamberForm)
     session = get_session()
     try:
-        chamber = ops.create_chamber(session, user, **chamber_fields(form))
+        chamber = ops.create_chamber(session, user, **form.chamber_fields())
     except Conflict as err:
         raise _conflict(err) from None
     session.commit()
@@ -79,7 +78,7 @@ def create_application(slug: str) -> Any:
     form = validate_json(ApplicationForm, currency=chamber.currency)
     session = get_session()
     try:
-        member = ops.apply_for_membership(session, chamber, user, **application_fields(form))
+        member = ops.apply_for_membership(session, chamber, user, **form.application_fields())
     except Conflict as err:
         raise _conflict(err) from None
     session.commit()

@@ -28,7 +28,7 @@ def create() -> Any:
     if form.validate_on_submit():
         session = get_session()
         try:
-            chamber = ops.create_chamber(session, current_user, **chamber_fields(form))
+            chamber = ops.create_chamber(session, current_user, **form.chamber_fields())
         except Conflict as err:
             form.slug.errors.append(err.message)
         else:
@@ -36,18 +36,6 @@ def create() -> Any:
             flash(_("Your chamber is created. Next: check the size tiers, then invite merchants to apply."), "success")
             return redirect(url_for("chambers.manage", slug=chamber.slug))
     return render_template("chambers/create.html", form=form), 400 if form.errors else 200
-
-
-def chamber_fields(form: ChamberForm) -> dict[str, Any]:
-    return {
-        "slug": form.slug.data,
-        "name": form.name.data,
-        "kind": form.kind.data,
-        "region": form.region.data,
-        "currency": form.currency.data or "CNY",
-        "timezone": form.timezone.data or "Asia/Shanghai",
-        "description": form.description.data or "",
-    }
 
 
 def public_page(slug: str) -> Any:
@@ -84,7 +72,7 @@ def apply(slug: str) -> Any:
     if form.validate_on_submit():
         session = get_session()
         try:
-            ops.apply_for_membership(session, chamber, current_user, **application_fields(form))
+            ops.apply_for_membership(session, chamber, current_user, **form.application_fields())
         except Conflict as err:
             form.uscc.errors.append(err.message)
         else:
@@ -92,17 +80,6 @@ def apply(slug: str) -> Any:
             flash(_("Your application is sent. The organizers will check your business registration."), "success")
             return redirect(url_for("chambers.dashboard", slug=chamber.slug))
     return render_template("chambers/apply.html", chamber=chamber, form=form), 400 if form.errors else 200
-
-
-def application_fields(form: ApplicationForm) -> dict[str, Any]:
-    return {
-        "business_name": form.business_name.data,
-        "uscc": form.uscc.data,
-        "contact_name": form.contact_name.data,
-        "phone": form.phone.data,
-        "shop_url": form.shop_url.data or "",
-        "annual_revenue_minor": form.annual_revenue.minor,
-    }
 
 
 @login_required

@@ -36,6 +36,18 @@ class ChamberForm(FlaskForm):
     timezone = StringField(_l("Time zone"), default="Asia/Shanghai", validators=[Optional(), Length(max=64), zone_validator], filters=[strip])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)], filters=[strip])
 
+    def chamber_fields(self) -> dict[str, Any]:
+        """The validated values, as create_chamber takes them."""
+        return {
+            "slug": self.slug.data,
+            "name": self.name.data,
+            "kind": self.kind.data,
+            "region": self.region.data,
+            "currency": self.currency.data or "CNY",
+            "timezone": self.timezone.data or "Asia/Shanghai",
+            "description": self.description.data or "",
+        }
+
 
 class TierRow(Form):
     key = StringField(_l("Key"), validators=[DataRequired(), Length(max=40), slug_validator], filters=[strip])
@@ -61,6 +73,17 @@ class ApplicationForm(FlaskForm):
     phone = StringField(_l("Phone"), validators=[DataRequired(), Length(min=5, max=32)], filters=[strip])
     shop_url = StringField(_l("Shop link"), validators=[Optional(), Length(max=500), URL(message=_l("Enter a web address starting with http:// or https://."))], filters=[strip])
     annual_revenue = MoneyField(_l("Declared annual revenue"), validators=[DataRequired(), Length(max=20)], filters=[strip])
+
+    def application_fields(self) -> dict[str, Any]:
+        """The validated values, as apply_for_membership takes them."""
+        return {
+            "business_name": self.business_name.data,
+            "uscc": self.uscc.data,
+            "contact_name": self.contact_name.data,
+            "phone": self.phone.data,
+            "shop_url": self.shop_url.data or "",
+            "annual_revenue_minor": self.annual_revenue.minor,
+        }
 
     def validate_phone(self, field: Any) -> None:
         if not all(c.isdigit() or c in "+- ()" for c in field.data):
