@@ -8,15 +8,21 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test bench sysdeps install translations messages clean
+.PHONY: run test bench sysdeps rundeps install install-test translations messages clean
 
+# the app (make run) and, for make test, the test tools too
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
 	$(VENV)/bin/pip install --quiet -e '.[test]'
 	touch $@
 
 install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
 
 # Debian packages the browser tests and the PDFs need. Installed when we can (root with
 # apt-get); otherwise the tests that need them skip and say what to install.
@@ -26,6 +32,7 @@ sysdeps:
 	  command -v chromium >/dev/null || missing="$$missing chromium"; \
 	  fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
 	  ldconfig -p | grep -q libharfbuzz-subset || missing="$$missing libharfbuzz-subset0"; \
+	  ldconfig -p | grep -q libpangoft2-1.0 || missing="$$missing libpangoft2-1.0-0"; \
 	  if [ -n "$$missing" ]; then \
 	    echo "installing:$$missing"; \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
@@ -33,7 +40,15 @@ sysdeps:
 	  fi; \
 	else echo "not root: install chromium fonts-noto-cjk libharfbuzz-subset0 yourself for browser and PDF tests"; fi
 
-run: install
+# WeasyPrint (PDFs) needs Pango; Debian images usually have it, a minimal one may not
+rundeps:
+	@if ! ldconfig -p | grep -q libpangoft2-1.0; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpangoft2-1.0-0 fonts-noto-cjk >/dev/null; \
+	  else echo "install Pango (Debian: libpangoft2-1.0-0) and fonts-noto-cjk for the PDFs"; fi; \
+	fi
+
+run: install rundeps
 	@mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) demo-data --if-empty
@@ -45,13 +60,13 @@ run: install
 	  trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
 	  $(VENV)/bin/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - 'chamber:create_app()'
 
-test: install sysdeps
+test: install-test sysdeps
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-bench: install
+bench: install-test
 	$(PY) bench/run.py
 
-messages: install
+messages: install-test
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k N_ -o chamber/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i chamber/translations/messages.pot -d chamber/translations --no-fuzzy-matching
 

@@ -28,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         __name__,
         template_folder=_asset_dir("templates"),
         static_folder=_asset_dir("static"),
+        static_url_path="/static",  # also when the folder is the wheel's chamber/_static
         instance_path=settings["INSTANCE_PATH"],
     )
     app.config.update(settings)

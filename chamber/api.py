@@ -103,34 +103,42 @@ def json_body() -> dict[str, Any]:
 _NUMBER_FIELDS = (IntegerField, DecimalField, FloatField)
 
 
-def _flatten(form_cls: type, data: dict[str, Any], prefix: str, md: MultiDict, errors: dict[str, str]) -> None:
+def _flatten(form_cls: type, data: dict[str, Any], prefix: str, md: MultiDict, errors: dict[str, str], path: str = "") -> None:
+    """Put a JSON object into formdata the way a browser would post it (items-0-key), checking types.
+
+    Type errors are reported under dotted names (items.0.key), like validation errors.
+    """
     for name, unbound in _unbound(form_cls):
         if name == "csrf_token" or name not in data or data[name] is None:
             continue
         value = data[name]
-        key = prefix + name
+        key, where = prefix + name, path + name
         cls = unbound.field_class
         if cls is FieldList:
             inner = unbound.args[0] if unbound.args else unbound.kwargs.get("unbound_field")
             if not isinstance(value, list):
-                errors[key] = _("Expected a list.")
+                errors[where] = _("Expected a list.")
+                continue
+            limit = unbound.kwargs.get("max_entries")
+            if limit is not None and len(value) > limit:
+                errors[where] = _("At most %(n)d items.", n=limit)
                 continue
             for i, item in enumerate(value):
                 if inner.field_class is FormField:
                     if not isinstance(item, dict):
-                        errors[f"{key}.{i}"] = _("Expected an object.")
+                        errors[f"{where}.{i}"] = _("Expected an object.")
                         continue
-                    _flatten(inner.args[0], item, f"{key}-{i}-", md, errors)
+                    _flatten(inner.args[0], item, f"{key}-{i}-", md, errors, f"{where}.{i}.")
                 else:
-                    _put_scalar(inner.field_class, item, f"{key}-{i}", md, errors)
+                    _put_scalar(inner.field_class, item, f"{key}-{i}", f"{where}.{i}", md, errors)
         elif issubclass(cls, SelectMultipleField):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                errors[key] = _("Expected a list of strings.")
+                errors[where] = _("Expected a list of strings.")
                 continue
             for v in value:
                 md.add(key, v)
         else:
-            _put_scalar(cls, value, key, md, errors)
+            _put_scalar(cls, value, key, where, md, errors)
 
 
 def _unbound(form_cls: type) -> list[tuple[str, Any]]:
@@ -143,19 +151,19 @@ def _unbound(form_cls: type) -> list[tuple[str, Any]]:
     return sorted(seen.items(), key=lambda item: item[1].creation_counter)
 
 
-def _put_scalar(cls: type, value: Any, key: str, md: MultiDict, errors: dict[str, str]) -> None:
+def _put_scalar(cls: type, value: Any, key: str, where: str, md: MultiDict, errors: dict[str, str]) -> None:
     if issubclass(cls, BooleanField):
         if not isinstance(value, bool):
-            errors[key] = _("Expected true or false.")
+            errors[where] = _("Expected true or false.")
         elif value:
             md.add(key, "y")
     elif issubclass(cls, _NUMBER_FIELDS):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            errors[key] = _("Expected a number.")
+            errors[where] = _("Expected a number.")
         else:
             md.add(key, repr(value) if isinstance(value, float) else str(value))
     elif not isinstance(value, str):
-        errors[key] = _("Expected a string.")
+        errors[where] = _("Expected a string.")
     else:
         md.add(key, value)
 
@@ -170,8 +178,10 @@ def validate_json(form_cls: type, data: dict[str, Any] | None = None, **attrs: A
     for name, value in attrs.items():  # context the validators need, e.g. the currency
         setattr(form, name, value)
     if not form.validate() or errors:
+        validation: dict[str, str] = {}
         for name, msgs in form.errors.items():
-            _collect(name, msgs, errors)
+            _collect(name, msgs, validation)
+        errors = {**validation, **errors}  # a type error says more than "This field is required."
         raise ApiError(400, _("Some fields are not valid."), fields=errors)
     return form
 
@@ -180,7 +190,7 @@ def _collect(name: str, msgs: Any, out: dict[str, str]) -> None:
     if isinstance(msgs, dict):
         for sub, sub_msgs in msgs.items():
             _collect(f"{name}.{sub}", sub_msgs, out)
-    elif isinstance(msgs, list) and msgs and not isinstance(msgs[0], str):
+    elif isinstance(msgs, list) and msgs and isinstance(msgs[0], (list, dict)):
         for i, sub in enumerate(msgs):
             if sub:
                 _collect(f"{name}.{i}", sub, out)

@@ -41,11 +41,15 @@ def demo_data(if_empty: bool) -> None:
 @click.command("create-organizer")
 @with_appcontext
 @click.argument("email")
-@click.option("--chamber", "chamber_slug", default=None, help="Make the account an organizer of this chamber.")
+@click.option("--chamber", "chamber_slug", default=None,
+              help="The chamber to organize (default: the only chamber, if there is just one).")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--name", default=None, help="Display name (default: the part of the email before @).")
 def create_organizer(email: str, chamber_slug: str | None, password: str, name: str | None) -> None:
-    """Create (or find) the account EMAIL and make it an organizer of a chamber."""
+    """Create (or find) the account EMAIL and make it an organizer of a chamber.
+
+    The password is used only when the account is new.
+    """
     from .demo import ensure_organizer
 
     db = current_app.extensions["chamber.db"]

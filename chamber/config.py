@@ -20,10 +20,18 @@ def _secret_key(instance: Path) -> str:
         return key_file.read_text().strip()
     instance.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # write-then-rename: two workers starting together both end up with one complete key
+    tmp = instance / f".secret_key.{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
-    return key
+    try:
+        os.link(tmp, key_file)  # fails if another process won the race; then use its key
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return key_file.read_text().strip()
 
 
 def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:

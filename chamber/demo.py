@@ -125,12 +125,17 @@ def ensure_organizer(session: Session, email: str, password: str, name: str | No
     email = normalize_email(email)
     user = session.scalar(select(User).where(User.email == email))
     if user is None:
-        if len(password) < 10:
+        if len(password) < 10:  # as on the register page
             raise ValueError("the password needs at least 10 characters")
         user = _user(session, email, name or email.split("@")[0], hash_password(password))
         session.flush()
     if chamber_slug is None:
-        return f"account {email} ready; it can now create chambers"
+        slugs = list(session.scalars(select(Chamber.slug).limit(2)))
+        if not slugs:
+            return f"account {email} ready; it can now create chambers"
+        if len(slugs) > 1:
+            raise ValueError("there are several chambers: say which with --chamber SLUG")
+        chamber_slug = slugs[0]  # the only chamber, e.g. the demo one
     chamber = session.scalar(select(Chamber).where(Chamber.slug == chamber_slug))
     if chamber is None:
         raise ValueError(f"no chamber with slug {chamber_slug!r}")

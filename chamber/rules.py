@@ -50,7 +50,7 @@ def check_uscc(code: str) -> str:
                 N_("Character %(pos)d (“%(char)s”) is not allowed: a USCC uses digits and the letters A–Y except I, O, S, V and Z."),
                 pos=pos, char=char,
             )
-    if not code[2:8].isdigit():
+    if not re.fullmatch(r"[0-9]{6}", code[2:8]):
         raise RuleError("uscc_region", N_("Characters 3 to 8 must be a six-digit administrative division code."))
     expected = uscc_check_char(code[:17])
     if code[17] != expected:
@@ -79,7 +79,7 @@ def parse_money(value: object, currency: str, *, allow_negative: bool = False) -
     if not isinstance(value, str):
         raise RuleError("money_type", N_("Give the amount as a decimal string, e.g. “1250.00”."))
     text = value.strip()
-    if not re.fullmatch(r"-?\d{1,15}(\.\d+)?", text):
+    if not re.fullmatch(r"-?[0-9]{1,15}(\.[0-9]+)?", text):
         raise RuleError("money_format", N_("“%(value)s” is not an amount: use digits with an optional decimal point, e.g. “1250.00”."), value=text[:40])
     try:
         amount = Decimal(text)
@@ -109,7 +109,7 @@ def plain_decimal(value: Decimal) -> str:
 
 def parse_weight(value: object) -> Decimal:
     """A tier weight: a positive decimal string with at most 4 decimals."""
-    if not isinstance(value, str) or not re.fullmatch(r"\d{1,6}(\.\d{1,4})?", value.strip()):
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{1,6}(\.[0-9]{1,4})?", value.strip()):
         raise RuleError("weight_format", N_("A weight is a positive number with at most 4 decimals, e.g. “2” or “1.5”."))
     weight = Decimal(value.strip())
     if weight <= 0:

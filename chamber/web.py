@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from flask import Flask, Response, abort, current_app, g, jsonify, render_template
+from flask import Flask, Response, abort, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from . import api
 from .db import get_session
@@ -26,12 +28,75 @@ def _load_user(user_id: str) -> User | None:
     return get_session().get(User, int(user_id))
 
 
+class IdConverter(IntegerConverter):
+    """<int:…> in URLs: ids that fit the database's integer columns; larger ones are 404s."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def _storable(value: Any) -> bool:
+    """Text the databases can store: no NUL (PostgreSQL refuses it) and no lone surrogates."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_storable(v) for v in value)
+    return True
+
+
+def upload_limit(max_bytes: int) -> Any:
+    """Let a view accept a request body up to max_bytes (e.g. a 5 MB file plus the form around it)."""
+
+    def decorate(view: Any) -> Any:
+        view.max_content_length = max_bytes
+        return view
+
+    return decorate
+
+
+def _apply_upload_limit() -> None:
+    # before anything reads the body: the form parser enforces request.max_content_length
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit = getattr(view, "max_content_length", None)
+    if limit is not None:
+        request.max_content_length = limit
+
+
+def _refuse_unstorable_text() -> None:
+    """Bad characters are bad input (400, or 404 in a URL), never a database error."""
+    if not all(_storable(v) for v in (request.view_args or {}).values()):
+        fail(404, _("There is nothing here."))
+    message = _("The text contains characters that cannot be stored (a NUL byte or broken Unicode).")
+    if not all(_storable(v) for _key, values in request.args.lists() for v in values):
+        fail(400, message)
+    if request.method in ("POST", "PUT", "PATCH"):
+        if request.is_json:
+            if not _storable(request.get_json(silent=True)):
+                fail(400, message)
+        elif not all(_storable(v) for _key, values in request.form.lists() for v in values):
+            fail(400, message)
+
+
 def init_app(app: Flask) -> None:
+    """Login, CSRF, error handlers, filters; runs before the blueprints are registered."""
+    app.url_map.converters["int"] = IdConverter
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
+
+    app.before_request(_apply_upload_limit)  # first: the others read the body
+    app.before_request(_refuse_unstorable_text)
 
     @app.before_request
     def _csrf_for_pages() -> None:
@@ -40,6 +105,7 @@ def init_app(app: Flask) -> None:
             csrf.protect()
 
     app.register_error_handler(api.ApiError, _api_error)
+    app.register_error_handler(IntegrityError, _integrity_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
@@ -70,6 +136,17 @@ def _rollback() -> None:
 def _api_error(err: api.ApiError) -> Response:
     _rollback()
     return api.error_response(err.status, err.message, err.fields, err.code)
+
+
+def _integrity_error(err: IntegrityError) -> Any:
+    # The checks before a write passed, but another request wrote the same thing at the same
+    # moment (two sign-ups with one email, two chambers with one slug): a conflict, not a bug.
+    _rollback()
+    current_app.logger.info("integrity error answered with 409: %s", err.orig)
+    message = _("Someone else just saved the same thing. Reload and try again.")
+    if api.is_api_request():
+        return api.error_response(409, message)
+    return render_template("error.html", status=409, message=message), 409
 
 
 def _csrf_error(err: CSRFError) -> Any:

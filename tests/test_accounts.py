@@ -54,7 +54,7 @@ def test_lockout_after_five_failures_even_with_right_password(client, create_use
         assert client.post("/login", data={"email": user.email, "password": "nope nope nope"}).status_code == 400
     resp = client.post("/login", data={"email": user.email, "password": PASSWORD}, headers={"Accept-Language": "en"})
     assert resp.status_code == 429
-    assert "Too many attempts, try again in 15 minutes" in resp.text
+    assert "Too many attempts, try again in 15 minutes." in resp.text
     # the API answers the same account with 429 too, even with the right password
     resp = client.post("/api/v1/auth/tokens", json={"email": user.email, "password": PASSWORD})
     assert resp.status_code == 429

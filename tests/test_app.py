@@ -111,3 +111,16 @@ def test_cli_demo_data_and_create_organizer(tmp_path):
     migrate.downgrade(url, "base")
     assert "members" not in inspect(app.extensions["chamber.db"].engine).get_table_names()
     app.extensions["chamber.db"].engine.dispose()
+
+
+def test_create_organizer_defaults_to_the_only_chamber(tmp_path):
+    url = f"sqlite:///{tmp_path / 'one.sqlite'}"
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": url, "SECRET_KEY": "x"})
+    runner = app.test_cli_runner()
+    runner.invoke(args=["db", "upgrade"])
+    result = runner.invoke(args=["create-organizer", "first@example.com", "--password", "a long password"])
+    assert result.exit_code == 0 and "can now create chambers" in result.output
+    runner.invoke(args=["demo-data"])
+    result = runner.invoke(args=["create-organizer", "second@example.com", "--password", "a long password"])
+    assert result.exit_code == 0 and "now an organizer of xihu" in result.output
+    app.extensions["chamber.db"].engine.dispose()

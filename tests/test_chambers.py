@@ -145,7 +145,7 @@ def test_api_application_and_decision(client, create_chamber, create_user, token
     assert bad.status_code == 400
     assert set(bad.json["error"]["fields"]) == {"uscc", "annual_revenue"}
     me = client.get("/api/v1/me", headers=applicant_headers).json
-    assert me["memberships"] == [{"chamber": chamber.slug, "role": "applicant", "member_id": member_id, "status": "pending"}]
+    assert me["memberships"] == [{"chamber": chamber.slug, "role": "member", "member_id": member_id, "status": "pending"}]
 
     url = f"/api/v1/chambers/{chamber.slug}/members/{member_id}/decision"
     assert client.post(url, json={"decision": "approve", "tier": "huge"}, headers=org).status_code == 400

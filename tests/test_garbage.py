@@ -58,3 +58,21 @@ def test_random_garbage(app, client, world, token_for, extra_world_params, data)
     body = data.draw(st.dictionaries(st.sampled_from(fields + ["unknown"]), garbage, max_size=len(fields) + 1))
     resp = client.open(url_for_rule(rule, params), method=method, json=body, headers=headers)
     _check(resp, f"{method} {rule.rule} {body!r:.200}")
+
+
+def test_garbage_in_url_parameters(app, client, world, token_for, extra_world_params):
+    headers = token_for(world["people"]["organizer"])
+    params = {**world["params"], **extra_world_params}
+    rules = [r for r in app.url_map.iter_rules() if r.arguments and r.endpoint != "static"]
+    for rule in rules:
+        for name in rule.arguments:
+            for bad in ("99999999999999999999999", "%00", "%ED%A0%80", "x" * 300, "-1"):
+                url = url_for_rule(rule, {**params, name: bad})
+                for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                    is_api = rule.rule.startswith("/api/")
+                    kwargs = {"headers": headers} if is_api else {}
+                    if method in ("POST", "PUT"):
+                        kwargs["json" if is_api else "data"] = {}
+                    resp = client.open(url, method=method, **kwargs)
+                    resp.close()
+                    assert resp.status_code < 500, f"{method} {url}: {resp.status_code}"

@@ -10,7 +10,6 @@ from ..api import ApiError, error_response, token_user, validate_json
 from ..chambers.operations import memberships_of
 from ..db import get_session
 from ..errors import Conflict
-from ..rules import minutes_ceil
 from . import operations as ops
 from .forms import LoginForm, RegisterForm
 
@@ -32,8 +31,7 @@ def create_api_token() -> Any:
     try:
         user = ops.authenticate(session, form.email.data, form.password.data)
     except ops.LoginLocked as locked:
-        minutes = minutes_ceil(locked.remaining)
-        resp = error_response(429, _("Too many attempts, try again in %(n)d minutes.", n=minutes))
+        resp = error_response(429, locked.message)
         resp.headers["Retry-After"] = str(int(locked.remaining.total_seconds()) + 1)
         return resp
     if user is None:

@@ -11,7 +11,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..db import get_session
 from ..errors import Conflict
 from ..i18n import LANG_COOKIE
-from ..rules import minutes_ceil
 from . import operations as ops
 from .forms import ChangePasswordForm, EmptyForm, LanguageForm, LoginForm, RegisterForm, TokenForm
 
@@ -46,9 +45,7 @@ def login() -> Any:
         try:
             user = ops.authenticate(session, form.email.data, form.password.data)
         except ops.LoginLocked as locked:
-            form.form_errors.append(
-                _("Too many attempts, try again in %(n)d minutes.", n=minutes_ceil(locked.remaining))
-            )
+            form.form_errors.append(locked.message)
             status = 429
         else:
             session.commit()  # the attempt is recorded either way
@@ -79,17 +76,24 @@ def account() -> Any:
     status = 200
     if request.method == "POST":
         if request.form.get("action") == "password" and password_form.validate_on_submit():
-            if ops.change_password(session, current_user, password_form.current_password.data, password_form.new_password.data):
-                session.commit()
-                flash(_("Your password is changed."), "success")
-                return redirect(url_for("accounts.account"))
-            password_form.current_password.errors.append(_("The current password is wrong."))
+            try:
+                changed = ops.change_password(session, current_user, password_form.current_password.data,
+                                              password_form.new_password.data)
+            except ops.LoginLocked as locked:
+                password_form.current_password.errors.append(locked.message)
+                status = 429
+            else:
+                session.commit()  # a wrong current password counts towards the lock-out too
+                if changed:
+                    flash(_("Your password is changed."), "success")
+                    return redirect(url_for("accounts.account"))
+                password_form.current_password.errors.append(_("The current password is wrong."))
         elif request.form.get("action") == "token" and token_form.validate_on_submit():
             _token, secret = ops.create_token(session, current_user, token_form.name.data)
             session.commit()
             flask_session["new_token"] = secret
             return redirect(url_for("accounts.account") + "#tokens")
-        if password_form.errors or token_form.errors:
+        if (password_form.errors or token_form.errors) and status == 200:
             status = 400
     tokens = ops.list_tokens(session, current_user)
     return render_template(

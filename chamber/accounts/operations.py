@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from flask_babel import ngettext
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -12,7 +13,7 @@ from ..api import hash_token, new_token_secret
 from ..db import utcnow
 from ..errors import Conflict
 from ..models import ApiToken, LoginAttempt, User
-from ..rules import LOCKOUT_WINDOW, lockout_remaining
+from ..rules import LOCKOUT_WINDOW, lockout_remaining, minutes_ceil
 
 
 class LoginLocked(Exception):
@@ -21,6 +22,11 @@ class LoginLocked(Exception):
     def __init__(self, remaining: dt.timedelta) -> None:
         super().__init__(str(remaining))
         self.remaining = remaining
+
+    @property
+    def message(self) -> str:
+        n = minutes_ceil(self.remaining)
+        return ngettext("Too many attempts, try again in %(num)d minute.", "Too many attempts, try again in %(num)d minutes.", n)
 
 
 def hash_password(password: str) -> str:
@@ -46,6 +52,10 @@ def authenticate(session: Session, email: str, password: str, now: dt.datetime |
     """Check a password, enforcing the lock-out before looking at the password at all."""
     now = now or utcnow()
     email = normalize_email(email)[:254]
+    if session.get_bind().dialect.name == "postgresql":
+        # one password check per account at a time, or parallel guesses would all see < 5 failures
+        # (SQLite needs nothing: BEGIN IMMEDIATE already serialises writers)
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:email))"), {"email": email})
     last_success = session.scalar(
         select(func.max(LoginAttempt.at)).where(LoginAttempt.email == email, LoginAttempt.succeeded.is_(True))
     )
@@ -68,8 +78,8 @@ def authenticate(session: Session, email: str, password: str, now: dt.datetime |
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> bool:
-    """Set a new password if the current one is right."""
-    if not check_password_hash(user.password_hash, current):
+    """Set a new password if the current one is right (checked under the login lock-out)."""
+    if authenticate(session, user.email, current) is None:
         return False
     user.password_hash = hash_password(new)
     session.flush()

@@ -13,7 +13,7 @@ from ..errors import Conflict, Invalid
 from ..rules import plain_decimal
 from ..web import chamber_role, load_chamber
 from . import operations as ops
-from .forms import ApplicationForm, ChamberForm, DecisionForm, TiersForm
+from .forms import MAX_TIERS, ApplicationForm, ChamberForm, DecisionForm, TiersForm
 
 
 def home() -> Any:
@@ -177,6 +177,6 @@ def tiers(slug: str) -> Any:
     else:
         form = TiersForm(data={"items": [{"key": t.key, "name": t.name, "weight": plain_decimal(t.weight)} for t in current]})
         status = 200
-    while len(form.items.entries) < len(current) + 2 and len(form.items.entries) < 20:
+    while len(form.items.entries) < len(current) + 2 and len(form.items.entries) < MAX_TIERS:
         form.items.append_entry()
     return render_template("chambers/tiers.html", chamber=chamber, form=form), status

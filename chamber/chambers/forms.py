@@ -1,16 +1,18 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import FieldList, FormField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
 
 from ..forms import MoneyField, WeightField, rule_message, strip, uscc_validator
 from ..rules import CURRENCY_DIGITS, RuleError, check_slug
 
+MAX_TIERS = 20
 KINDS = [SelectChoice("regional", _l("Regional chamber")), SelectChoice("brand", _l("Brand alliance"))]
 COMMON_ZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo", "UTC"]
 
@@ -23,7 +25,9 @@ def slug_validator(_form: Any, field: Any) -> None:
 
 
 def zone_validator(_form: Any, field: Any) -> None:
-    if field.data not in available_timezones():
+    zone = field.data or ""
+    # IANA area/city names only: available_timezones() also lists "localtime", "Factory", "posixrules"…
+    if zone != "UTC" and (zone not in available_timezones() or "/" not in zone or zone.startswith(("Etc/", "posix/", "right/", "SystemV/"))):
         raise ValidationError(_l("Unknown time zone; use an IANA name such as Asia/Shanghai."))
 
 
@@ -49,18 +53,24 @@ class ChamberForm(FlaskForm):
         }
 
 
-class TierRow(Form):
+class TierRow(FlaskForm):
+    class Meta:
+        csrf = False  # a row inside TiersForm, which carries the token
+
     key = StringField(_l("Key"), validators=[DataRequired(), Length(max=40), slug_validator], filters=[strip])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)], filters=[strip])
     weight = WeightField(_l("Weight"), validators=[DataRequired(), Length(max=12)], filters=[strip])
 
 
 class TiersForm(FlaskForm):
-    items = FieldList(FormField(TierRow), min_entries=0, max_entries=20)
+    # no max_entries: WTForms would silently drop the rows past it; too many is an error instead
+    items = FieldList(FormField(TierRow), min_entries=0)
 
     def validate_items(self, field: Any) -> None:
         if not field.entries:
             raise ValidationError(_l("Define at least one tier."))
+        if len(field.entries) > MAX_TIERS:
+            raise ValidationError(_l("At most %(n)d tiers.", n=MAX_TIERS))
         keys = [row.form.key.data for row in field.entries]
         if len(set(keys)) != len(keys):
             raise ValidationError(_l("Each tier needs its own key."))
@@ -86,7 +96,7 @@ class ApplicationForm(FlaskForm):
         }
 
     def validate_phone(self, field: Any) -> None:
-        if not all(c.isdigit() or c in "+- ()" for c in field.data):
+        if not all(c in "0123456789+- ()" for c in field.data):
             raise ValidationError(_l("A phone number has digits, spaces, +, - and brackets only."))
 
 
@@ -103,5 +113,5 @@ class OrganizerForm(FlaskForm):
     member_id = StringField(_l("Member"), validators=[DataRequired(), Length(max=12)])
 
     def validate_member_id(self, field: Any) -> None:
-        if not str(field.data).isdigit():
+        if not re.fullmatch(r"[0-9]{1,9}", str(field.data)):
             raise ValidationError(_l("Not a member id."))

@@ -184,10 +184,8 @@ def memberships_of(session: Session, user: User) -> list[dict[str, Any]]:
     seen: set[int] = set()
     for member, slug in rows:
         seen.add(member.chamber_id)
-        if member.chamber_id in organizer_of:
-            role = "organizer"
-        else:
-            role = "member" if member.status == "approved" else "applicant"
+        # the contract's roles are organizer and member; status says how far a member's application is
+        role = "organizer" if member.chamber_id in organizer_of else "member"
         items.append({"chamber": slug, "role": role, "member_id": member.id, "status": member.status})
     if organizer_of - seen:
         for chamber in session.scalars(select(Chamber).where(Chamber.id.in_(organizer_of - seen)).order_by(Chamber.id)):

@@ -1,0 +1,70 @@
+"""Races that only a real multi-connection database shows: lock-out and unique names."""
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from chamber.models import ApiToken, LoginAttempt, User
+from tests.conftest import _PASSWORD_HASH
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
+    reason="needs PostgreSQL: set DATABASE_URL=postgresql+psycopg://… (SQLite serialises writers anyway)",
+)
+
+
+def _parallel(app: Any, n: int, call: Any) -> list[int]:
+    barrier = threading.Barrier(n)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        client = app.test_client()
+        barrier.wait()
+        status = call(client)
+        with lock:
+            statuses.append(status)
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return statuses
+
+
+def test_parallel_guesses_check_at_most_five_passwords(app):
+    database = app.extensions["chamber.db"]
+    email = f"race-{uuid.uuid4().hex[:8]}@example.com"
+    with database.sessionmaker() as s, s.begin():
+        s.add(User(email=email, display_name="race", password_hash=_PASSWORD_HASH))
+    try:
+        statuses = _parallel(app, 16, lambda c: c.post("/api/v1/auth/tokens", json={"email": email, "password": "wrong guess!"}).status_code)
+        assert sorted(set(statuses)) == [401, 429]
+        assert statuses.count(401) == 5
+        with database.sessionmaker() as s:
+            assert s.scalar(select(func.count()).select_from(LoginAttempt).where(LoginAttempt.email == email)) == 5
+    finally:
+        with database.sessionmaker() as s, s.begin():
+            s.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
+            s.execute(delete(User).where(User.email == email))
+
+
+def test_parallel_sign_ups_with_one_email_give_one_account_and_409s(app):
+    database = app.extensions["chamber.db"]
+    email = f"twin-{uuid.uuid4().hex[:8]}@example.com"
+    body = {"email": email, "password": "long enough password", "display_name": "twin"}
+    try:
+        statuses = _parallel(app, 8, lambda c: c.post("/api/v1/users", json=body).status_code)
+        assert statuses.count(201) == 1
+        assert set(statuses) == {201, 409}
+    finally:
+        with database.sessionmaker() as s, s.begin():
+            ids = select(User.id).where(User.email == email)
+            s.execute(delete(ApiToken).where(ApiToken.user_id.in_(ids)))
+            s.execute(delete(User).where(User.email == email))
