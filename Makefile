@@ -58,7 +58,7 @@ run: install rundeps
 	@echo ""
 	@$(FLASK) run-scheduler & sched=$$!; \
 	  trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
-	  $(VENV)/bin/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - 'chamber:create_app()'
+	  $(VENV)/bin/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - chamber.wsgi:app
 
 test: install-test sysdeps
 	$(PY) -m pytest -q $(PYTEST_ARGS)

@@ -3,11 +3,14 @@
 Run: python bench/bench_ledger.py
 Builds a fresh SQLite database in a temporary directory (Alembic migrations), a chamber with
 1,000 approved members, a locked campaign with 1,000 pledges and 4,000 payments, expenses and
-reversals (5,000 entries), plus a small campaign of 10 participants. Times 20 requests of each
-endpoint with the Flask test client (after one warm-up) and counts the SQL statements per
-request. Prints its markdown table (endpoint | participants | entries | median ms | p95 ms |
-queries | target | result) and exits non-zero if a p95 reaches 300 ms or if the query count
-differs between 10 and 1,000 participants.
+reversals (5,000 entries, each payment, expense and reversal at its own time), plus a small
+campaign of 10 participants. Times 20 requests of each endpoint with the Flask test client (after
+one warm-up) and counts the SQL statements per request. The API returns all 5,000 entries; the
+page shows the balances and the per-member table (all 1,000 members) over the whole ledger and
+its first page of entries (the 200 newest; the others are behind ?page=N), which is what is timed.
+Prints its markdown table (endpoint | participants | entries | median ms | p95 ms | queries |
+target | result) and exits non-zero if a p95 reaches 300 ms or if the query count differs
+between 10 and 1,000 participants.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from sqlalchemy import event, select  # noqa: E402
 
 from campaigns import operations as ops  # noqa: E402
 from campaigns.models import LedgerEntry, Participation  # noqa: E402
-from chamber import create_app, migrate  # noqa: E402
+from chamber import create_app, freeze_startup_objects, migrate  # noqa: E402
 from chamber.accounts.operations import create_token, hash_password  # noqa: E402
 from chamber.chambers.operations import create_chamber  # noqa: E402
 from chamber.db import utcnow  # noqa: E402
@@ -61,26 +64,30 @@ def build_campaign(session: Any, chamber: Any, organizer: User, members: list[Me
     ])
     session.flush()
     ops.transition_campaign(session, campaign, "locked", organizer, now=now)  # 1 pledge per member
-    base = dict(chamber_id=chamber.id, campaign_id=campaign.id, created_by_id=organizer.id, created_at=now)
+    base = dict(chamber_id=chamber.id, campaign_id=campaign.id, created_by_id=organizer.id)
+
+    def at(k: int) -> dt.datetime:  # every payment, expense and reversal has its own time, as in real use
+        return now + dt.timedelta(seconds=37 * k + 1)
+
     # payments: 60% of the entries, spread over the members (≤ 100.00 each, shares are ≥ 500.00 on average)
     n_pay = extra_entries * 3 // 5
     payments = [
         LedgerEntry(entry_type="payment", member_id=members[i % len(members)].id, amount_minor=50_00 + i % 97,
-                    method=METHODS[i % 4], reference=f"TX{i:06d}", paid_on=now.date(), **base)
+                    method=METHODS[i % 4], reference=f"TX{i:06d}", paid_on=now.date(), created_at=at(i), **base)
         for i in range(n_pay)
     ]
     n_exp = extra_entries - n_pay - extra_entries // 50
     expenses = [
         LedgerEntry(entry_type="expense", payee=f"供应商 {i % 37}", category=CATEGORIES[i % 5], amount_minor=10_00 + i % 50,
-                    description="联合推广费用", **base)
+                    description="联合推广费用", created_at=at(n_pay + i), **base)
         for i in range(n_exp)
     ]
     session.add_all(payments + expenses)
     session.flush()
     reversals = [
         LedgerEntry(entry_type="reversal", member_id=e.member_id, amount_minor=e.amount_minor, reverses_id=e.id,
-                    reason="录入错误", **base)
-        for e in (payments[: extra_entries // 100] + expenses[: extra_entries // 100])
+                    reason="录入错误", created_at=at(n_pay + n_exp + k), **base)
+        for k, e in enumerate(payments[: extra_entries // 100] + expenses[: extra_entries // 100])
     ]
     session.add_all(reversals)
     session.flush()
@@ -138,10 +145,13 @@ def main() -> int:
         endpoints = [("GET /api/v1/…/ledger", api, "/api/v1/chambers/bench/campaigns/{}/ledger",
                       {"Authorization": f"Bearer {secret}"})]
         if "campaigns.ledger" in app.view_functions:
-            endpoints.append(("ledger page", page, "/chambers/bench/campaigns/{}/ledger", {}))
+            endpoints.append(("ledger page (page 1: 200 newest entries)", page,
+                              "/chambers/bench/campaigns/{}/ledger", {}))
         else:
             print("no ledger page (campaigns.ledger) yet: timing the API only", file=sys.stderr)
 
+        # as chamber.wsgi does before serving: start-up objects leave the collector's generations
+        freeze_startup_objects()
         rows = []
         failed = False
         for label, client, pattern, headers in endpoints:

@@ -19,11 +19,11 @@ from chamber.db import get_session
 from chamber.errors import Conflict, Invalid
 from chamber.models import Chamber, Member
 from chamber.rules import format_money, plain_decimal
-from chamber.web import chamber_role, load_chamber
+from chamber.web import chamber_role, load_chamber, upload_limit
 
 from . import operations as ops
 from .forms import CampaignForm, ExpenseForm, ParticipationForm, PaymentForm, ReversalForm, SettlementForm, TransitionForm
-from .models import MAX_RECEIPT, Campaign
+from .models import MAX_RECEIPT, MAX_RECEIPT_REQUEST, Campaign
 
 APPORTIONMENT_KEYS = ("method", "min_share", "max_share_pct")
 
@@ -74,6 +74,7 @@ def campaign_json(summary: dict[str, Any]) -> dict[str, Any]:
         "starts_at": _time(summary["starts_at"], tz),
         "ends_at": _time(summary["ends_at"], tz),
         "optin_deadline": _time(summary["optin_deadline"], tz),
+        "opens_at": _time(summary["opens_at"], tz),
         "budget": _money(summary["budget_minor"], cur),
         "apportionment": {
             "method": summary["method"],
@@ -94,13 +95,31 @@ def _campaign_response(campaign: Campaign, status: int = 200) -> Any:
     return jsonify(campaign_json(ops.campaign_summary_dict(get_session(), campaign))), status
 
 
+def entries_json(items: list[dict[str, Any]], currency: str, timezone: str) -> list[dict[str, Any]]:
+    """Ledger entries (the fresh dicts of ops.ledger_view / ops.entry_view) as the API's entries.
+
+    Converted in place, in one pass: GET .../ledger serializes thousands of these
+    (bench/bench_ledger.py), and a copy per entry cost more than the conversion. The zone is looked
+    up once and each distinct time converted once (the pledges of a lock, for one, share theirs).
+    """
+    zone = ZoneInfo(timezone)
+    times: dict[dt.datetime, str] = {}
+    for item in items:
+        created = item["created_at"]
+        text = times.get(created)
+        if text is None:
+            text = times[created] = created.astimezone(zone).isoformat()
+        item["created_at"] = text
+        item["amount"] = format_money(item.pop("amount_minor"), currency)
+        if item["weight"] is not None:
+            item["weight"] = plain_decimal(item["weight"])
+        if item["paid_on"] is not None:
+            item["paid_on"] = item["paid_on"].isoformat()
+    return items
+
+
 def entry_json(item: dict[str, Any], currency: str, timezone: str) -> dict[str, Any]:
-    out = dict(item)
-    out["amount"] = format_money(out.pop("amount_minor"), currency)
-    out["weight"] = plain_decimal(item['weight']) if item["weight"] is not None else None
-    out["paid_on"] = item["paid_on"].isoformat() if item["paid_on"] else None
-    out["created_at"] = _time(item["created_at"], timezone)
-    return out
+    return entries_json([item], currency, timezone)[0]
 
 
 def _campaign_form(chamber: Chamber) -> CampaignForm:
@@ -276,7 +295,7 @@ def _entry_response(campaign: Campaign, chamber: Chamber, entry: Any) -> Any:
 
 def post_payment(slug: str, key: str) -> Any:
     chamber, campaign = _load(slug, key, role="organizer")
-    form = validate_json(PaymentForm, currency=chamber.currency)
+    form = validate_json(PaymentForm, currency=chamber.currency, timezone=chamber.timezone)
     session = get_session()
     try:
         entry = ops.record_payment(
@@ -308,6 +327,7 @@ def _expense_form(chamber: Chamber) -> tuple[ExpenseForm, bytes | None]:
     return form, data
 
 
+@upload_limit(MAX_RECEIPT_REQUEST)
 def post_expense(slug: str, key: str) -> Any:
     chamber, campaign = _load(slug, key, role="organizer")
     form, receipt = _expense_form(chamber)
@@ -343,7 +363,7 @@ def get_ledger(slug: str, key: str) -> Any:
     view = ops.ledger_view(get_session(), campaign)
     cur = chamber.currency
     return jsonify(
-        items=[entry_json(i, cur, chamber.timezone) for i in view["items"]],
+        items=entries_json(view["items"], cur, chamber.timezone),
         balances={k: format_money(v, cur) for k, v in view["balances"].items()},
         members=[
             {

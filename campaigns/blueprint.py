@@ -17,8 +17,10 @@ api_route(bp, C, ["GET"], auth="public",
           responses={200: "{items: [campaign]}"})(api.list_campaigns)
 api_route(bp, C, ["POST"], auth="organizer", form=CampaignForm,
           summary="Create a draft campaign. Body: {slug, title, festival, description, starts_at, ends_at, "
-                  "optin_deadline, budget, apportionment: {method, min_share, max_share_pct}, min_participants, "
-                  "min_pooled}. Times without an offset are in the chamber's zone. A rule that cannot be met → 400.",
+                  "optin_deadline, opens_at (optional: the draft opens by itself then), budget, apportionment: {method, "
+                  "min_share, max_share_pct}, min_participants, min_pooled (at most the budget; compared at the "
+                  "deadline with min(budget, participants × cap))}. Times without an offset are in the chamber's "
+                  "zone. A rule that cannot be met → 400.",
           responses={201: "The campaign", 400: "Invalid fields or rule", 409: "Slug taken"})(api.create_campaign)
 api_route(bp, K, ["GET"], auth="public",
           summary="A campaign with status and participant_count (drafts: organizers only).",
@@ -37,7 +39,8 @@ api_route(bp, K + "/settlement", ["POST"], auth="organizer", form=SettlementForm
           responses={200: "The campaign", 409: "Not ended"})(api.settle)
 api_route(bp, K + "/participation", ["PUT"], auth="member", form=ParticipationForm,
           summary="Opt in with an offer, or update the offer (member_id only if you have several businesses).",
-          responses={200: "The participation", 409: "Not open or past the deadline"})(api.put_participation)
+          responses={200: "The participation", 409: "Not open, past the deadline, a declared revenue of 0 in a "
+                     "revenue-shared campaign, or one participant too many for the minimum share"})(api.put_participation)
 api_route(bp, K + "/participation", ["DELETE"], auth="member",
           summary="Withdraw (?member_id= if you have several businesses).",
           responses={204: "Withdrawn", 409: "After the deadline or lock"})(api.delete_participation)
@@ -46,8 +49,10 @@ api_route(bp, K + "/shares", ["GET"], auth="member",
           responses={200: "{total, items: [{member_id, business_name, weight, share}]}",
                      409: "The rule cannot share the budget among the current participants"})(api.get_shares)
 api_route(bp, K + "/payments", ["POST"], auth="organizer", form=PaymentForm,
-          summary="Record a (partial) payment from a participant.",
-          responses={201: "The ledger entry", 400: "Not a participant", 409: "Ledger not open"})(api.post_payment)
+          summary="Record a (partial) payment from a participant; paid_on between 2000-01-01 and today "
+                  "(in the chamber's zone).",
+          responses={201: "The ledger entry", 400: "Not a participant, or a bad date",
+                     409: "Ledger not open, or more than the member still owes"})(api.post_payment)
 api_route(bp, K + "/expenses", ["POST"], auth="organizer", form=ExpenseForm,
           summary="Record an expense; JSON, or multipart/form-data with a receipt file (PDF/JPEG/PNG, ≤ 5 MB).",
           responses={201: "The ledger entry", 400: "Invalid, or receipt not PDF/JPEG/PNG",
@@ -90,6 +95,7 @@ bp.add_url_rule(K + "/ledger", "ledger", pages.ledger)
 bp.add_url_rule(K + "/receipts/<int:receipt_id>", "receipt", pages.receipt)
 # for the hook in templates/chambers/dashboard.html
 bp.add_app_template_global(pages.dashboard_notices, "campaign_notices")
+bp.add_app_template_global(pages.dashboard_campaigns, "open_campaigns_for_member")
 
 # --------------------------------------------------------------------------- documents
 # PDFs and CSVs (campaigns/documents.py). Each view serves its API route and its page URL:

@@ -18,14 +18,15 @@ from werkzeug.datastructures import FileStorage
 
 from chamber.db import get_session, utcnow
 from chamber.errors import Conflict, Invalid
+from chamber.i18n import local_time
 from chamber.models import Chamber, Member
 from chamber.rules import format_money, plain_decimal
-from chamber.web import chamber_role, load_chamber, money_filter
+from chamber.web import chamber_role, load_chamber, money_filter, upload_limit
 
 from . import operations as ops
 from . import rules
 from .forms import CampaignForm, ExpenseForm, ParticipationForm, PaymentForm, ReversalForm, SettlementForm, TransitionForm
-from .models import MAX_RECEIPT, Campaign
+from .models import MAX_RECEIPT, MAX_RECEIPT_REQUEST, Campaign
 
 # --------------------------------------------------------------------------- helpers
 
@@ -87,6 +88,7 @@ def _campaign_form(chamber: Chamber, campaign: Campaign | None = None) -> Campai
             "slug": campaign.slug, "title": campaign.title, "festival": campaign.festival,
             "description": campaign.description, "starts_at": _local(campaign.starts_at, tz),
             "ends_at": _local(campaign.ends_at, tz), "optin_deadline": _local(campaign.optin_deadline, tz),
+            "opens_at": _local(campaign.opens_at, tz),
             "budget": format_money(campaign.budget_minor, cur), "method": campaign.method,
             "min_share": format_money(campaign.min_share_minor, cur) if campaign.min_share_minor is not None else "",
             "min_participants": campaign.min_participants,
@@ -212,7 +214,7 @@ def settle(slug: str, key: str) -> Any:
             return redirect(url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug))
     elif form.errors:
         status = 400
-    view = ops.ledger_view(session, campaign)
+    view = ops.ledger_view(session, campaign, page=1)
     return render_template("campaigns/settle.html", chamber=chamber, campaign=campaign, form=form,
                            balances=view["balances"], members=view["members"]), status
 
@@ -226,6 +228,7 @@ def payment(slug: str, key: str) -> Any:
     session = get_session()
     form = PaymentForm()
     form.currency = chamber.currency
+    form.timezone = chamber.timezone
     if request.method != "POST":
         form.paid_on.data = utcnow().astimezone(ZoneInfo(chamber.timezone)).date()
         if request.args.get("member_id", "").isdigit():
@@ -260,6 +263,7 @@ def _receipt_bytes(form: ExpenseForm) -> bytes | None:
     return data
 
 
+@upload_limit(MAX_RECEIPT_REQUEST)
 @login_required
 def expense(slug: str, key: str) -> Any:
     chamber, campaign = _load(slug, key, "organizer")
@@ -276,6 +280,8 @@ def expense(slug: str, key: str) -> Any:
         except (Conflict, Invalid) as err:
             session.rollback()
             status = _put_error(form, err)
+            if isinstance(err, ops.ReceiptTooLarge):
+                status = 413
         else:
             session.commit()
             flash(_("Expense of %(amount)s recorded.", amount=money_filter(form.amount.minor, chamber.currency)), "success")
@@ -351,7 +357,7 @@ def _campaign_page(chamber: Chamber, campaign: Campaign, *, failed: tuple[int, A
         forms[member.id] = ParticipationForm(formdata=None, data={**data, "member_id": member.id})
     ledger_rows = {}
     if campaign.status not in ("draft", "open") and businesses:
-        ledger_rows = {m["member_id"]: m for m in ops.ledger_view(session, campaign)["members"]}
+        ledger_rows = {m["member_id"]: m for m in ops.ledger_view(session, campaign, page=1)["members"]}
     return render_template(
         "campaigns/campaign.html", chamber=chamber, campaign=campaign, businesses=businesses, forms=forms,
         joined=joined, share_of=share_of, shares=shares, shares_error=shares_error, ledger_rows=ledger_rows,
@@ -420,13 +426,43 @@ def withdraw(slug: str, key: str) -> Any:
     return redirect(url_for("campaigns.campaign", slug=chamber.slug, key=campaign.slug))
 
 
+#: entries per page of the ledger page, newest first (the API's GET .../ledger returns them all)
+LEDGER_PAGE_SIZE = 200
+
+
 @login_required
 def ledger(slug: str, key: str) -> Any:
-    """The whole ledger, balances and the per-member table, in a constant number of queries."""
+    """Balances and the per-member table over the whole ledger, and one page of its entries (newest first,
+    ``?page=N``), in a constant number of queries.
+
+    Labels and times are formatted here once per request, not per row in the template: per-row macros
+    and babel calls made the page of 5,000 entries take seconds (bench/bench_ledger.py).
+    """
     chamber, campaign = _load(slug, key, "member")
-    view = ops.ledger_view(get_session(), campaign)
+    view = ops.ledger_view(get_session(), campaign, page=request.args.get("page", 1, type=int),
+                           per_page=LEDGER_PAGE_SIZE)
+    entries = view["items"]
+    # "reverses #n" / "reversed by #n" may point to an entry on another page
+    links = {
+        ref: f"#entry-{ref}" if on == view["page"] else url_for(
+            "campaigns.ledger", slug=chamber.slug, key=campaign.slug, page=on, _anchor=f"entry-{ref}")
+        for ref, on in view["pages_of"].items()
+    }
+    formatted: dict[dt.datetime, str] = {}
+    for e in entries:
+        if e["created_at"] not in formatted:
+            formatted[e["created_at"]] = local_time(e["created_at"], chamber.timezone, "short")
     return render_template(
         "campaigns/ledger.html", chamber=chamber, campaign=campaign, view=view,
+        entries=entries, page=view["page"], pages=view["pages"], first=(view["page"] - 1) * LEDGER_PAGE_SIZE + 1,
+        times={e["id"]: formatted[e["created_at"]] for e in entries}, links=links,
+        type_labels={
+            "pledge": _("Pledge"), "payment": _("Payment"), "expense": _("Expense"), "refund": _("Refund"),
+            "reversal": _("Reversal"), "carry_to_fund": _("To the chamber's fund"),
+        },
+        method_labels={
+            "wechat_pay": _("WeChat Pay"), "alipay": _("Alipay"), "bank_transfer": _("Bank transfer"), "cash": _("Cash"),
+        },
         names={m["member_id"]: m["business_name"] for m in view["members"]},
         organizer=chamber_role(chamber) == "organizer",
         ledger_open=campaign.status in rules.LEDGER_OPEN,
@@ -444,6 +480,37 @@ def receipt(slug: str, key: str, receipt_id: int) -> Any:
     resp.headers["Content-Disposition"] = f'inline; filename="receipt-{row.id}.{ext}"'
     resp.headers["Content-Security-Policy"] = "sandbox"
     return resp
+
+
+def dashboard_campaigns(chamber: Chamber) -> list[dict[str, Any]]:
+    """For the member dashboard's hook: the open campaigns, with what the user's businesses would pay now.
+
+    [{campaign, mine: [(member, share_minor or None)], error (why no share can be computed, or None),
+    can_join: bool}] — one share computation per campaign the user takes part in.
+    """
+    if not current_user.is_authenticated:
+        return []
+    session = get_session()
+    members = ops.approved_members_of(session, chamber, current_user)
+    if not members:
+        return []
+    now = utcnow()
+    out = []
+    for campaign, joined in ops.open_campaigns_for(session, chamber, [m.id for m in members]):
+        share_of: dict[int, int] = {}
+        error = None
+        if joined:
+            try:
+                share_of = {s["member_id"]: s["share_minor"] for s in ops.compute_shares(session, campaign)}
+            except Conflict as err:
+                error = err.message
+        out.append({
+            "campaign": campaign,
+            "mine": [(m, share_of.get(m.id)) for m in members if m.id in joined],
+            "error": error,
+            "can_join": now < campaign.optin_deadline and any(m.id not in joined for m in members),
+        })
+    return out
 
 
 def dashboard_notices(chamber: Chamber) -> list[Any]:

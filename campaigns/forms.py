@@ -20,9 +20,16 @@ from wtforms import DateField, DecimalField, IntegerField, SelectChoice, SelectF
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from chamber.chambers.forms import slug_validator
+from chamber.db import utcnow
 from chamber.forms import MoneyField, strip
 
-from .models import PAYMENT_METHODS
+from .models import MAX_PARTICIPANTS, PAYMENT_METHODS
+
+#: ids in request bodies must fit the database's INTEGER columns (else SQLite overflows, PostgreSQL refuses)
+MAX_ID = 2**31 - 1
+ID_RANGE = NumberRange(min=1, max=MAX_ID, message=_l("This is not a valid id."))
+#: payments are not recorded before this date (typing mistakes such as 0202 are caught)
+EARLIEST_PAYMENT = dt.date(2000, 1, 1)
 
 FESTIVALS = [
     SelectChoice("double11", _l("Double 11 (双十一)")),
@@ -114,16 +121,19 @@ class CampaignForm(FlaskForm):
     starts_at = LocalDateTimeField(_l("Starts"), validators=[DataRequired(), Length(max=40)], filters=[strip])
     ends_at = LocalDateTimeField(_l("Ends"), validators=[DataRequired(), Length(max=40)], filters=[strip])
     optin_deadline = LocalDateTimeField(_l("Opt-in deadline"), validators=[DataRequired(), Length(max=40)], filters=[strip])
+    opens_at = LocalDateTimeField(_l("Open for opt-in automatically at (optional)"),
+                                  validators=[Optional(), Length(max=40)], filters=[strip])
     budget = MoneyField(_l("Budget"), validators=[DataRequired(), Length(max=20)], filters=[strip])
     method = SelectField(_l("Share the budget"), choices=METHODS, validators=[DataRequired()])
     min_share = MoneyField(_l("Minimum share (optional)"), validators=[Optional(), Length(max=20)], filters=[strip])
     max_share_pct = DecimalField(
-        _l("Maximum share, % of the budget (optional)"),
+        _l("Maximum share, in percent of the budget (optional)"),
         validators=[Optional(), NumberRange(min=Decimal("0.0001"), max=100, message=_l("Give a percentage above 0 and at most 100."))],
     )
     min_participants = IntegerField(
         _l("Go ahead only with at least this many merchants (optional)"),
-        validators=[Optional(), NumberRange(min=1, max=100000, message=_l("Give a whole number of at least 1."))],
+        validators=[Optional(), NumberRange(min=1, max=MAX_PARTICIPANTS,
+                                            message=_l("Give a whole number from 1 to 100,000."))],
     )
     min_pooled = MoneyField(_l("Go ahead only if at least this much can be pooled (optional)"),
                             validators=[Optional(), Length(max=20)], filters=[strip])
@@ -142,6 +152,14 @@ class CampaignForm(FlaskForm):
         if field.utc and self.starts_at.utc and field.utc > self.starts_at.utc:
             raise ValidationError(_("The opt-in deadline must not be after the start."))
 
+    def validate_opens_at(self, field: Any) -> None:
+        if field.utc and self.optin_deadline.utc and field.utc >= self.optin_deadline.utc:
+            raise ValidationError(_("The campaign must open before the opt-in deadline."))
+
+    def validate_min_pooled(self, field: Any) -> None:
+        if field.minor is not None and self.budget.minor is not None and field.minor > self.budget.minor:
+            raise ValidationError(_("The minimum pooled amount cannot be more than the budget."))
+
     def campaign_fields(self) -> dict[str, Any]:
         """The validated values as operations.create_campaign/update_campaign take them."""
         pct = self.max_share_pct.data
@@ -153,6 +171,7 @@ class CampaignForm(FlaskForm):
             "starts_at": self.starts_at.utc,
             "ends_at": self.ends_at.utc,
             "optin_deadline": self.optin_deadline.utc,
+            "opens_at": self.opens_at.utc,
             "budget_minor": self.budget.minor,
             "method": self.method.data,
             "min_share_minor": self.min_share.minor,
@@ -170,7 +189,7 @@ class ParticipationForm(FlaskForm):
 
     offer_headline = StringField(_l("Your offer, in one line"), validators=[DataRequired(), Length(max=120)], filters=[strip])
     offer_details = TextAreaField(_l("Offer details"), validators=[Optional(), Length(max=4000)], filters=[strip])
-    member_id = IntegerField(_l("Business"), validators=[Optional()])
+    member_id = IntegerField(_l("Business"), validators=[Optional(), ID_RANGE])
 
 
 class TransitionForm(FlaskForm):
@@ -184,11 +203,22 @@ class SettlementForm(FlaskForm):
 
 
 class PaymentForm(FlaskForm):
-    member_id = IntegerField(_l("Member"), validators=[InputRequired()])
+    """A payment; ``form.timezone`` (the chamber's zone) decides what "today" is for ``paid_on``."""
+
+    member_id = IntegerField(_l("Member"), validators=[InputRequired(), ID_RANGE])
     amount = MoneyField(_l("Amount"), validators=[DataRequired(), Length(max=20), _positive_amount], filters=[strip])
     method = SelectField(_l("Paid by"), choices=PAYMENT_METHOD_CHOICES, validators=[DataRequired()])
     reference = StringField(_l("Reference"), validators=[Optional(), Length(max=120)], filters=[strip])
     paid_on = DateField(_l("Paid on"), validators=[DataRequired()])
+
+    def validate_paid_on(self, field: Any) -> None:
+        if field.data is None:
+            return
+        today = utcnow().astimezone(ZoneInfo(getattr(self, "timezone", "Asia/Shanghai"))).date()
+        if field.data > today:
+            raise ValidationError(_("The payment date cannot be in the future."))
+        if field.data < EARLIEST_PAYMENT:
+            raise ValidationError(_("Give a date from 2000-01-01 on."))
 
 
 class ExpenseForm(FlaskForm):

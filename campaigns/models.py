@@ -37,6 +37,11 @@ ENTRY_TYPES = ("pledge", "payment", "expense", "refund", "reversal", "carry_to_f
 PAYMENT_METHODS = ("wechat_pay", "alipay", "bank_transfer", "cash")
 RECEIPT_TYPES = ("application/pdf", "image/jpeg", "image/png")
 MAX_RECEIPT = 5 * 1024 * 1024
+#: the request body an expense with a receipt may have: the 5 MiB file plus the form around it
+#: (the receipt check itself enforces exactly MAX_RECEIPT for the file)
+MAX_RECEIPT_REQUEST = MAX_RECEIPT + 64 * 1024
+#: the largest go/no-go participant minimum a campaign may ask for
+MAX_PARTICIPANTS = 100_000
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -57,6 +62,8 @@ class Campaign(Base):
     starts_at: Mapped[dt.datetime]
     ends_at: Mapped[dt.datetime]
     optin_deadline: Mapped[dt.datetime]
+    #: optional: the clock opens a draft for opt-in at this time (must be before the deadline)
+    opens_at: Mapped[dt.datetime | None]
     budget_minor: Mapped[int] = mapped_column(BigInteger)
     method: Mapped[str] = mapped_column(String(10))
     min_share_minor: Mapped[int | None] = mapped_column(BigInteger)
@@ -85,8 +92,13 @@ class Campaign(Base):
         CheckConstraint("budget_minor >= 0", name="budget_nonnegative"),
         CheckConstraint("min_share_minor IS NULL OR min_share_minor >= 0", name="min_share_nonnegative"),
         CheckConstraint("max_share_pct IS NULL OR (max_share_pct > 0 AND max_share_pct <= 100)", name="max_share_pct"),
-        CheckConstraint("min_participants IS NULL OR min_participants >= 1", name="min_participants"),
+        CheckConstraint(
+            f"min_participants IS NULL OR (min_participants >= 1 AND min_participants <= {MAX_PARTICIPANTS})",
+            name="min_participants",
+        ),
         CheckConstraint("min_pooled_minor IS NULL OR min_pooled_minor >= 0", name="min_pooled_nonnegative"),
+        CheckConstraint("min_pooled_minor IS NULL OR min_pooled_minor <= budget_minor", name="min_pooled_within_budget"),
+        CheckConstraint("opens_at IS NULL OR opens_at < optin_deadline", name="opens_before_deadline"),
         CheckConstraint("starts_at < ends_at", name="starts_before_ends"),
         CheckConstraint("optin_deadline <= starts_at", name="deadline_before_start"),
         CheckConstraint("settlement_mode IS NULL OR settlement_mode IN ('refund', 'carry')", name="settlement_mode"),

@@ -31,14 +31,14 @@ from chamber.models import Chamber, Member, Tier, User
 from chamber.rules import format_money, plain_decimal
 
 from . import rules
-from .models import Campaign, CampaignNotice, LedgerEntry, Participation, Receipt
+from .models import MAX_PARTICIPANTS, Campaign, CampaignNotice, LedgerEntry, Participation, Receipt
 from .rules import RuleError
 
 #: RuleError parameters that are amounts in minor units (formatted as money in messages)
 MONEY_PARAMS = frozenset({"budget", "min_share", "cap", "needed", "covered", "amount", "paid", "pooled", "min_pooled"})
 
 CAMPAIGN_FIELDS = (
-    "slug", "title", "festival", "description", "starts_at", "ends_at", "optin_deadline", "budget_minor",
+    "slug", "title", "festival", "description", "starts_at", "ends_at", "optin_deadline", "opens_at", "budget_minor",
     "method", "min_share_minor", "max_share_pct", "min_participants", "min_pooled_minor",
 )
 
@@ -168,6 +168,20 @@ def _check_times(fields: dict[str, Any]) -> None:
         raise Invalid(_("The campaign must end after it starts."), field="ends_at")
     if fields["optin_deadline"] > fields["starts_at"]:
         raise Invalid(_("The opt-in deadline must not be after the start."), field="optin_deadline")
+    if fields.get("opens_at") is not None and fields["opens_at"] >= fields["optin_deadline"]:
+        raise Invalid(_("The campaign must open before the opt-in deadline."), field="opens_at")
+
+
+def _check_threshold_fields(fields: dict[str, Any]) -> None:
+    """The go/no-go threshold must be one that can ever be met.
+
+    ``min_pooled`` is compared with what the participants can pool, ``min(budget, n × cap)``
+    (rules.pooled_amount), which is never more than the budget.
+    """
+    if fields.get("min_pooled_minor") is not None and fields["min_pooled_minor"] > fields["budget_minor"]:
+        raise Invalid(_("The minimum pooled amount cannot be more than the budget."), field="min_pooled")
+    if fields.get("min_participants") is not None and not 1 <= fields["min_participants"] <= MAX_PARTICIPANTS:
+        raise Invalid(_("Give a whole number from 1 to 100,000."), field="min_participants")
 
 
 def create_campaign(session: Session, chamber: Chamber, by: User, **fields: Any) -> Campaign:
@@ -179,6 +193,7 @@ def create_campaign(session: Session, chamber: Chamber, by: User, **fields: Any)
     fields = {k: fields.get(k) for k in CAMPAIGN_FIELDS}
     fields["description"] = fields["description"] or ""
     _check_times(fields)
+    _check_threshold_fields(fields)
     _check_campaign_rule(chamber.currency, fields, 0)
     if session.scalar(select(Campaign.id).where(Campaign.chamber_id == chamber.id, Campaign.slug == fields["slug"])):
         raise Conflict(_("This chamber already has a campaign at this web address; choose another slug."), field="slug")
@@ -197,6 +212,7 @@ def update_campaign(session: Session, campaign: Campaign, **fields: Any) -> Camp
     fields = {k: fields.get(k) for k in CAMPAIGN_FIELDS}
     fields["description"] = fields["description"] or ""
     _check_times(fields)
+    _check_threshold_fields(fields)
     _check_campaign_rule(_currency(session, campaign), fields, participant_count(session, campaign))
     if fields["slug"] != campaign.slug and session.scalar(
         select(Campaign.id).where(Campaign.chamber_id == campaign.chamber_id, Campaign.slug == fields["slug"])
@@ -382,7 +398,8 @@ def _cancel(session: Session, campaign: Campaign, by: User | None, reason: str, 
 
 
 def advance_due(session: Session, campaign: Campaign, now: dt.datetime | None = None) -> list[str]:
-    """Apply the moves the clock makes (lock at the deadline, live at the start, ended at the end).
+    """Apply the moves the clock makes (open a draft at its opening time if it has one, lock at the
+    deadline, live at the start, ended at the end).
 
     Returns the statuses passed through.  At the deadline a campaign whose go/no-go threshold or
     apportionment rule is not met is cancelled with the reason instead of locked.
@@ -391,7 +408,8 @@ def advance_due(session: Session, campaign: Campaign, now: dt.datetime | None = 
     _lock(session, campaign)
     moved = []
     while True:
-        target = rules.due_transition(campaign.status, now, campaign.optin_deadline, campaign.starts_at, campaign.ends_at)
+        target = rules.due_transition(campaign.status, now, campaign.optin_deadline, campaign.starts_at,
+                                      campaign.ends_at, opens_at=campaign.opens_at)
         if target is None:
             break
         if target == "locked":
@@ -410,6 +428,7 @@ def due_campaign_ids(session: Session, now: dt.datetime) -> list[int]:
     """Ids of campaigns (of every chamber) that the clock should move now."""
     return list(session.scalars(
         select(Campaign.id).where(or_(
+            and_(Campaign.status == "draft", Campaign.opens_at.is_not(None), Campaign.opens_at <= now),
             and_(Campaign.status == "open", Campaign.optin_deadline <= now),
             and_(Campaign.status == "locked", Campaign.starts_at <= now),
             and_(Campaign.status == "live", Campaign.ends_at <= now),
@@ -440,6 +459,7 @@ def opt_in(
     participation = get_participation(session, campaign, member)
     created = participation is None
     if participation is None:
+        _check_can_join(session, campaign, member)
         participation = Participation(
             chamber_id=campaign.chamber_id, campaign_id=campaign.id, member_id=member.id, joined_at=now,
             offer_headline=offer_headline, offer_details=offer_details or "", updated_at=now,
@@ -451,6 +471,28 @@ def opt_in(
         participation.updated_at = now
     session.flush()
     return participation, created
+
+
+def _check_can_join(session: Session, campaign: Campaign, member: Member) -> None:
+    """Refuse a new participant the apportionment could not include (Conflict with the reason).
+
+    A member without a positive weight (declared revenue 0 in a revenue-shared campaign; tier
+    weights are always positive and approved members always have a tier) could never be given
+    a share, and one more participant must not push the minimum shares above the budget; either
+    would only make every preview fail and the automatic lock cancel the campaign.
+    """
+    if campaign.method == "revenue" and not member.annual_revenue_minor:
+        raise Conflict(_("Your declared annual revenue is 0, so a revenue-shared budget cannot include you; "
+                         "ask the organizers to update it."))
+    try:
+        rules.check_rule(campaign.budget_minor, participant_count(session, campaign) + 1,
+                         min_share=campaign.min_share_minor, max_share_pct=campaign.max_share_pct)
+    except RuleError as err:
+        # Too few participants to cover the budget under the cap is fixed by more joining;
+        # only a rule that more participants make worse refuses this one.
+        if err.code != "caps_below_budget":
+            raise Conflict(_("The campaign cannot take more merchants: %(reason)s",
+                             reason=campaign_rule_message(err, _currency(session, campaign)))) from None
 
 
 def withdraw(session: Session, campaign: Campaign, member: Member, *, now: dt.datetime | None = None) -> None:
@@ -525,6 +567,14 @@ def record_payment(
     ).limit(1))
     if pledged is None:
         raise Invalid(_("Member %(id)s is not a participant of this campaign.", id=member_id), field="member_id")
+    owed = _entries_for_balances(session, campaign).outstanding(member_id)
+    if amount_minor > owed:
+        currency = _currency(session, campaign)
+        raise Conflict(
+            _("%(amount)s is more than this member still owes (%(owed)s).",
+              amount=format_money(amount_minor, currency), owed=format_money(owed, currency)),
+            field="amount",
+        )
     entry = LedgerEntry(
         chamber_id=campaign.chamber_id, campaign_id=campaign.id, entry_type="payment", member_id=member_id,
         amount_minor=amount_minor, method=method, reference=reference or "", paid_on=paid_on,
@@ -640,8 +690,12 @@ _ENTRY_COLUMNS = (
 )
 
 
-def _entry_rows(session: Session, campaign: Campaign, entry_id: int | None = None) -> list[tuple[Any, ...]]:
-    """Plain tuples: the _ENTRY_COLUMNS, then author name, receipt content type, size, sha256."""
+def _entry_rows(session: Session, campaign: Campaign, entry_id: int | None = None, *,
+                id_range: tuple[int, int] | None = None) -> list[tuple[Any, ...]]:
+    """Plain tuples: the _ENTRY_COLUMNS, then author name, receipt content type, size, sha256.
+
+    All the campaign's entries in id order, or one (entry_id), or those with ids in id_range (inclusive).
+    """
     query = (
         select(*_ENTRY_COLUMNS, User.display_name, Receipt.content_type, Receipt.size, Receipt.sha256)
         .join(User, User.id == LedgerEntry.created_by_id)
@@ -651,7 +705,12 @@ def _entry_rows(session: Session, campaign: Campaign, entry_id: int | None = Non
     )
     if entry_id is not None:
         query = query.where(LedgerEntry.id == entry_id)
-    return [tuple(row) for row in session.execute(query)]
+    if id_range is not None:
+        query = query.where(LedgerEntry.id.between(*id_range))
+    # through the Core connection and fetched at once: the ORM's row loading and row-by-row fetching
+    # cost ~25 ms per 5,000 rows (bench/bench_ledger.py); flushed first, as session.execute() would autoflush
+    session.flush()
+    return session.connection().execute(query).all()
 
 
 def _entry_dict(row: tuple[Any, ...], reversed_by: int | None) -> dict[str, Any]:
@@ -687,19 +746,53 @@ def entry_view(session: Session, campaign: Campaign, entry: LedgerEntry) -> dict
     return _entry_dict(rows[0], reversed_by)
 
 
-def ledger_view(session: Session, campaign: Campaign) -> dict[str, Any]:
-    """The whole ledger as plain data (amounts in minor units), in a constant number of queries (2).
+def ledger_view(session: Session, campaign: Campaign, *, page: int | None = None,
+                per_page: int = 200) -> dict[str, Any]:
+    """The ledger as plain data (amounts in minor units), in a constant number of queries (2, or 3 with page).
 
     {items: [entry dicts], balances: {pledged, paid, spent, refunded, carried, available},
      members: [{member_id, business_name, share_minor, paid_minor, outstanding_minor, refund_minor}]}
+
+    Without page, items are all the entries in id order. With page (1-based, clamped to the pages
+    there are), items are that page of per_page entries, newest first, and the view also has count
+    (all entries), page, pages, and pages_of: the page of each entry the items point to (reverses,
+    reversed_by). Balances and members are always over the whole ledger.
     """
-    rows = _entry_rows(session, campaign)
-    # tuple positions: 0 id, 1 entry_type, 2 member_id, 3 amount_minor, 12 reverses_id (see _ENTRY_COLUMNS)
-    type_of = {r[0]: r[1] for r in rows}
-    reversed_by = {r[12]: r[0] for r in rows if r[12] is not None}
-    b = rules.ledger_balances((r[1], r[2], r[3], type_of.get(r[12]) if r[12] else None) for r in rows)
-    items = [_entry_dict(r, reversed_by.get(r[0])) for r in rows]
-    entry_members = {r[2] for r in rows if r[2] is not None}
+    session.flush()
+    # ledger: tuples starting (id, entry_type, member_id, amount_minor), with reverses_id at position rev
+    if page is None:
+        rows = ledger = _entry_rows(session, campaign)
+        rev = 12  # see _ENTRY_COLUMNS
+    else:
+        # only these five columns for the balances; the full rows only for the page shown
+        rev = 4
+        ledger = session.connection().execute(
+            select(LedgerEntry.id, LedgerEntry.entry_type, LedgerEntry.member_id, LedgerEntry.amount_minor,
+                   LedgerEntry.reverses_id)
+            .where(LedgerEntry.chamber_id == campaign.chamber_id, LedgerEntry.campaign_id == campaign.id)
+            .order_by(LedgerEntry.id)
+        ).all()
+    type_of = {e[0]: e[1] for e in ledger}
+    reversed_by = {e[rev]: e[0] for e in ledger if e[rev] is not None}
+    b = rules.ledger_balances((e[1], e[2], e[3], type_of.get(e[rev]) if e[rev] else None) for e in ledger)
+    extra: dict[str, Any] = {}
+    if page is None:
+        items = [_entry_dict(r, reversed_by.get(r[0])) for r in rows]
+    else:
+        count = len(ledger)
+        pages = max(1, -(-count // per_page))
+        page = min(max(page, 1), pages)
+        hi = count - (page - 1) * per_page  # newest first: page 1 holds the last per_page entries
+        shown = ledger[max(0, hi - per_page):hi]
+        rows = _entry_rows(session, campaign, id_range=(shown[0][0], shown[-1][0])) if shown else []
+        items = [_entry_dict(r, reversed_by.get(r[0])) for r in reversed(rows)]
+        refs = {ref for i in items for ref in (i["reverses"], i["reversed_by"]) if ref}
+        index = {e[0]: n for n, e in enumerate(ledger)} if refs else {}
+        extra = {
+            "count": count, "page": page, "pages": pages,
+            "pages_of": {ref: (count - 1 - index[ref]) // per_page + 1 for ref in refs if ref in index},
+        }
+    entry_members = {e[2] for e in ledger if e[2] is not None}
     names = dict(session.execute(
         select(Member.id, Member.business_name).where(
             Member.chamber_id == campaign.chamber_id,
@@ -729,6 +822,7 @@ def ledger_view(session: Session, campaign: Campaign) -> dict[str, Any]:
             "carried": b.carried, "available": b.available,
         },
         "members": members,
+        **extra,
     }
 
 
@@ -748,6 +842,7 @@ def campaign_summary_dict(session: Session, campaign: Campaign, *, participants:
         "starts_at": campaign.starts_at,
         "ends_at": campaign.ends_at,
         "optin_deadline": campaign.optin_deadline,
+        "opens_at": campaign.opens_at,
         "budget_minor": campaign.budget_minor,
         "method": campaign.method,
         "min_share_minor": campaign.min_share_minor,
@@ -774,6 +869,25 @@ def chamber_fund_balance(session: Session, chamber: Chamber) -> int:
             LedgerEntry.chamber_id == chamber.id, LedgerEntry.entry_type == "carry_to_fund"
         )
     ) or 0
+
+
+def open_campaigns_for(session: Session, chamber: Chamber, member_ids: list[int]) -> list[tuple[Campaign, set[int]]]:
+    """The chamber's open campaigns (soonest deadline first), each with which of these members take part (2 queries)."""
+    campaigns = list(session.scalars(
+        select(Campaign).where(Campaign.chamber_id == chamber.id, Campaign.status == "open")
+        .order_by(Campaign.optin_deadline, Campaign.id)
+    ))
+    joined: dict[int, set[int]] = {c.id: set() for c in campaigns}
+    if campaigns and member_ids:
+        for campaign_id, member_id in session.execute(
+            select(Participation.campaign_id, Participation.member_id).where(
+                Participation.chamber_id == chamber.id,
+                Participation.campaign_id.in_(list(joined)),
+                Participation.member_id.in_(member_ids),
+            )
+        ):
+            joined[campaign_id].add(member_id)
+    return [(c, joined[c.id]) for c in campaigns]
 
 
 def notices_for(session: Session, chamber: Chamber, member_ids: list[int]) -> list[tuple[CampaignNotice, Campaign]]:

@@ -394,8 +394,15 @@ def check_transition(current: str, target: str) -> None:
         raise RuleError("bad_transition", current=current, target=target)
 
 
-def due_transition(status: str, now: Any, optin_deadline: Any, starts_at: Any, ends_at: Any) -> str | None:
-    """The status the clock moves a campaign to now (open→locked→live→ended), or None."""
+def due_transition(
+    status: str, now: Any, optin_deadline: Any, starts_at: Any, ends_at: Any, opens_at: Any = None
+) -> str | None:
+    """The status the clock moves a campaign to now (draft→open→locked→live→ended), or None.
+
+    A draft opens by itself only if it has an opening time (``opens_at``) and that time has come.
+    """
+    if status == "draft" and opens_at is not None and now >= opens_at:
+        return "open"
     if status == "open" and now >= optin_deadline:
         return "locked"
     if status == "locked" and now >= starts_at:

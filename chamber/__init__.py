@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import gc
 import importlib
 from pathlib import Path
 from typing import Any
@@ -42,3 +43,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(importlib.import_module(module).bp)
     cli.init_app(app)
     return app
+
+
+def freeze_startup_objects() -> None:
+    """Take what start-up created out of the garbage collector's sight (call once, before serving).
+
+    The app, its URL map, templates and SQLAlchemy's mappers live as long as the process; left in
+    the collector's generations, every full collection walks them again: a pause of tens of
+    milliseconds in the middle of a request (measured on the ledger API, see BENCHMARKS.md).
+    """
+    gc.collect()
+    gc.freeze()

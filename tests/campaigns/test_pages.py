@@ -328,11 +328,11 @@ def test_record_payment(client, db, login, locked_campaign, create_member):
     page = client.get(M(chamber, campaign, "/payments")).get_data(as_text=True)
     assert f'value="{members[0].id}"' in page and f'value="{outsider.id}"' not in page
 
-    data = {"member_id": members[0].id, "amount": "120.50", "method": "wechat_pay", "reference": "WX-1", "paid_on": "2030-10-02"}
+    data = {"member_id": members[0].id, "amount": "120.50", "method": "wechat_pay", "reference": "WX-1", "paid_on": "2026-10-02"}
     assert client.post(M(chamber, campaign, "/payments"), data=data).status_code == 302
     entry = db.scalar(select(LedgerEntry).where(LedgerEntry.campaign_id == campaign.id, LedgerEntry.entry_type == "payment"))
     assert (entry.member_id, entry.amount_minor, entry.method, entry.reference, entry.paid_on) == (
-        members[0].id, 120_50, "wechat_pay", "WX-1", dt.date(2030, 10, 2))
+        members[0].id, 120_50, "wechat_pay", "WX-1", dt.date(2026, 10, 2))
     assert entry.created_by_id == campaign.organizer.id
 
     resp = client.post(M(chamber, campaign, "/payments"), data={**data, "member_id": outsider.id})
@@ -414,7 +414,7 @@ def test_ledger_actions_refused_before_lock(client, db, login, make_campaign, cr
     ops.opt_in(db, campaign, member, offer_headline="x", now=NOW)
     db.commit()
     login(chamber.organizer)
-    data = {"member_id": member.id, "amount": "1.00", "method": "cash", "paid_on": "2030-10-02"}
+    data = {"member_id": member.id, "amount": "1.00", "method": "cash", "paid_on": "2026-10-02"}
     resp = client.post(M(chamber, campaign, "/payments"), data=data)
     assert resp.status_code == 409 and "The ledger opens when the campaign is locked" in text(resp)
     assert count_rows(db, LedgerEntry, LedgerEntry.campaign_id == campaign.id) == 0
