@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from chamber.db import utcnow
 from chamber.errors import Conflict, Invalid
+from chamber.forms import rule_message
 from chamber.models import Chamber, Member, Tier, User
 from chamber.rules import format_money, plain_decimal
 
@@ -590,7 +591,7 @@ def check_receipt(data: bytes) -> str:
     try:
         return rules.sniff_receipt(data[:16], len(data))
     except RuleError as err:
-        message = _(err.message) % err.params if err.params else _(err.message)
+        message = rule_message(err)
         if err.code == "receipt_too_large":
             raise ReceiptTooLarge(message, field="receipt") from None
         raise Invalid(message, field="receipt") from None

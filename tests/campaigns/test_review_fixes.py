@@ -27,24 +27,10 @@ from chamber.errors import Conflict, Invalid
 from tests.conftest import count_rows
 
 from conftest import NOW  # tests/campaigns/conftest.py
+from tests.helpers import field_errors, text
 
 MIB = 1024 * 1024
 EN = {"Accept-Language": "en"}
-
-
-def text(resp: Any) -> str:
-    body = re.sub(r"<[^>]+>", " ", resp.get_data(as_text=True))
-    body = body.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")
-    return re.sub(r"\s+", " ", body)
-
-
-def field_errors(resp: Any, name: str) -> list[str]:
-    html = resp.get_data(as_text=True)
-    out = []
-    for block in re.findall(r'<div class="field has-error">(.*?)</div>', html, re.S):
-        if re.search(r'name="%s"' % re.escape(name), block):
-            out += [re.sub(r"\s+", " ", e).strip() for e in re.findall(r'<p class="error" role="alert">(.*?)</p>', block, re.S)]
-    return out
 
 
 def api(chamber: Any, campaign: Any = None, tail: str = "") -> str:
