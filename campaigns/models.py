@@ -64,13 +64,18 @@ class Campaign(Base):
     optin_deadline: Mapped[dt.datetime]
     #: optional: the clock opens a draft for opt-in at this time (must be before the deadline)
     opens_at: Mapped[dt.datetime | None]
+    #: the total to pool, minor units of the chamber's currency
     budget_minor: Mapped[int] = mapped_column(BigInteger)
+    #: how the budget is shared: tier | revenue | equal
     method: Mapped[str] = mapped_column(String(10))
+    #: optional floor per member, minor units
     min_share_minor: Mapped[int | None] = mapped_column(BigInteger)
+    #: optional cap: no member pays more than this percentage of the budget
     max_share_pct: Mapped[Decimal | None] = mapped_column(Numeric(7, 4))
     #: go/no-go threshold checked at the opt-in deadline (both optional)
     min_participants: Mapped[int | None] = mapped_column(Integer)
     min_pooled_minor: Mapped[int | None] = mapped_column(BigInteger)
+    #: draft → open → locked → live → ended → settled, or cancelled before settled
     status: Mapped[str] = mapped_column(String(12), default="draft")
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     settlement_mode: Mapped[str | None] = mapped_column(String(8))
@@ -164,8 +169,10 @@ class LedgerEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     chamber_id: Mapped[int] = mapped_column(ForeignKey("chambers.id", ondelete="CASCADE"))
     campaign_id: Mapped[int] = mapped_column(index=True)
+    #: pledge | payment | expense | refund | reversal | carry_to_fund
     entry_type: Mapped[str] = mapped_column(String(16))
     member_id: Mapped[int | None] = mapped_column()
+    #: never negative, minor units; the entry type says which way the money goes
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     #: pledges: the weight the share was apportioned by, frozen with it
     weight: Mapped[Decimal | None] = mapped_column(Numeric(24, 4))

@@ -72,6 +72,7 @@ def status_name(status: str) -> str:
 
 
 def get_campaign(session: Session, chamber: Chamber, slug: str) -> Campaign | None:
+    """The chamber's campaign with this slug, or None."""
     if len(slug) > 40:
         return None
     return session.scalar(select(Campaign).where(Campaign.chamber_id == chamber.id, Campaign.slug == slug))
@@ -97,6 +98,7 @@ def list_campaigns(session: Session, chamber: Chamber, *, include_drafts: bool =
 
 
 def participant_count(session: Session, campaign: Campaign) -> int:
+    """How many merchants take part."""
     return session.scalar(
         select(func.count(Participation.id)).where(
             Participation.chamber_id == campaign.chamber_id, Participation.campaign_id == campaign.id
@@ -116,6 +118,7 @@ def list_participants(session: Session, campaign: Campaign) -> list[tuple[Partic
 
 
 def get_participation(session: Session, campaign: Campaign, member: Member) -> Participation | None:
+    """This member's participation in the campaign, or None."""
     return session.scalar(
         select(Participation).where(
             Participation.chamber_id == campaign.chamber_id,
@@ -148,6 +151,7 @@ def _lock(session: Session, campaign: Campaign) -> Campaign:
 
 
 def _currency(session: Session, campaign: Campaign) -> str:
+    """The currency of the campaign's chamber."""
     return session.get(Chamber, campaign.chamber_id).currency  # type: ignore[union-attr]
 
 
@@ -336,6 +340,7 @@ def _lock_shares(session: Session, campaign: Campaign, by: User | None, now: dt.
 
 
 def _entries_for_balances(session: Session, campaign: Campaign) -> rules.Balances:
+    """The balances of the whole ledger, from its entries (one query)."""
     reversed_entry = aliased(LedgerEntry)
     rows = session.execute(
         select(LedgerEntry.entry_type, LedgerEntry.member_id, LedgerEntry.amount_minor, reversed_entry.entry_type)
@@ -352,6 +357,7 @@ def balances(session: Session, campaign: Campaign) -> rules.Balances:
 
 
 def _pay_out(session: Session, campaign: Campaign, mode: str, created_by: int, now: dt.datetime) -> None:
+    """Refund the unspent remainder in proportion to payments, or carry it to the chamber's fund."""
     b = _entries_for_balances(session, campaign)
     paid = {m: v for m, v in sorted(b.member_paid.items()) if v > 0}
     refunds, carried = rules.settlement_amounts(mode, b.available, paid)
@@ -369,6 +375,7 @@ def _pay_out(session: Session, campaign: Campaign, mode: str, created_by: int, n
 
 
 def _settle(session: Session, campaign: Campaign, mode: str, by: User, now: dt.datetime) -> None:
+    """Pay out the remainder and close the ledger."""
     _pay_out(session, campaign, mode, by.id, now)
     campaign.status = "settled"
     campaign.settlement_mode = mode
@@ -634,6 +641,7 @@ def record_expense(
 
 
 def get_entry(session: Session, campaign: Campaign, entry_id: int) -> LedgerEntry | None:
+    """One of the campaign's ledger entries, or None."""
     return session.scalar(select(LedgerEntry).where(
         LedgerEntry.chamber_id == campaign.chamber_id, LedgerEntry.campaign_id == campaign.id,
         LedgerEntry.id == entry_id,

@@ -106,6 +106,7 @@ def revoke_token(session: Session, user: User, token_id: int) -> bool:
 
 
 def list_tokens(session: Session, user: User) -> list[ApiToken]:
+    """The user's API tokens, newest first."""
     return list(
         session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc()))
     )

@@ -30,6 +30,7 @@ def create_chamber(session: Session, user: User, **fields: Any) -> Chamber:
 
 
 def list_tiers(session: Session, chamber: Chamber) -> list[Tier]:
+    """The chamber's tiers, lightest first."""
     return list(session.scalars(select(Tier).where(Tier.chamber_id == chamber.id).order_by(Tier.weight, Tier.key)))
 
 
@@ -145,10 +146,12 @@ def make_organizer(session: Session, chamber: Chamber, member: Member, by: User)
 
 
 def get_member(session: Session, chamber: Chamber, member_id: int) -> Member | None:
+    """The chamber's member with this id, or None."""
     return session.scalar(select(Member).where(Member.chamber_id == chamber.id, Member.id == member_id))
 
 
 def list_members(session: Session, chamber: Chamber, statuses: tuple[str, ...] = ("approved",)) -> list[Member]:
+    """The chamber's members with these statuses, by name."""
     return list(
         session.scalars(
             select(Member)
@@ -159,16 +162,19 @@ def list_members(session: Session, chamber: Chamber, statuses: tuple[str, ...] =
 
 
 def member_count(session: Session, chamber: Chamber) -> int:
+    """How many approved members the chamber has."""
     return session.scalar(
         select(func.count(Member.id)).where(Member.chamber_id == chamber.id, Member.status == "approved")
     ) or 0
 
 
 def list_organizers(session: Session, chamber: Chamber) -> list[Organizer]:
+    """The chamber's organizers."""
     return list(session.scalars(select(Organizer).where(Organizer.chamber_id == chamber.id).order_by(Organizer.id)))
 
 
 def own_memberships(session: Session, chamber: Chamber, user: User) -> list[Member]:
+    """The user's businesses in this chamber, whatever their status."""
     return list(
         session.scalars(select(Member).where(Member.chamber_id == chamber.id, Member.user_id == user.id).order_by(Member.id))
     )
@@ -194,10 +200,12 @@ def memberships_of(session: Session, user: User) -> list[dict[str, Any]]:
 
 
 def chambers_of(session: Session, user: User) -> list[Chamber]:
+    """The chambers the user organizes or belongs to."""
     ids = set(session.scalars(select(Organizer.chamber_id).where(Organizer.user_id == user.id)))
     ids |= set(session.scalars(select(Member.chamber_id).where(Member.user_id == user.id)))
     return list(session.scalars(select(Chamber).where(Chamber.id.in_(ids)).order_by(Chamber.name))) if ids else []
 
 
 def list_chambers(session: Session) -> list[Chamber]:
+    """The newest chambers, for the start page."""
     return list(session.scalars(select(Chamber).order_by(Chamber.created_at.desc()).limit(50)))
