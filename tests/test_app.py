@@ -102,6 +102,8 @@ def test_cli_demo_data_and_create_organizer(tmp_path):
         approved = [m for m in members if m.status == "approved"]
         assert 25 <= len(approved) <= 35 and 2 <= len(members) - len(approved) <= 5
         assert len({m.uscc for m in members}) == len(members)
+        first = s.scalar(select(Member).join(User, User.id == Member.user_id).where(User.email == "member@xihu.example"))
+        assert first.id == 1  # the README's API walkthrough pays for member 1
         boss = s.scalar(select(User).where(User.email == "boss@example.com"))
         assert s.scalar(select(Organizer).where(Organizer.user_id == boss.id, Organizer.chamber_id == chamber.id))
     from chamber.rules import check_uscc
