@@ -76,3 +76,35 @@ def test_garbage_in_url_parameters(app, client, world, token_for, extra_world_pa
                     resp = client.open(url, method=method, **kwargs)
                     resp.close()
                     assert resp.status_code < 500, f"{method} {url}: {resp.status_code}"
+
+
+PAGE_FIELDS = ["slug", "name", "kind", "region", "currency", "timezone", "description", "business_name", "uscc",
+               "contact_name", "phone", "shop_url", "annual_revenue", "decision", "tier", "reason", "items-0-key",
+               "items-0-name", "items-0-weight", "title", "festival", "starts_at", "ends_at", "optin_deadline",
+               "opens_at", "budget", "method", "min_share", "max_share_pct", "min_participants", "min_pooled", "to",
+               "mode", "member_id", "amount", "paid_on", "payee", "category", "offer_headline", "offer_details",
+               "email", "password", "display_name", "locale", "action", "pw-current_password", "tok-name"]
+page_value = st.one_of(st.sampled_from([v for v in GARBAGE if isinstance(v, str)]), st.text(max_size=30),
+                       st.integers(-10**20, 10**20).map(str), st.sampled_from(["2026-13-45T99:99", "0", "-0.00", "1e400"]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_random_garbage_to_pages(app, world, extra_world_params, data):
+    """Every page that takes a form, as the chamber's organizer, with random fields: never a 500."""
+    from tests.conftest import PASSWORD
+
+    if "page_client" not in world:  # log in once: hypothesis runs the body once per example
+        world["page_client"] = app.test_client()
+        organizer = world["people"]["organizer"]
+        world["page_client"].post("/login", data={"email": organizer.email, "password": PASSWORD})
+    client = world["page_client"]
+    params = {**world["params"], **extra_world_params}
+    rules = sorted((r for r in app.url_map.iter_rules()
+                    if not r.rule.startswith("/api/") and "POST" in (r.methods or set()) and r.endpoint != "accounts.logout"),
+                   key=lambda r: r.rule)
+    rule = data.draw(st.sampled_from(rules))
+    form = data.draw(st.dictionaries(st.sampled_from(PAGE_FIELDS), page_value, max_size=12))
+    resp = client.post(url_for_rule(rule, params), data=form)
+    resp.close()
+    assert resp.status_code < 500, f"POST {rule.rule} {form!r:.300}: {resp.status_code}"
