@@ -29,6 +29,8 @@ class RuleError(ValueError):
 # --- Unified Social Credit Code (GB 32100-2015) -------------------------------------------
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+#: first character: the registering authority (9 = market regulator, i.e. businesses; Y = others)
+USCC_AUTHORITIES = "123456789ANY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
@@ -50,6 +52,12 @@ def check_uscc(code: str) -> str:
                 N_("Character %(pos)d (“%(char)s”) is not allowed: a USCC uses digits and the letters A–Y except I, O, S, V and Z."),
                 pos=pos, char=char,
             )
+    if code[0] not in USCC_AUTHORITIES:
+        raise RuleError(
+            "uscc_authority",
+            N_("Character 1 (“%(char)s”) is not a registration authority: a USCC starts with 1–9, A, N or Y (9 for businesses)."),
+            char=code[0],
+        )
     if not re.fullmatch(r"[0-9]{6}", code[2:8]):
         raise RuleError("uscc_region", N_("Characters 3 to 8 must be a six-digit administrative division code."))
     expected = uscc_check_char(code[:17])

@@ -36,6 +36,8 @@ def test_lowercase_is_accepted_and_upper_cased():
     ("91350100O000100Y43", "uscc_char"),
     ("9135A100M000100Y43", "uscc_region"),
     ("91350100M000100Y4-", "uscc_char"),
+    ("01350100M000100Y43", "uscc_authority"),
+    ("B1350100M000100Y43", "uscc_authority"),
 ])
 def test_invalid_usccs(code, error):
     with pytest.raises(RuleError) as info:
@@ -55,7 +57,7 @@ def test_error_says_which_character_and_expected_check():
 body = st.text(alphabet=USCC_ALPHABET, min_size=15, max_size=15)
 
 
-@given(head=st.sampled_from(["91", "92", "93", "11", "51"]), region=st.integers(110000, 820000), rest=st.text(alphabet=USCC_ALPHABET, min_size=9, max_size=9))
+@given(head=st.sampled_from(["91", "92", "93", "11", "51", "Y1", "N2", "A1"]), region=st.integers(110000, 820000), rest=st.text(alphabet=USCC_ALPHABET, min_size=9, max_size=9))
 def test_make_uscc_always_valid_and_any_single_substitution_is_caught(head, region, rest):
     code = make_uscc(f"{head}{region:06d}{rest}")
     assert check_uscc(code) == code
