@@ -146,3 +146,25 @@ def test_api_me_requires_token(client):
     assert resp.status_code == 401
     assert resp.json["error"]["code"] == "unauthorized"
     assert client.get("/api/v1/me", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_api_tokens_list_revoke_and_password(client, create_user, token_for, db):
+    user, other = create_user(), create_user()
+    headers = token_for(user)
+    other_headers = token_for(other)
+    items = client.get("/api/v1/auth/tokens", headers=headers).json["items"]
+    assert len(items) == 1 and set(items[0]) == {"id", "name", "prefix", "created_at", "revoked_at"}
+    token_id = items[0]["id"]
+    other_id = client.get("/api/v1/auth/tokens", headers=other_headers).json["items"][0]["id"]
+    assert client.delete(f"/api/v1/auth/tokens/{other_id}", headers=headers).status_code == 404  # not yours
+    assert client.get("/api/v1/me", headers=other_headers).status_code == 200
+
+    url = "/api/v1/me/password"
+    resp = client.put(url, json={"current_password": "wrong one!!", "new_password": "brand new password"}, headers={**headers, "Accept-Language": "en"})
+    assert resp.status_code == 400 and resp.json["error"]["fields"] == {"current_password": "The current password is wrong."}
+    assert client.put(url, json={"current_password": PASSWORD, "new_password": "short"}, headers=headers).status_code == 400
+    assert client.put(url, json={"current_password": PASSWORD, "new_password": "brand new password"}, headers=headers).status_code == 204
+    assert client.post("/api/v1/auth/tokens", json={"email": user.email, "password": "brand new password"}).status_code == 201
+
+    assert client.delete(f"/api/v1/auth/tokens/{token_id}", headers=headers).status_code == 204  # log out
+    assert client.get("/api/v1/me", headers=headers).status_code == 401

@@ -15,6 +15,7 @@ from tests.conftest import PASSWORD
 # who may reach an endpoint:
 #   public    – anyone
 #   login     – any logged-in user (their own things only)
+#   own       – a logged-in user's own thing by id: anyone else's (or none) is a 404 for them
 #   member    – approved members and organizers of that chamber (outsiders get 404)
 #   organizer – organizers of that chamber (members and outsiders get 404)
 #   merchant  – approved members acting for their business; an organizer without a business
@@ -31,6 +32,9 @@ ACCESS: dict[str, str] = {
     "accounts.api_create_user": "public",
     "accounts.api_create_api_token": "public",
     "accounts.api_me": "login",
+    "accounts.api_list_api_tokens": "login",
+    "accounts.api_revoke_api_token": "own",
+    "accounts.api_change_api_password": "login",
     "chambers.home": "public",
     "chambers.create": "login",
     "chambers.public_page": "public",
@@ -149,12 +153,19 @@ def test_walk_every_route_as_everyone(app, world, token_for, extra_world_params)
                 resp.close()
                 assert resp.status_code < 500, f"{who} {method} {url}: {resp.status_code}"
                 expected = {
+                    "own": False,
                     "public": True,
                     "login": who != "anonymous",
                     "member": who in ("member", "organizer"),
                     "merchant": who == "member",
                     "organizer": who == "organizer",
                 }[kind]
+                if kind == "own":
+                    # the walk's id is nobody's: logged-in people get 404, the anonymous 401
+                    want = (401 if is_api else 302) if who == "anonymous" else 404
+                    if resp.status_code != want:
+                        failures.append(f"{who} {method} {url} ({kind}): want {want}, got {resp.status_code}")
+                    continue
                 if kind == "merchant" and who == "organizer":
                     if resp.status_code not in (400, 403, 409):
                         failures.append(f"{who} {method} {url}: an organizer without a business is refused, got {resp.status_code}")

@@ -11,7 +11,7 @@ from ..chambers.operations import memberships_of
 from ..db import get_session
 from ..errors import Conflict
 from . import operations as ops
-from .forms import LoginForm, RegisterForm
+from .forms import ApiPasswordForm, LoginForm, RegisterForm
 
 
 def create_user() -> Any:
@@ -40,6 +40,39 @@ def create_api_token() -> Any:
     _token, secret = ops.create_token(session, user, "API")
     session.commit()
     return jsonify(token=secret), 201
+
+
+def list_api_tokens() -> Any:
+    user = token_user()
+    return jsonify(items=[
+        {"id": t.id, "name": t.name, "prefix": t.prefix, "created_at": t.created_at.isoformat(),
+         "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None}
+        for t in ops.list_tokens(get_session(), user)
+    ])
+
+
+def revoke_api_token(token_id: int) -> Any:
+    user = token_user()
+    session = get_session()
+    if not ops.revoke_token(session, user, token_id):
+        raise ApiError(404, _("You have no such token."))
+    session.commit()
+    return "", 204
+
+
+def change_api_password() -> Any:
+    user = token_user()
+    form = validate_json(ApiPasswordForm)
+    session = get_session()
+    try:
+        changed = ops.change_password(session, user, form.current_password.data, form.new_password.data)
+    except ops.LoginLocked as locked:
+        return error_response(429, locked.message)
+    session.commit()  # a wrong current password counts towards the lock-out
+    if not changed:
+        message = _("The current password is wrong.")
+        return error_response(400, message, fields={"current_password": message})
+    return "", 204
 
 
 def me() -> Any:

@@ -3,7 +3,7 @@ from flask import Blueprint
 
 from ..api import api_route
 from . import api, controllers
-from .forms import LoginForm, RegisterForm
+from .forms import ApiPasswordForm, LoginForm, RegisterForm
 
 bp = Blueprint("accounts", __name__)
 
@@ -18,5 +18,12 @@ api_route(bp, "/users", ["POST"], summary="Register an account.", auth="public",
           responses={201: "Created: {id, email, display_name}", 409: "Email taken"})(api.create_user)
 api_route(bp, "/auth/tokens", ["POST"], summary="Create a bearer token from email and password.", auth="public",
           form=LoginForm, responses={201: "{token}", 401: "Wrong credentials", 429: "Too many attempts"})(api.create_api_token)
+api_route(bp, "/auth/tokens", ["GET"], summary="The caller's API tokens (never their secrets).", auth="token",
+          responses={200: "{items: [{id, name, prefix, created_at, revoked_at}]}"})(api.list_api_tokens)
+api_route(bp, "/auth/tokens/<int:token_id>", ["DELETE"], summary="Revoke one of the caller's tokens (log out).",
+          auth="token", responses={204: "Revoked", 404: "No such token of yours"})(api.revoke_api_token)
+api_route(bp, "/me/password", ["PUT"], summary="Change the password: {current_password, new_password}.",
+          auth="token", form=ApiPasswordForm,
+          responses={204: "Changed", 400: "Wrong current password", 429: "Too many attempts"})(api.change_api_password)
 api_route(bp, "/me", ["GET"], summary="The caller and their chamber memberships.", auth="token",
           responses={200: "{id, email, display_name, memberships}"})(api.me)

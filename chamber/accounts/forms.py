@@ -36,6 +36,16 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
+class ApiPasswordForm(FlaskForm):
+    """Changing the password through the API: the same rules as the account page."""
+
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200, message=_l("Use %(min)d to %(max)d characters."))],
+    )
+
+
 class TokenForm(FlaskForm):
     name = StringField(_l("What is the token for?"), validators=[DataRequired(), Length(max=80)], filters=[strip])
 
