@@ -14,7 +14,7 @@ from flask import Response, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
-from chamber.api import ApiError, json_body, token_user, validate_json
+from chamber.api import ApiError, json_body, operation_error, token_user, validate_json
 from chamber.db import get_session
 from chamber.errors import Conflict, Invalid
 from chamber.models import Chamber, Member
@@ -29,15 +29,6 @@ APPORTIONMENT_KEYS = ("method", "min_share", "max_share_pct")
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _error(err: Conflict | Invalid, rename: dict[str, str] | None = None) -> ApiError:
-    if isinstance(err, ops.ReceiptTooLarge):
-        status = 413
-    else:
-        status = 409 if isinstance(err, Conflict) else 400
-    field = (rename or {}).get(err.field or "", err.field)
-    return ApiError(status, err.message, fields={field: err.message} if field else None)
 
 
 def _time(value: dt.datetime | None, timezone: str) -> str | None:
@@ -163,7 +154,7 @@ def create_campaign(slug: str) -> Any:
     try:
         campaign = ops.create_campaign(session, chamber, token_user(), **form.campaign_fields())
     except (Conflict, Invalid) as err:
-        raise _error(err, _RULE_FIELDS) from None
+        raise operation_error(err, _RULE_FIELDS) from None
     session.commit()
     return _campaign_response(campaign, 201)
 
@@ -180,7 +171,7 @@ def update_campaign(slug: str, key: str) -> Any:
     try:
         ops.update_campaign(session, campaign, **form.campaign_fields())
     except (Conflict, Invalid) as err:
-        raise _error(err, _RULE_FIELDS) from None
+        raise operation_error(err, _RULE_FIELDS) from None
     session.commit()
     return _campaign_response(campaign)
 
@@ -193,7 +184,7 @@ def transition(slug: str, key: str) -> Any:
         ops.transition_campaign(session, campaign, form.to.data, token_user(), mode=form.mode.data or None,
                                 reason=form.reason.data or "")
     except (Conflict, Invalid) as err:
-        raise _error(err) from None
+        raise operation_error(err) from None
     session.commit()
     return _campaign_response(campaign)
 
@@ -205,7 +196,7 @@ def settle(slug: str, key: str) -> Any:
     try:
         ops.settle_campaign(session, campaign, form.mode.data, token_user())
     except (Conflict, Invalid) as err:
-        raise _error(err) from None
+        raise operation_error(err) from None
     session.commit()
     return _campaign_response(campaign)
 
@@ -248,7 +239,7 @@ def put_participation(slug: str, key: str) -> Any:
         participation, _created = ops.opt_in(session, campaign, member, offer_headline=form.offer_headline.data,
                                              offer_details=form.offer_details.data or "")
     except (Conflict, Invalid) as err:
-        raise _error(err) from None
+        raise operation_error(err) from None
     session.commit()
     return jsonify(participation_json(participation, chamber))
 
@@ -260,7 +251,7 @@ def delete_participation(slug: str, key: str) -> Any:
     try:
         ops.withdraw(session, campaign, member)
     except (Conflict, Invalid) as err:
-        raise _error(err) from None
+        raise operation_error(err) from None
     session.commit()
     return Response(status=204)
 
@@ -270,7 +261,7 @@ def get_shares(slug: str, key: str) -> Any:
     try:
         items = ops.compute_shares(get_session(), campaign)
     except Conflict as err:
-        raise _error(err) from None
+        raise operation_error(err) from None
     return jsonify(
         total=format_money(sum(i["share_minor"] for i in items), chamber.currency),
         items=[
@@ -303,7 +294,7 @@ def post_payment(slug: str, key: str) -> Any:
             method=form.method.data, reference=form.reference.data or "", paid_on=form.paid_on.data,
         )
     except (Conflict, Invalid) as err:
-        raise _error(err) from None
+        raise operation_error(err) from None
     session.commit()
     return _entry_response(campaign, chamber, entry)
 
@@ -338,7 +329,7 @@ def post_expense(slug: str, key: str) -> Any:
             amount_minor=form.amount.minor, description=form.description.data or "", receipt=receipt,
         )
     except (Conflict, Invalid) as err:
-        raise _error(err) from None
+        raise operation_error(err) from None
     session.commit()
     return _entry_response(campaign, chamber, entry)
 
@@ -353,7 +344,7 @@ def post_reversal(slug: str, key: str, entry_id: int) -> Any:
     try:
         reversal = ops.reverse_entry(session, campaign, entry, token_user(), reason=form.reason.data)
     except (Conflict, Invalid) as err:
-        raise _error(err) from None
+        raise operation_error(err) from None
     session.commit()
     return _entry_response(campaign, chamber, reversal)
 

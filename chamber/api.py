@@ -20,6 +20,7 @@ from wtforms import SelectMultipleField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from .db import get_session
+from .errors import Conflict, Invalid
 from .models import ApiToken, User
 
 API_PREFIX = "/api/v1"
@@ -91,6 +92,12 @@ def token_user(optional: bool = False) -> User | None:
 
 
 # --- JSON bodies through WTForms ----------------------------------------------------------
+
+def operation_error(err: Conflict | Invalid, rename: dict[str, str] | None = None) -> ApiError:
+    """An operation's Conflict (409) or Invalid (400, 413 …) as the API's error, by its field."""
+    field = (rename or {}).get(err.field or "", err.field)
+    return ApiError(err.status, err.message, fields={field: err.message} if field else None)
+
 
 def json_body() -> dict[str, Any]:
     """The request's JSON object, or 400."""

@@ -115,6 +115,17 @@ def plain_decimal(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+CURRENCY_SYMBOLS = {"CNY": "¥", "HKD": "HK$", "MOP": "MOP$", "TWD": "NT$", "USD": "$", "EUR": "€", "JPY": "¥"}
+
+
+def display_money(amount_minor: int, currency: str) -> str:
+    """An amount as people read it: symbol, thousands separators, the currency's digits (¥1,234.50)."""
+    whole, _sep, frac = format_money(abs(amount_minor), currency).partition(".")
+    sign = "-" if amount_minor < 0 else ""
+    grouped = f"{int(whole):,}"
+    return f"{sign}{CURRENCY_SYMBOLS.get(currency, currency + ' ')}{grouped}{'.' + frac if frac else ''}"
+
+
 def parse_weight(value: object) -> Decimal:
     """A tier weight: a positive decimal string with at most 4 decimals."""
     if not isinstance(value, str) or not re.fullmatch(r"[0-9]{1,6}(\.[0-9]{1,4})?", value.strip()):

@@ -15,7 +15,7 @@ from werkzeug.routing import IntegerConverter
 from . import api
 from .db import get_session
 from .models import Chamber, Member, Organizer, User
-from .rules import CURRENCY_DIGITS, format_money, plain_decimal
+from .rules import display_money, plain_decimal
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -247,13 +247,5 @@ def load_chamber(slug: str, *, role: str | None = None) -> Chamber:
 
 
 def money_filter(amount_minor: int | None, currency: str = "CNY") -> str:
-    if amount_minor is None:
-        return ""
-    symbol = {"CNY": "¥", "HKD": "HK$", "USD": "$", "EUR": "€", "JPY": "¥"}.get(currency, currency + " ")
-    text = format_money(amount_minor, currency)
-    whole, _sep, frac = text.partition(".")
-    sign = ""
-    if whole.startswith("-"):
-        sign, whole = "-", whole[1:]
-    whole = f"{int(whole):,}"
-    return f"{sign}{symbol}{whole}.{frac}" if CURRENCY_DIGITS[currency] else f"{sign}{symbol}{whole}"
+    """Jinja's |money: display_money, and nothing for no amount."""
+    return "" if amount_minor is None else display_money(amount_minor, currency)

@@ -40,10 +40,11 @@ def test_huge_ids_are_404_or_400(client, create_chamber, create_member, token_fo
     for member_id in ("3000000000", "99999999999999999999999"):
         assert client.post(f"/api/v1/chambers/{chamber.slug}/members/{member_id}/decision", json={"decision": "approve"},
                            headers=headers).status_code == 404
-    for member_id in ("300000000000", "²", "-1", "1.5"):
+    for member_id, message in ((300000000000, "Not a member id."), (-1, "Not a member id."), (0, "Not a member id."),
+                               ("5", "Expected a number."), ("²", "Expected a number."), (1.5, "Not a valid integer value.")):
         resp = client.post(f"/api/v1/chambers/{chamber.slug}/organizers", json={"member_id": member_id}, headers={**headers, **EN})
         assert resp.status_code == 400, member_id
-        assert resp.json["error"]["fields"]["member_id"] == "Not a member id."
+        assert resp.json["error"]["fields"]["member_id"] == message, member_id
     login(chamber.organizer)
     assert client.get(f"/chambers/{chamber.slug}/manage/members/99999999999999999999").status_code == 404
 

@@ -210,7 +210,7 @@ def test_make_organizer(client, create_chamber, create_member, token_for, login,
     login(chamber.organizer)
     assert client.post(f"/chambers/{chamber.slug}/manage/members/{member.id}/organizer").status_code == 302
     assert count_rows(db, Organizer, Organizer.chamber_id == chamber.id, Organizer.user_id == member.user_id) == 1
-    resp = client.post(f"/api/v1/chambers/{chamber.slug}/organizers", json={"member_id": str(member.id)}, headers=token_for(chamber.organizer))
+    resp = client.post(f"/api/v1/chambers/{chamber.slug}/organizers", json={"member_id": member.id}, headers=token_for(chamber.organizer))
     assert resp.status_code == 409
     # the new organizer can now manage
     assert client.get(f"/api/v1/chambers/{chamber.slug}/members", headers=token_for(member.user)).json["items"][0].get("phone")

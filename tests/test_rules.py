@@ -129,3 +129,13 @@ def test_slugs(slug, ok):
     else:
         with pytest.raises(RuleError):
             check_slug(slug)
+
+
+@pytest.mark.parametrize("minor, currency, text", [
+    (123456, "CNY", "¥1,234.56"), (5, "CNY", "¥0.05"), (-100000, "CNY", "-¥1,000.00"), (1200, "JPY", "¥1,200"),
+    (100, "HKD", "HK$1.00"),
+])
+def test_display_money(minor, currency, text):
+    from chamber.rules import display_money
+
+    assert display_money(minor, currency) == text

@@ -6,7 +6,7 @@ from typing import Any
 from flask import jsonify
 from flask_babel import gettext as _
 
-from ..api import ApiError, error_response, token_user, validate_json
+from ..api import ApiError, error_response, operation_error, token_user, validate_json
 from ..chambers.operations import memberships_of
 from ..db import get_session
 from ..errors import Conflict
@@ -20,7 +20,7 @@ def create_user() -> Any:
     try:
         user = ops.register_user(session, form.email.data, form.password.data, form.display_name.data)
     except Conflict as err:
-        raise ApiError(409, err.message, fields={err.field: err.message} if err.field else None) from None
+        raise operation_error(err) from None
     session.commit()
     return jsonify(id=user.id, email=user.email, display_name=user.display_name), 201
 

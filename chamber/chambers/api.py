@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import jsonify
 from flask_babel import gettext as _
 
-from ..api import ApiError, token_user, validate_json
+from ..api import ApiError, operation_error, token_user, validate_json
 from ..db import get_session
 from ..errors import Conflict, Invalid
 from ..models import Chamber, Member, Tier
@@ -14,11 +15,6 @@ from ..rules import format_money, plain_decimal
 from ..web import chamber_role, load_chamber
 from . import operations as ops
 from .forms import ApplicationForm, ChamberForm, DecisionForm, OrganizerForm, TiersForm
-
-
-def _conflict(err: Conflict | Invalid) -> ApiError:
-    status = 409 if isinstance(err, Conflict) else 400
-    return ApiError(status, err.message, fields={err.field: err.message} if err.field else None)
 
 
 def chamber_json(chamber: Chamber, member_count: int) -> dict[str, Any]:
@@ -45,7 +41,7 @@ def create_chamber() -> Any:
     try:
         chamber = ops.create_chamber(session, user, **form.chamber_fields())
     except Conflict as err:
-        raise _conflict(err) from None
+        raise operation_error(err) from None
     session.commit()
     return jsonify(chamber_json(chamber, 0)), 201
 
@@ -67,7 +63,7 @@ def put_tiers(slug: str) -> Any:
     try:
         tiers = ops.set_tiers(session, chamber, [(r.form.key.data, r.form.name.data, r.form.weight.weight) for r in form.items.entries])
     except Conflict as err:
-        raise _conflict(err) from None
+        raise operation_error(err) from None
     session.commit()
     return jsonify(items=[tier_json(t) for t in tiers])
 
@@ -80,7 +76,7 @@ def create_application(slug: str) -> Any:
     try:
         member = ops.apply_for_membership(session, chamber, user, **form.application_fields())
     except Conflict as err:
-        raise _conflict(err) from None
+        raise operation_error(err) from None
     session.commit()
     return jsonify(member_id=member.id, status=member.status), 201
 
@@ -95,7 +91,7 @@ def decide(slug: str, member_id: int) -> Any:
     try:
         ops.decide_membership(session, chamber, member, form.decision.data, form.tier.data, form.reason.data or "", token_user())
     except (Conflict, Invalid) as err:
-        raise _conflict(err) from None
+        raise operation_error(err) from None
     session.commit()
     return jsonify(member_json(member, chamber, contact=True))
 
@@ -104,13 +100,13 @@ def add_organizer(slug: str) -> Any:
     chamber = load_chamber(slug, role="organizer")
     form = validate_json(OrganizerForm)
     session = get_session()
-    member = ops.get_member(session, chamber, int(form.member_id.data))
+    member = ops.get_member(session, chamber, form.member_id.data)
     if member is None:
         raise ApiError(400, _("There is no such member."), fields={"member_id": _("There is no such member.")})
     try:
         ops.make_organizer(session, chamber, member, token_user())
     except Conflict as err:
-        raise _conflict(err) from None
+        raise operation_error(err) from None
     session.commit()
     return jsonify(member_id=member.id, user_id=member.user_id, role="organizer"), 201
 
@@ -133,7 +129,7 @@ def member_json(member: Member, chamber: Chamber, contact: bool) -> dict[str, An
             shop_url=member.shop_url,
             annual_revenue=format_money(member.annual_revenue_minor, chamber.currency),
             reason=member.reason,
-            applied_at=member.applied_at.isoformat(),
+            applied_at=member.applied_at.astimezone(ZoneInfo(chamber.timezone)).isoformat(),
         )
     return data
 

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import re
 from typing import Any
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, FormField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
+from wtforms import FieldList, FormField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..forms import MoneyField, WeightField, rule_message, strip, uscc_validator
 from ..rules import CURRENCY_DIGITS, RuleError, check_slug
@@ -110,8 +109,7 @@ class DecisionForm(FlaskForm):
 
 
 class OrganizerForm(FlaskForm):
-    member_id = StringField(_l("Member"), validators=[DataRequired(), Length(max=12)])
-
-    def validate_member_id(self, field: Any) -> None:
-        if not re.fullmatch(r"[0-9]{1,9}", str(field.data)):
-            raise ValidationError(_l("Not a member id."))
+    member_id = IntegerField(
+        _l("Member"),
+        validators=[InputRequired(), NumberRange(min=1, max=2**31 - 1, message=_l("Not a member id."))],
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 from alembic import context
 
 from chamber.db import Base, make_engine
-import chamber.models  # noqa: F401  (registers the core tables)
+import chamber.models  # noqa: F401  # registers the core tables
 
 config = context.config
 target_metadata = Base.metadata
