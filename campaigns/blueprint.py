@@ -3,7 +3,7 @@ from flask import Blueprint
 
 from chamber.api import api_route
 
-from . import api
+from . import api, labels
 from .forms import CampaignForm, ExpenseForm, ParticipationForm, PaymentForm, ReversalForm, SettlementForm, TransitionForm
 
 bp = Blueprint("campaigns", __name__)
@@ -95,6 +95,7 @@ bp.add_url_rule(K + "/ledger", "ledger", pages.ledger)
 bp.add_url_rule(K + "/receipts/<int:receipt_id>", "receipt", pages.receipt)
 # for the hook in templates/chambers/dashboard.html
 bp.add_app_template_global(pages.dashboard_notices, "campaign_notices")
+bp.add_app_template_global(labels, "campaign_labels")
 bp.add_app_template_global(pages.dashboard_campaigns, "open_campaigns_for_member")
 
 # --------------------------------------------------------------------------- documents

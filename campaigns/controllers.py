@@ -24,7 +24,7 @@ from chamber.rules import format_money, plain_decimal
 from chamber.web import chamber_role, load_chamber, money_filter, upload_limit
 
 from . import operations as ops
-from . import rules
+from . import labels, rules
 from .forms import CampaignForm, ExpenseForm, ParticipationForm, PaymentForm, ReversalForm, SettlementForm, TransitionForm
 from .models import MAX_RECEIPT, MAX_RECEIPT_REQUEST, Campaign
 
@@ -439,6 +439,7 @@ def ledger(slug: str, key: str) -> Any:
     and babel calls made the page of 5,000 entries take seconds (bench/bench_ledger.py).
     """
     chamber, campaign = _load(slug, key, "member")
+    organizer = chamber_role(chamber) == "organizer"
     view = ops.ledger_view(get_session(), campaign, page=request.args.get("page", 1, type=int),
                            per_page=LEDGER_PAGE_SIZE)
     entries = view["items"]
@@ -456,15 +457,15 @@ def ledger(slug: str, key: str) -> Any:
         "campaigns/ledger.html", chamber=chamber, campaign=campaign, view=view,
         entries=entries, page=view["page"], pages=view["pages"], first=(view["page"] - 1) * LEDGER_PAGE_SIZE + 1,
         times={e["id"]: formatted[e["created_at"]] for e in entries}, links=links,
-        type_labels={
-            "pledge": _("Pledge"), "payment": _("Payment"), "expense": _("Expense"), "refund": _("Refund"),
-            "reversal": _("Reversal"), "carry_to_fund": _("To the chamber's fund"),
-        },
-        method_labels={
-            "wechat_pay": _("WeChat Pay"), "alipay": _("Alipay"), "bank_transfer": _("Bank transfer"), "cash": _("Cash"),
-        },
+        type_labels=labels.entry_types(),
+        method_labels=labels.payment_methods(),
         names={m["member_id"]: m["business_name"] for m in view["members"]},
-        organizer=chamber_role(chamber) == "organizer",
+        # organizers open each member's statement from the member table (pledges exist from lock on)
+        statements={
+            m["member_id"]: url_for("campaigns.statement_pdf", slug=chamber.slug, key=campaign.slug, member_id=m["member_id"])
+            for m in view["members"]
+        } if organizer and campaign.status not in ("draft", "open") else {},
+        organizer=organizer,
         ledger_open=campaign.status in rules.LEDGER_OPEN,
     )
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Response
 from flask_babel import gettext as _
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chamber.api import is_api_request
@@ -30,6 +30,7 @@ from chamber.pdf import render_pdf
 from chamber.rules import format_money
 from chamber.web import acting_user, chamber_role, fail, load_chamber
 
+from . import labels
 from . import operations as ops
 from .models import Campaign, LedgerEntry
 
@@ -188,15 +189,18 @@ def ledger_rows(session: Session, chamber: Chamber, campaign: Campaign) -> list[
     view = ops.ledger_view(session, campaign)
     names = {m["member_id"]: m["business_name"] for m in view["members"]}
     zone = ZoneInfo(chamber.timezone)
+    # the API's CSV keeps the codes (stable for programs); the pages' CSV speaks the user's language
+    types = {} if is_api_request() else labels.entry_types()
+    methods = {} if is_api_request() else labels.payment_methods()
 
     def text(value: Any) -> str:
         return "" if value is None else str(value)
 
     return [
         [
-            str(i["id"]), i["created_at"].astimezone(zone).isoformat(), i["type"], text(i["member_id"]),
-            names.get(i["member_id"], "") if i["member_id"] is not None else "",
-            format_money(i["amount_minor"], chamber.currency), text(i["method"]), i["reference"],
+            str(i["id"]), i["created_at"].astimezone(zone).isoformat(), types.get(i["type"], i["type"]),
+            text(i["member_id"]), names.get(i["member_id"], "") if i["member_id"] is not None else "",
+            format_money(i["amount_minor"], chamber.currency), methods.get(i["method"], text(i["method"])), i["reference"],
             i["paid_on"].isoformat() if i["paid_on"] else "", i["payee"], i["category"], i["description"],
             text(i["reverses"]), text(i["reversed_by"]), i["reason"], i["created_by"]["display_name"] or "",
         ]

@@ -29,7 +29,7 @@ from chamber.db import utcnow
 from chamber.errors import Conflict, Invalid
 from chamber.forms import rule_message
 from chamber.models import Chamber, Member, Tier, User
-from chamber.rules import format_money, plain_decimal
+from chamber.rules import CURRENCY_DIGITS, display_money, plain_decimal
 
 from . import rules
 from .models import MAX_PARTICIPANTS, Campaign, CampaignNotice, LedgerEntry, Participation, Receipt
@@ -47,13 +47,15 @@ CAMPAIGN_FIELDS = (
 class ReceiptTooLarge(Invalid):
     """A receipt above 5 MB (the API answers 413)."""
 
+    status = 413
+
 
 def campaign_rule_message(err: RuleError, currency: str) -> str:
     """Translate a campaigns.rules RuleError and fill in its params, amounts formatted as money."""
     params = {}
     for key, value in err.params.items():
         if key in MONEY_PARAMS and isinstance(value, int) and not isinstance(value, bool):
-            value = format_money(value, currency)
+            value = display_money(value, currency)
         elif isinstance(value, Decimal):
             value = plain_decimal(value)
         params[key] = value
@@ -292,12 +294,15 @@ def _weight_rows(session: Session, campaign: Campaign) -> list[tuple[int, str, A
         .where(Participation.chamber_id == campaign.chamber_id, Participation.campaign_id == campaign.id)
         .order_by(Member.id)
     ).all()
+    # revenue in whole currency units (yuan), not minor units: the same proportions, and a weight
+    # people can read on the shares table, the CSV and the frozen pledges
+    digits = CURRENCY_DIGITS[_currency(session, campaign)] if campaign.method == "revenue" else 0
     out = []
     for member_id, name, revenue, tier_weight in rows:
         if campaign.method == "tier":
             weight: Any = tier_weight
         elif campaign.method == "revenue":
-            weight = revenue
+            weight = Decimal(revenue).scaleb(-digits)
         else:
             weight = 1
         out.append((member_id, name, weight))
@@ -581,7 +586,7 @@ def record_payment(
         currency = _currency(session, campaign)
         raise Conflict(
             _("%(amount)s is more than this member still owes (%(owed)s).",
-              amount=format_money(amount_minor, currency), owed=format_money(owed, currency)),
+              amount=display_money(amount_minor, currency), owed=display_money(owed, currency)),
             field="amount",
         )
     entry = LedgerEntry(
@@ -620,7 +625,7 @@ def record_expense(
         currency = _currency(session, campaign)
         raise Conflict(
             _("Spending %(amount)s is more than the %(available)s available.",
-              amount=format_money(amount_minor, currency), available=format_money(available, currency)),
+              amount=display_money(amount_minor, currency), available=display_money(available, currency)),
             field="amount",
         )
     receipt_id = None
@@ -670,7 +675,7 @@ def reverse_entry(
             currency = _currency(session, campaign)
             raise Conflict(_(
                 "Reversing this payment of %(amount)s would leave less than nothing: only %(available)s is unspent.",
-                amount=format_money(entry.amount_minor, currency), available=format_money(available, currency),
+                amount=display_money(entry.amount_minor, currency), available=display_money(available, currency),
             ))
     reversal = LedgerEntry(
         chamber_id=campaign.chamber_id, campaign_id=campaign.id, entry_type="reversal", member_id=entry.member_id,

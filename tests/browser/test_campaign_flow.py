@@ -73,7 +73,7 @@ def test_organizer_opens_member_joins_organizer_locks_and_records_a_payment(new_
     member.get_by_test_id("opt-in").click()
     expect(member.get_by_test_id("taking-part")).to_be_visible()
     # alone in the campaign with a 40 % cap the rule cannot share the budget yet; the page says why
-    expect(member.get_by_test_id("my-participation")).to_contain_text("4800.00")
+    expect(member.get_by_test_id("my-participation")).to_contain_text("¥4,800.00")
     shot(member, "3-member-joined")
 
     # the organizer raises the cap so one merchant could carry it, then locks

@@ -223,3 +223,35 @@ def test_csv_pages_for_logged_in_members(client, funded, login, create_user):
     assert resp.status_code == 200 and resp.data.startswith(BOM)
     assert resp.headers["Content-Disposition"] == f'attachment; filename="ledger-{funded["campaign"].slug}.csv"'
     assert len(resp.data.decode("utf-8-sig").split("\r\n")) == 1 + 12 + 1
+    # the page's download speaks the reader's language, the API's keeps the codes
+    rows = resp.data.decode("utf-8-sig").split("\r\n")
+    assert rows[1].split(",")[2] == "Pledge" and ",pledge," not in resp.data.decode("utf-8-sig")
+    zh = client.get(path, headers={"Accept-Language": "zh-CN"}).data.decode("utf-8-sig")
+    assert ",认缴," in zh
+
+
+def test_pages_link_every_document_and_the_links_work(client, db, locked_campaign, login):
+    import re
+
+    campaign, members = locked_campaign()
+    chamber = campaign.chamber
+    base = f"/chambers/{chamber.slug}/campaigns/{campaign.slug}"
+
+    def document_links(path):
+        html = client.get(path).get_data(as_text=True)
+        return set(re.findall(r'href="([^"]+\.(?:pdf|csv))"', html))
+
+    login(members[0].user)
+    mine = document_links(base)
+    assert f"{base}/statements/{members[0].id}.pdf" in mine
+    assert {f"{base}/report.pdf", f"{base}/shares.csv", f"{base}/ledger.csv"} <= mine
+    assert not any(f"/statements/{m.id}.pdf" in link for m in members[1:] for link in mine)
+    client.post("/logout")
+
+    login(campaign.organizer)
+    seen = document_links(f"{base}/ledger") | document_links(f"/chambers/{chamber.slug}/manage/campaigns/{campaign.slug}")
+    assert {f"{base}/statements/{m.id}.pdf" for m in members} <= seen
+    for link in sorted(seen):
+        if link.endswith(".csv") or link.endswith(f"/{members[0].id}.pdf") or link.endswith("report.pdf"):
+            resp = client.get(link)
+            assert resp.status_code == 200, link

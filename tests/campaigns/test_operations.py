@@ -42,7 +42,7 @@ def test_create_refuses_rule_that_can_never_be_met_with_money_in_the_message(db,
     with pytest.raises(Invalid) as err:
         make_campaign(min_share_minor=400_00, max_share_pct=Decimal(30))
     assert err.value.field == "max_share_pct"
-    assert "400.00" in err.value.message and "300.00" in err.value.message and "1000.00" in err.value.message
+    assert "¥400.00" in err.value.message and "¥300.00" in err.value.message and "¥1,000.00" in err.value.message
 
 
 def test_duplicate_slug_conflicts(db, create_chamber, make_campaign):

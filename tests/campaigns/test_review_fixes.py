@@ -99,7 +99,7 @@ def test_opt_in_that_would_make_the_minimum_shares_exceed_the_budget_is_refused(
                    headers={**token_for(members[2].user), **EN})
     assert r.status_code == 409, r.text
     message = r.json["error"]["message"]
-    assert "3 members paying at least 40.00 each would need 120.00" in message
+    assert "3 members paying at least ¥40.00 each would need ¥120.00" in message
     assert count_rows(db, Participation, Participation.campaign_id == campaign.id) == 2
     # the two who joined still get a preview, and the campaign can lock
     assert client.get(api(chamber, campaign, "/shares"), headers=token_for(members[0].user)).status_code == 200
@@ -190,7 +190,7 @@ def test_payment_above_what_is_still_owed_is_refused(client, db, locked_api):
     assert pay(client, campaign, org, a, "100.00").status_code == 201  # partial payments are fine
     r = pay(client, campaign, org, a, "150.01")
     assert r.status_code == 409
-    assert r.json["error"]["message"] == "150.01 is more than this member still owes (150.00)."
+    assert r.json["error"]["message"] == "¥150.01 is more than this member still owes (¥150.00)."
     assert "amount" in r.json["error"]["fields"]
     assert pay(client, campaign, org, a, "150.00").status_code == 201
     assert pay(client, campaign, org, a, "0.01").status_code == 409
@@ -208,7 +208,7 @@ def test_payment_page_refuses_overpayment_and_future_dates(client, db, login, lo
     data = {"member_id": a.id, "amount": "300.00", "method": "cash", "reference": "", "paid_on": today.isoformat()}
     resp = client.post(url, data=data, headers=EN)
     assert resp.status_code == 409
-    assert field_errors(resp, "amount") == ["300.00 is more than this member still owes (250.00)."]
+    assert field_errors(resp, "amount") == ["¥300.00 is more than this member still owes (¥250.00)."]
     resp = client.post(url, data={**data, "amount": "1.00", "paid_on": (today + dt.timedelta(days=1)).isoformat()},
                        headers=EN)
     assert resp.status_code == 400
