@@ -20,12 +20,13 @@ def test_readme_walkthrough(client, db):
         return {"Authorization": "Bearer " + client.post("/api/v1/auth/tokens", json={"email": email, "password": DEMO_PASSWORD}).json["token"]}
 
     org, member = token("organizer@xihu.example"), token("member@xihu.example")
+    year = dt.date.today().year + 1  # the README's 2027, kept in the future
     body = {"slug": "618-2027", "title": "618 联合促销", "festival": "618", "description": "西湖商圈一起做 618",
-            "optin_deadline": "2027-06-01T20:00", "starts_at": "2027-06-10T00:00", "ends_at": "2027-06-20T00:00",
+            "optin_deadline": f"{year}-06-01T20:00", "starts_at": f"{year}-06-10T00:00", "ends_at": f"{year}-06-20T00:00",
             "budget": "12000.00", "apportionment": {"method": "tier", "min_share": "100.00", "max_share_pct": 30}}
     created = client.post(C, json=body, headers=org)
     assert created.status_code == 201, created.json
-    assert created.json["optin_deadline"] == "2027-06-01T20:00:00+08:00"
+    assert created.json["optin_deadline"] == f"{year}-06-01T20:00:00+08:00"
     assert client.post(f"{C}/618-2027/transitions", json={"to": "open"}, headers=org).status_code == 200
     joined = client.put(f"{C}/618-2027/participation", json={"offer_headline": "满200减30", "offer_details": "全店通用"}, headers=member)
     assert joined.status_code == 200
