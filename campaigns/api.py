@@ -14,10 +14,10 @@ from flask import Response, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
-from chamber.api import ApiError, json_body, operation_error, token_user, validate_json
+from chamber.api import ApiError, json_body, local_iso, operation_error, token_user, validate_json
 from chamber.db import get_session
 from chamber.errors import Conflict, Invalid
-from chamber.models import Chamber, Member
+from chamber.models import Chamber
 from chamber.rules import format_money, plain_decimal
 from chamber.web import chamber_role, load_chamber, upload_limit
 
@@ -30,9 +30,6 @@ APPORTIONMENT_KEYS = ("method", "min_share", "max_share_pct")
 
 # --------------------------------------------------------------------------- helpers
 
-
-def _time(value: dt.datetime | None, timezone: str) -> str | None:
-    return value.astimezone(ZoneInfo(timezone)).isoformat() if value is not None else None
 
 
 def _money(value: int | None, currency: str) -> str | None:
@@ -62,10 +59,10 @@ def campaign_json(summary: dict[str, Any]) -> dict[str, Any]:
         "title": summary["title"],
         "festival": summary["festival"],
         "description": summary["description"],
-        "starts_at": _time(summary["starts_at"], tz),
-        "ends_at": _time(summary["ends_at"], tz),
-        "optin_deadline": _time(summary["optin_deadline"], tz),
-        "opens_at": _time(summary["opens_at"], tz),
+        "starts_at": local_iso(summary["starts_at"], tz),
+        "ends_at": local_iso(summary["ends_at"], tz),
+        "optin_deadline": local_iso(summary["optin_deadline"], tz),
+        "opens_at": local_iso(summary["opens_at"], tz),
         "budget": _money(summary["budget_minor"], cur),
         "apportionment": {
             "method": summary["method"],
@@ -204,38 +201,22 @@ def settle(slug: str, key: str) -> Any:
 # --------------------------------------------------------------------------- participation
 
 
-def _acting_member(chamber: Chamber, member_id: Any) -> Member:
-    members = ops.approved_members_of(get_session(), chamber, token_user())
-    if member_id not in (None, ""):
-        chosen = [m for m in members if str(m.id) == str(member_id)]
-        if not chosen:
-            raise ApiError(400, _("You have no approved business with this member id here."),
-                           fields={"member_id": _("Not one of your approved businesses.")})
-        return chosen[0]
-    if not members:
-        raise ApiError(403, _("Only approved member businesses can take part in campaigns."))
-    if len(members) > 1:
-        raise ApiError(400, _("You have several businesses here: say which one with member_id."),
-                       fields={"member_id": _("Choose one of your businesses.")})
-    return members[0]
-
-
 def participation_json(p: Any, chamber: Chamber) -> dict[str, Any]:
     return {
         "member_id": p.member_id,
         "offer_headline": p.offer_headline,
         "offer_details": p.offer_details,
-        "joined_at": _time(p.joined_at, chamber.timezone),
-        "updated_at": _time(p.updated_at, chamber.timezone),
+        "joined_at": local_iso(p.joined_at, chamber.timezone),
+        "updated_at": local_iso(p.updated_at, chamber.timezone),
     }
 
 
 def put_participation(slug: str, key: str) -> Any:
     chamber, campaign = _load(slug, key, role="member")
     form = validate_json(ParticipationForm)
-    member = _acting_member(chamber, form.member_id.data)
     session = get_session()
     try:
+        member = ops.acting_business(session, chamber, token_user(), form.member_id.data)
         participation, _created = ops.opt_in(session, campaign, member, offer_headline=form.offer_headline.data,
                                              offer_details=form.offer_details.data or "")
     except (Conflict, Invalid) as err:
@@ -246,9 +227,9 @@ def put_participation(slug: str, key: str) -> Any:
 
 def delete_participation(slug: str, key: str) -> Any:
     chamber, campaign = _load(slug, key, role="member")
-    member = _acting_member(chamber, request.args.get("member_id"))
     session = get_session()
     try:
+        member = ops.acting_business(session, chamber, token_user(), request.args.get("member_id"))
         ops.withdraw(session, campaign, member)
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
@@ -388,6 +369,6 @@ def get_notices(slug: str) -> Any:
     members = [m.id for m in ops.approved_members_of(session, chamber, token_user())]
     return jsonify(items=[
         {"campaign": c.slug, "member_id": n.member_id, "kind": n.kind, "message": n.message,
-         "created_at": _time(n.created_at, chamber.timezone)}
+         "created_at": local_iso(n.created_at, chamber.timezone)}
         for n, c in ops.notices_for(session, chamber, members)
     ])

@@ -367,14 +367,6 @@ def _campaign_page(chamber: Chamber, campaign: Campaign, *, failed: tuple[int, A
     ), status
 
 
-def _acting_member(chamber: Chamber, member_id: Any) -> Member | None:
-    """One of the user's approved businesses (the only one, or the one chosen)."""
-    members = ops.approved_members_of(get_session(), chamber, current_user)
-    if member_id in (None, "") and len(members) == 1:
-        return members[0]
-    return next((m for m in members if str(m.id) == str(member_id)), None)
-
-
 @login_required
 def campaign(slug: str, key: str) -> Any:
     chamber, campaign = _load(slug, key, "member")
@@ -386,10 +378,10 @@ def participate(slug: str, key: str) -> Any:
     """Opt in with an offer, or update the offer."""
     chamber, campaign = _load(slug, key, "member")
     form = ParticipationForm()
-    member = _acting_member(chamber, form.member_id.data)
-    if member is None:
-        return _campaign_page(chamber, campaign, status=400,
-                              error=_("Only your approved businesses in this chamber can take part."))
+    try:
+        member = ops.acting_business(get_session(), chamber, current_user, form.member_id.data)
+    except Invalid as err:
+        return _campaign_page(chamber, campaign, status=err.status, error=err.message)
     if not form.validate_on_submit():
         return _campaign_page(chamber, campaign, failed=(member.id, form), status=400)
     session = get_session()
@@ -411,16 +403,13 @@ def participate(slug: str, key: str) -> Any:
 @login_required
 def withdraw(slug: str, key: str) -> Any:
     chamber, campaign = _load(slug, key, "member")
-    member = _acting_member(chamber, request.form.get("member_id"))
-    if member is None:
-        return _campaign_page(chamber, campaign, status=400,
-                              error=_("Only your approved businesses in this chamber can take part."))
     session = get_session()
     try:
+        member = ops.acting_business(session, chamber, current_user, request.form.get("member_id"))
         ops.withdraw(session, campaign, member)
     except (Conflict, Invalid) as err:
         session.rollback()
-        return _campaign_page(chamber, campaign, status=409 if isinstance(err, Conflict) else 400, error=err.message)
+        return _campaign_page(chamber, campaign, status=err.status, error=err.message)
     session.commit()
     flash(_("%(name)s no longer takes part in “%(title)s”.", name=member.business_name, title=campaign.title), "success")
     return redirect(url_for("campaigns.campaign", slug=chamber.slug, key=campaign.slug))

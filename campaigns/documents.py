@@ -27,7 +27,7 @@ from chamber.db import get_session, utcnow
 from chamber.errors import Conflict
 from chamber.models import Chamber, Member
 from chamber.pdf import render_pdf
-from chamber.rules import format_money
+from chamber.rules import format_money, plain_decimal
 from chamber.web import acting_user, chamber_role, fail, load_chamber
 
 from . import labels
@@ -95,7 +95,7 @@ def statement_data(session: Session, chamber: Chamber, campaign: Campaign, membe
         "member": {"id": member.id, "business_name": member.business_name, "uscc": member.uscc,
                    "contact_name": member.contact_name},
         "share_minor": share,
-        "weight": f"{weight.normalize():f}" if weight is not None else None,
+        "weight": plain_decimal(weight) if weight is not None else None,
         "preview": preview,
         "paid_minor": paid,
         "outstanding_minor": 0 if campaign.status == "cancelled" or share is None else max(share - paid, 0),
@@ -137,7 +137,7 @@ def report_data(session: Session, chamber: Chamber, campaign: Campaign,
         apportionment.append({
             "member_id": m["member_id"],
             "business_name": m["business_name"],
-            "weight": f"{weight.normalize():f}" if weight is not None else None,
+            "weight": plain_decimal(weight) if weight is not None else None,
             "share_minor": share,
             "paid_minor": m["paid_minor"],
             "outstanding_minor": m["outstanding_minor"] if not preview else max(share - m["paid_minor"], 0),
@@ -178,7 +178,7 @@ def shares_rows(session: Session, chamber: Chamber, campaign: Campaign) -> list[
     """CSV rows (without header) of the shares; Conflict if a preview cannot be computed."""
     return [
         [str(i["member_id"]), i["business_name"],
-         f"{i['weight'].normalize():f}" if i["weight"] is not None else "",
+         plain_decimal(i['weight']) if i["weight"] is not None else "",
          format_money(i["share_minor"], chamber.currency)]
         for i in ops.compute_shares(session, campaign)
     ]

@@ -44,6 +44,12 @@ CAMPAIGN_FIELDS = (
 )
 
 
+class NotAMerchant(Invalid):
+    """The user has no approved business in the chamber to act for (403)."""
+
+    status = 403
+
+
 class ReceiptTooLarge(Invalid):
     """A receipt above 5 MB (the API answers 413)."""
 
@@ -139,6 +145,21 @@ def approved_members_of(session: Session, chamber: Chamber, user: User) -> list[
             .order_by(Member.id)
         )
     )
+
+
+def acting_business(session: Session, chamber: Chamber, user: User, member_id: Any) -> Member:
+    """The business a user opts in or withdraws for: the one chosen by id, or their only approved one."""
+    members = approved_members_of(session, chamber, user)
+    if member_id not in (None, ""):
+        chosen = [m for m in members if str(m.id) == str(member_id)]
+        if not chosen:
+            raise Invalid(_("You have no approved business with this member id here."), field="member_id")
+        return chosen[0]
+    if not members:
+        raise NotAMerchant(_("Only approved member businesses can take part in campaigns."))
+    if len(members) > 1:
+        raise Invalid(_("You have several businesses here: say which one with member_id."), field="member_id")
+    return members[0]
 
 
 def _lock(session: Session, campaign: Campaign) -> Campaign:

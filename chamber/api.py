@@ -5,11 +5,13 @@ the document cannot drift from the routes that exist.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Callable
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, g, jsonify, request
 from flask_babel import gettext as _
@@ -97,6 +99,11 @@ def operation_error(err: Conflict | Invalid, rename: dict[str, str] | None = Non
     """An operation's Conflict (409) or Invalid (400, 413 …) as the API's error, by its field."""
     field = (rename or {}).get(err.field or "", err.field)
     return ApiError(err.status, err.message, fields={field: err.message} if field else None)
+
+
+def local_iso(value: dt.datetime | None, timezone: str) -> str | None:
+    """A stored UTC time as the API answers it: ISO 8601 in the chamber's zone, with its offset."""
+    return value.astimezone(ZoneInfo(timezone)).isoformat() if value is not None else None
 
 
 def json_body() -> dict[str, Any]:

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import jsonify
 from flask_babel import gettext as _
 
-from ..api import ApiError, operation_error, token_user, validate_json
+from ..api import ApiError, local_iso, operation_error, token_user, validate_json
 from ..db import get_session
 from ..errors import Conflict, Invalid
 from ..models import Chamber, Member, Tier
@@ -129,7 +128,7 @@ def member_json(member: Member, chamber: Chamber, contact: bool) -> dict[str, An
             shop_url=member.shop_url,
             annual_revenue=format_money(member.annual_revenue_minor, chamber.currency),
             reason=member.reason,
-            applied_at=member.applied_at.astimezone(ZoneInfo(chamber.timezone)).isoformat(),
+            applied_at=local_iso(member.applied_at, chamber.timezone),
         )
     return data
 
