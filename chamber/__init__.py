@@ -11,6 +11,11 @@ from typing import Any
 
 from flask import Flask
 
+#: THE list of enabled feature packages, in the order their blueprints, hooks and demo data apply.
+#: Each declares itself in `<package>/feature.py` (see chamber/features.py); the core names them
+#: nowhere else (tests/test_features.py checks).
+FEATURES: list[str] = ["campaigns", "pricing_alliance"]
+
 _HERE = Path(__file__).resolve().parent
 
 
@@ -22,7 +27,7 @@ def _asset_dir(name: str) -> str:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, i18n, web plumbing, feature blueprints, CLI."""
-    from . import cli, config as config_mod, db, i18n, web
+    from . import cli, config as config_mod, db, features, i18n, web
 
     settings = config_mod.load(config)
     app = Flask(
@@ -37,10 +42,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.teardown_appcontext(db.close_session)
     i18n.init_app(app)
     web.init_app(app)
-    # Feature packages are named, not imported, here: the core never imports the packages
-    # built on it, so imports keep pointing pricing_alliance → campaigns → chamber.
-    for module in app.config["BLUEPRINTS"]:
+    for module in app.config["BLUEPRINTS"]:  # the core's own
         app.register_blueprint(importlib.import_module(module).bp)
+    # Feature packages are found through their declarations: the core never imports them by
+    # name, so imports keep pointing from the features to the core.
+    features.init_app(app, features.load(app.config.get("FEATURES", FEATURES)))
     cli.init_app(app)
     return app
 

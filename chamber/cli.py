@@ -11,11 +11,32 @@ db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 
 
 @db_cli.command("upgrade")
-@click.option("--revision", default="head")
+@click.option("--revision", default="heads")
 def db_upgrade(revision: str) -> None:
-    """Apply the migrations up to REVISION (default: the newest)."""
+    """Apply the migrations up to REVISION (default: the newest of every package's branch)."""
     migrate.upgrade(current_app.config["DATABASE_URL"], revision)
     click.echo(f"database at {revision}")
+
+
+@db_cli.command("heads")
+def db_heads() -> None:
+    """Show the newest revision of each branch (one per package)."""
+    for head in migrate.heads(current_app.config["DATABASE_URL"]):
+        click.echo(head)
+
+
+@db_cli.command("revision")
+@click.argument("package")
+@click.option("-m", "--message", required=True)
+@click.option("--empty", is_flag=True, help="Write an empty revision instead of comparing the models with the database.")
+def db_revision(package: str, message: str, empty: bool) -> None:
+    """Write a new migration into PACKAGE's migrations folder ("chamber" for the core); the
+    database must be at heads. A package's first migration starts its own branch."""
+    try:
+        path = migrate.new_revision(current_app.config["DATABASE_URL"], package, message, autogenerate=not empty)
+    except LookupError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(path)
 
 
 @db_cli.command("downgrade")

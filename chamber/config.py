@@ -50,15 +50,14 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
         "JSON_SORT_KEYS": False,
+        # the core's blueprints and jobs; feature packages declare theirs (chamber/features.py)
         "BLUEPRINTS": [
             "chamber.accounts.blueprint",
             "chamber.chambers.blueprint",
-            "campaigns.blueprint",
         ],
         # (job, seconds between runs) for the scheduler process
         "JOBS": [
             ("chamber.jobs:prune_login_attempts", 3600),
-            ("campaigns.jobs:advance_campaigns", 60),
         ],
         "PUBLIC_URL": os.environ.get("CHAMBER_PUBLIC_URL", "http://127.0.0.1:5000"),
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import features
 from .accounts.operations import hash_password, normalize_email
 from .chambers.operations import create_chamber
 from .db import utcnow
@@ -68,8 +69,9 @@ def _user(session: Session, email: str, name: str, password_hash: str) -> User:
     return user
 
 
-def load_demo(session: Session, *, only_if_empty: bool = False) -> bool:
-    """Create the demo chamber and its accounts; False if it (or, with only_if_empty, any chamber) exists."""
+def load_demo(session: Session, *, only_if_empty: bool = False, enabled: list[features.Feature] | None = None) -> bool:
+    """Create the demo chamber and its accounts, then each feature's demo data; False if it (or,
+    with only_if_empty, any chamber) exists."""
     if session.scalar(select(Chamber.id).where(Chamber.slug == DEMO_SLUG)):
         return False
     if only_if_empty and session.scalar(select(Chamber.id).limit(1)):
@@ -117,6 +119,7 @@ def load_demo(session: Session, *, only_if_empty: bool = False) -> bool:
             )
         )
     session.flush()
+    features.load_demo(session, chamber, features.load() if enabled is None else enabled)
     return True
 
 

@@ -1,7 +1,8 @@
 """Walks every route of the app as four people and checks who gets in.
 
-A route missing from ACCESS fails the test: whoever adds a route must say who may reach it,
-and the walk then proves the view checks it.
+A route without an access rule fails the test: whoever adds a route must say who may reach it
+(the core in chamber/access.py, a feature package in its feature.py), and the walk then proves
+the view checks it.
 """
 from __future__ import annotations
 
@@ -10,93 +11,12 @@ from typing import Any
 
 import pytest
 
+from chamber.features import access_rules
 from tests.conftest import PASSWORD
 
-# who may reach an endpoint:
-#   public    – anyone
-#   login     – any logged-in user (their own things only)
-#   own       – a logged-in user's own thing by id: anyone else's (or none) is a 404 for them
-#   member    – approved members and organizers of that chamber (outsiders get 404)
-#   organizer – organizers of that chamber (members and outsiders get 404)
-#   merchant  – approved members acting for their business; an organizer without a business
-#               of their own is inside the chamber and is refused (400/403/409), outsiders get 404
-ACCESS: dict[str, str] = {
-    "static": "public",
-    "openapi": "public",
-    "accounts.register": "public",
-    "accounts.login": "public",
-    "accounts.logout": "public",
-    "accounts.set_language": "public",
-    "accounts.account": "login",
-    "accounts.revoke": "login",
-    "accounts.api_create_user": "public",
-    "accounts.api_create_api_token": "public",
-    "accounts.api_me": "login",
-    "accounts.api_list_api_tokens": "login",
-    "accounts.api_revoke_api_token": "own",
-    "accounts.api_change_api_password": "login",
-    "chambers.home": "public",
-    "chambers.create": "login",
-    "chambers.public_page": "public",
-    "chambers.directory": "public",
-    "chambers.apply": "login",
-    "chambers.dashboard": "member",
-    "chambers.manage": "organizer",
-    "chambers.tiers": "organizer",
-    "chambers.member_detail": "organizer",
-    "chambers.promote": "organizer",
-    "chambers.api_create_chamber": "login",
-    "chambers.api_get_chamber": "public",
-    "chambers.api_get_tiers": "public",
-    "chambers.api_put_tiers": "organizer",
-    "chambers.api_create_application": "login",
-    "chambers.api_decide": "organizer",
-    "chambers.api_list_members": "public",
-    "chambers.api_add_organizer": "organizer",
-    # campaigns: API
-    "campaigns.api_list_campaigns": "public",
-    "campaigns.api_get_campaign": "public",
-    "campaigns.api_create_campaign": "organizer",
-    "campaigns.api_update_campaign": "organizer",
-    "campaigns.api_transition": "organizer",
-    "campaigns.api_settle": "organizer",
-    "campaigns.api_put_participation": "merchant",
-    "campaigns.api_delete_participation": "merchant",
-    "campaigns.api_get_shares": "member",
-    "campaigns.api_post_payment": "organizer",
-    "campaigns.api_post_expense": "organizer",
-    "campaigns.api_post_reversal": "organizer",
-    "campaigns.api_get_ledger": "member",
-    "campaigns.api_get_receipt": "member",
-    "campaigns.api_get_notices": "member",
-    "campaigns.api_statement_pdf": "member",  # that member's owner and organizers
-    "campaigns.api_report_pdf": "member",
-    "campaigns.api_shares_csv": "member",
-    "campaigns.api_ledger_csv": "member",
-    # campaigns: pages
-    "campaigns.manage_list": "organizer",
-    "campaigns.create": "organizer",
-    "campaigns.manage": "organizer",
-    "campaigns.edit": "organizer",
-    "campaigns.transition": "organizer",
-    "campaigns.settle": "organizer",
-    "campaigns.payment": "organizer",
-    "campaigns.expense": "organizer",
-    "campaigns.reversal": "organizer",
-    "campaigns.index": "member",
-    "campaigns.campaign": "member",
-    "campaigns.participate": "merchant",
-    "campaigns.withdraw": "merchant",
-    "campaigns.ledger": "member",
-    "campaigns.receipt": "member",
-    "campaigns.statement_pdf": "member",
-    "campaigns.report_pdf": "member",
-    "campaigns.shares_csv": "member",
-    "campaigns.ledger_csv": "member",
-}
-
-# extra access rules registered by feature packages' tests
-EXTRA_ACCESS: dict[str, str] = {}
+# Who may reach each endpoint (public, login, own, member, organizer, merchant: see
+# chamber/access.py): the core's rules in chamber/access.py, each feature's in its
+# Feature(access=...). access_rules(app) joins them.
 
 
 def url_for_rule(rule: Any, params: dict[str, Any]) -> str:
@@ -117,13 +37,15 @@ def _reached(resp: Any, is_api: bool) -> bool:
 
 
 def test_every_route_has_an_access_rule(app):
-    access = {**ACCESS, **EXTRA_ACCESS}
+    access = access_rules(app)
     missing = sorted({rule.endpoint for rule in app.url_map.iter_rules()} - set(access))
-    assert not missing, f"routes without an access rule in tests/test_tenant_isolation.py: {missing}"
+    assert not missing, f"routes without an access rule (chamber/access.py or the package's feature.py): {missing}"
+    stale = sorted(set(access) - {rule.endpoint for rule in app.url_map.iter_rules()})
+    assert not stale, f"access rules for routes that do not exist: {stale}"
 
 
 def test_walk_every_route_as_everyone(app, world, token_for, extra_world_params):
-    access = {**ACCESS, **EXTRA_ACCESS}
+    access = access_rules(app)
     params = {**world["params"], **extra_world_params}
     clients: dict[str, Any] = {}
     tokens: dict[str, dict[str, str]] = {}

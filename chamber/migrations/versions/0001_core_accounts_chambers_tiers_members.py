@@ -11,7 +11,7 @@ import chamber.db
 
 revision = '0001'
 down_revision = None
-branch_labels = None
+branch_labels = ('chamber',)
 depends_on = None
 
 

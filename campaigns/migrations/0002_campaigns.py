@@ -1,7 +1,7 @@
 """campaigns: campaigns, participations, ledger, receipts, notices
 
 Revision ID: 0002
-Revises: 0001
+Revises: (the campaigns branch starts here; depends on the core's 0001)
 Create Date: 2026-11-25 23:14:52.322355
 """
 from alembic import op
@@ -10,9 +10,11 @@ import chamber.db
 
 
 revision = '0002'
-down_revision = '0001'
-branch_labels = None
-depends_on = None
+# Was chamber/migrations/versions/0002 with down_revision '0001'; the revision id is kept, so a
+# database at '0002' upgrades unchanged. Its own branch now, after the core's first revision.
+down_revision = None
+branch_labels = ('campaigns',)
+depends_on = '0001'
 
 
 def upgrade() -> None:

@@ -1,0 +1,1 @@
+"""JSON API views of the pricing alliance (registered in blueprint.py with chamber.api.api_route)."""
