@@ -24,7 +24,7 @@ from chamber.rules import format_money, plain_decimal
 from chamber.web import chamber_role, load_chamber, money_filter, upload_limit
 
 from . import operations as ops
-from . import labels, rules
+from . import labels, previews, rules
 from .forms import CampaignForm, ExpenseForm, ParticipationForm, PaymentForm, ReversalForm, SettlementForm, TransitionForm
 from .models import MAX_RECEIPT, MAX_RECEIPT_REQUEST, Campaign
 
@@ -196,13 +196,36 @@ def transition(slug: str, key: str) -> Any:
     return _manage_page(chamber, campaign, status=status, **kwargs)
 
 
+def confirmed() -> bool:
+    """Whether the person has seen what an irreversible move will do and confirmed it."""
+    return request.form.get("confirmed") == "yes"
+
+
+def confirm_page(chamber: Chamber, campaign: Campaign, *, heading: str, consequences: list[str],
+                 fields: dict[str, str], confirm_label: str, back: str, rows: list[tuple[str, int]] | None = None,
+                 danger: bool = False) -> Any:
+    """Ask before an irreversible move: what will happen, then a form re-posting ``fields`` with confirmed=yes.
+
+    A page of its own, not a script: it works without JavaScript and under a strict CSP.
+    """
+    return render_template(
+        "campaigns/confirm.html", chamber=chamber, campaign=campaign, heading=heading,
+        consequences=consequences, fields=fields, confirm_label=confirm_label, back=back, rows=rows or [],
+        danger=danger, action=request.path,
+    )
+
+
 @login_required
 def settle(slug: str, key: str) -> Any:
+    """Choose refund (the default) or carry, see what each would write, confirm, settle."""
     chamber, campaign = _load(slug, key, "organizer")
     form = SettlementForm()
     session = get_session()
     status = 200
+    preview = previews.settlement_preview(session, campaign)
     if form.validate_on_submit():
+        if not confirmed():
+            return _confirm_settlement(chamber, campaign, form.mode.data, preview)
         try:
             ops.settle_campaign(session, campaign, form.mode.data, current_user)
         except (Conflict, Invalid) as err:
@@ -214,9 +237,26 @@ def settle(slug: str, key: str) -> Any:
             return redirect(url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug))
     elif form.errors:
         status = 400
-    view = ops.ledger_view(session, campaign, page=1)
     return render_template("campaigns/settle.html", chamber=chamber, campaign=campaign, form=form,
-                           balances=view["balances"], members=view["members"]), status
+                           balances=ops.balances(session, campaign), preview=preview), status
+
+
+def _confirm_settlement(chamber: Chamber, campaign: Campaign, mode: str, preview: dict[str, Any]) -> Any:
+    cur = chamber.currency
+    if mode == "carry":
+        lines = [_("%(amount)s goes to the chamber's fund; nobody is refunded.",
+                   amount=money_filter(preview["carried_minor"], cur))]
+        rows = None
+    else:
+        lines = [_("%(amount)s is refunded in proportion to what each member paid:",
+                   amount=money_filter(preview["available"], cur))]
+        rows = [(r["business_name"], r["refund_minor"]) for r in preview["refunds"]]
+    lines.append(_("The ledger is closed: no payment, expense or reversal can be recorded afterwards."))
+    return confirm_page(
+        chamber, campaign, heading=_("Settle “%(title)s”?", title=campaign.title), consequences=lines, rows=rows,
+        fields={"mode": mode}, confirm_label=_("Settle now"),
+        back=url_for("campaigns.settle", slug=chamber.slug, key=campaign.slug),
+    )
 
 
 # --------------------------------------------------------------------------- organizer: ledger

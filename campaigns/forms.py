@@ -16,7 +16,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, DecimalField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    DecimalField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from chamber.chambers.forms import slug_validator
@@ -199,7 +208,10 @@ class TransitionForm(FlaskForm):
 
 
 class SettlementForm(FlaskForm):
-    mode = SelectField(_l("What happens to the unspent remainder"), choices=SETTLEMENT_MODES, validators=[DataRequired()])
+    """Settle: refunding in proportion to payments is the default; carrying to the fund is a choice."""
+
+    mode = RadioField(_l("What happens to the unspent remainder"), choices=SETTLEMENT_MODES, default="refund",
+                      validators=[DataRequired()])
 
 
 class PaymentForm(FlaskForm):

@@ -269,7 +269,7 @@ def transition_campaign(
     """Move a campaign to status ``to`` as the organizer ``by``; Conflict (409) for any other move.
 
     ``locked`` freezes the shares as pledges (refused if the rule or the go/no-go threshold
-    is not met), ``settled`` needs ``mode`` ("refund" or "carry"), ``cancelled`` refunds
+    is not met), ``settled`` takes ``mode`` ("refund", the default, or "carry"), ``cancelled`` refunds
     whatever paid money is left and tells every participant ``reason``.
     """
     now = now or utcnow()
@@ -289,8 +289,14 @@ def transition_campaign(
     elif to == "locked":
         _lock_shares(session, campaign, by, now, automatic=False)
     elif to in ("live", "ended"):
+        for name, value in rules.early_move_times(
+            to, now, opens_at=campaign.opens_at, optin_deadline=campaign.optin_deadline,
+            starts_at=campaign.starts_at, ends_at=campaign.ends_at,
+        ).items():
+            setattr(campaign, name, value)
         campaign.status = to
     elif to == "settled":
+        mode = mode or "refund"  # the contract's default: back to the members in proportion to what they paid
         if mode not in ("refund", "carry"):
             raise Invalid(_("Choose how to settle: refund the remainder or carry it to the chamber's fund."), field="mode")
         _settle(session, campaign, mode, by, now)
@@ -382,11 +388,15 @@ def balances(session: Session, campaign: Campaign) -> rules.Balances:
     return _entries_for_balances(session, campaign)
 
 
+def payout_plan(b: rules.Balances, mode: str) -> tuple[dict[int, int], int]:
+    """What settling (or cancelling) in ``mode`` pays out from these balances: ({member: refund}, carried)."""
+    paid = {m: v for m, v in sorted(b.member_paid.items()) if v > 0}
+    return rules.settlement_amounts(mode, b.available, paid)
+
+
 def _pay_out(session: Session, campaign: Campaign, mode: str, created_by: int, now: dt.datetime) -> None:
     """Refund the unspent remainder in proportion to payments, or carry it to the chamber's fund."""
-    b = _entries_for_balances(session, campaign)
-    paid = {m: v for m, v in sorted(b.member_paid.items()) if v > 0}
-    refunds, carried = rules.settlement_amounts(mode, b.available, paid)
+    refunds, carried = payout_plan(_entries_for_balances(session, campaign), mode)
     for member_id, amount in refunds.items():
         if amount:
             session.add(LedgerEntry(

@@ -32,6 +32,7 @@ interpolating if needed).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Hashable, Mapping
@@ -533,3 +534,31 @@ def sniff_receipt(head: bytes, size: int) -> str:
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return "image/png"
     raise RuleError("receipt_type")
+
+
+# --------------------------------------------------------------------------- early moves
+
+#: the smallest gap kept between a campaign's start and end when it ends right after going live
+MIN_RUN = dt.timedelta(seconds=1)
+
+
+def early_move_times(
+    target: str, now: dt.datetime, *, opens_at: dt.datetime | None, optin_deadline: dt.datetime,
+    starts_at: dt.datetime, ends_at: dt.datetime,
+) -> dict[str, dt.datetime | None]:
+    """The times a manual move rewrites so that the dates shown never contradict the status.
+
+    Going live before the start moves the start to now (and the opt-in deadline and opening time,
+    which must come before it); ending before the end moves the end to now. Returns only the
+    fields that change.
+    """
+    changes: dict[str, dt.datetime | None] = {}
+    if target == "live" and starts_at > now:
+        changes["starts_at"] = now
+        if optin_deadline > now:
+            changes["optin_deadline"] = now
+            if opens_at is not None and opens_at >= now:
+                changes["opens_at"] = now - MIN_RUN
+    elif target == "ended" and ends_at > now:
+        changes["ends_at"] = max(now, starts_at + MIN_RUN)
+    return changes

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from typing import Any
 
 
@@ -20,3 +21,39 @@ def field_errors(resp: Any, name: str) -> list[str]:
         if re.search(r'name="%s"' % re.escape(name), block):
             out += [re.sub(r"\s+", " ", e).strip() for e in re.findall(r'<p class="error" role="alert">(.*?)</p>', block, re.S)]
     return out
+
+
+class _ByTestId(HTMLParser):
+    """Collects the text inside the first element carrying data-testid=<testid>."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+    def __init__(self, testid: str) -> None:
+        super().__init__()
+        self.testid, self.depth, self.done, self.parts = testid, 0, False, []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.done or tag in self.VOID:
+            return
+        if self.depth:
+            self.depth += 1
+        elif dict(attrs).get("data-testid") == self.testid:
+            self.depth = 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.depth and tag not in self.VOID:
+            self.depth -= 1
+            self.done = self.depth == 0
+
+    def handle_data(self, data: str) -> None:
+        if self.depth and not self.done:
+            self.parts.append(data)
+
+
+def text_of(html: Any, testid: str) -> str:
+    """The text of the first element with data-testid=testid ("" if there is none), whitespace collapsed."""
+    if not isinstance(html, str):
+        html = html.get_data(as_text=True)
+    parser = _ByTestId(testid)
+    parser.feed(html)
+    return re.sub(r"\s+", " ", "".join(parser.parts)).strip()

@@ -1,11 +1,14 @@
 """Chambers: create, tiers, applications, decisions, organizers, directory, dashboards (pages and API)."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from chamber.models import Chamber, Member, Organizer, Tier
 from chamber.rules import make_uscc
 from tests.conftest import count_rows
+from tests.helpers import text
 
 EN = {"Accept-Language": "en"}
 USCC = make_uscc("91330106MA2H3K4L5")
@@ -225,3 +228,33 @@ def test_public_pages_and_dashboards(client, create_chamber, create_member, logi
     page = client.get(f"/chambers/{chamber.slug}/dashboard")
     assert page.status_code == 200 and "龙井茶" in page.text
     assert client.get(f"/chambers/{chamber.slug}/manage").status_code == 404
+
+
+def test_refused_tier_save_comes_back_exactly_as_submitted(client, create_chamber, create_member, login, db):
+    """Removing a tier members still hold is refused; the rows stay where they were, the message names the tier."""
+    chamber = create_chamber()
+    create_member(chamber=chamber, tier="micro")
+    login(chamber.organizer)
+    page = f"/chambers/{chamber.slug}/manage/tiers"
+    shown = client.get(page).text
+    assert 'type="hidden"' in shown and ">Key<" not in shown and ">键<" not in shown  # keys are out of sight
+    micro = db.scalar(select(Tier).where(Tier.chamber_id == chamber.id, Tier.key == "micro"))
+    form = {"items-0-key": "micro", "items-0-name": "", "items-0-weight": "",  # removed: still held
+            "items-1-key": "growth", "items-1-name": "成长", "items-1-weight": "3",
+            "items-2-key": "core", "items-2-name": "骨干", "items-2-weight": "5",
+            "items-3-key": "", "items-3-name": "", "items-3-weight": ""}
+    resp = client.post(page, data=form, headers=EN)
+    assert resp.status_code == 400
+    assert f"Tier “{micro.name}” still has 1 member;" in text(resp)
+    rows = re.findall(r'name="items-(\d+)-(key|name|weight)"[^>]*?value="([^"]*)"', resp.text)
+    values = {(i, f): v for i, f, v in rows}
+    assert values[("0", "key")] == "micro" and ("0", "name") not in values or values[("0", "name")] == ""
+    assert (values[("1", "key")], values[("1", "name")], values[("1", "weight")]) == ("growth", "成长", "3")
+    assert (values[("2", "key")], values[("2", "name")]) == ("core", "骨干")
+    weights = {t.key: t.weight for t in db.scalars(select(Tier).where(Tier.chamber_id == chamber.id))}
+    assert weights["growth"] == 2 and "micro" in weights  # nothing changed
+
+    # a new tier gets its key from its name
+    form.update({"items-0-name": micro.name, "items-0-weight": "1", "items-3-name": "龙头", "items-3-weight": "8"})
+    assert client.post(page, data=form).status_code == 302
+    assert db.scalar(select(Tier.weight).where(Tier.chamber_id == chamber.id, Tier.key == "long-tou")) == 8

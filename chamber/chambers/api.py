@@ -60,7 +60,8 @@ def put_tiers(slug: str) -> Any:
     form = validate_json(TiersForm)
     session = get_session()
     try:
-        tiers = ops.set_tiers(session, chamber, [(r.form.key.data, r.form.name.data, r.form.weight.weight) for r in form.items.entries])
+        tiers = ops.set_tiers(session, chamber, [(r.form.key.data or None, r.form.name.data, r.form.weight.weight)
+                                                 for r in form.items.entries])
     except Conflict as err:
         raise operation_error(err) from None
     session.commit()

@@ -162,12 +162,17 @@ def tiers(slug: str) -> Any:
     current = ops.list_tiers(session, chamber)
     if request.method == "POST":
         form = TiersForm()
-        # rows left blank on the page are not tiers
-        form.items.entries = [row for row in form.items.entries if any((row.form.key.data, row.form.name.data, row.form.weight.data))]
-        if form.validate():
+        # rows whose name and weight are empty are not tiers (that is how one is removed); the form
+        # keeps every row as submitted, so a refused save comes back exactly as it was sent
+        submitted = form.items.entries
+        form.items.entries = [row for row in submitted if row.form.name.data or row.form.weight.data]
+        valid = form.validate()
+        rows, form.items.entries = form.items.entries, submitted
+        if valid:
             try:
-                ops.set_tiers(session, chamber, [(r.form.key.data, r.form.name.data, r.form.weight.weight) for r in form.items.entries])
+                ops.set_tiers(session, chamber, [(r.form.key.data or None, r.form.name.data, r.form.weight.weight) for r in rows])
             except Conflict as err:
+                session.rollback()
                 form.items.errors = [err.message]
             else:
                 session.commit()

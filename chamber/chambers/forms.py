@@ -56,7 +56,8 @@ class TierRow(FlaskForm):
     class Meta:
         csrf = False  # a row inside TiersForm, which carries the token
 
-    key = StringField(_l("Key"), validators=[DataRequired(), Length(max=40), slug_validator], filters=[strip])
+    #: made from the name for a new tier (chamber/slugs.py); a hidden field on the page
+    key = StringField(_l("Key"), validators=[Optional(), Length(max=40), slug_validator], filters=[strip])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)], filters=[strip])
     weight = WeightField(_l("Weight"), validators=[DataRequired(), Length(max=12)], filters=[strip])
 
@@ -70,9 +71,12 @@ class TiersForm(FlaskForm):
             raise ValidationError(_l("Define at least one tier."))
         if len(field.entries) > MAX_TIERS:
             raise ValidationError(_l("At most %(n)d tiers.", n=MAX_TIERS))
-        keys = [row.form.key.data for row in field.entries]
+        keys = [row.form.key.data for row in field.entries if row.form.key.data]
         if len(set(keys)) != len(keys):
             raise ValidationError(_l("Each tier needs its own key."))
+        names = [row.form.name.data for row in field.entries]
+        if len(set(names)) != len(names):
+            raise ValidationError(_l("Each tier needs its own name."))
 
 
 class ApplicationForm(FlaskForm):

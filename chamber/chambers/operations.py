@@ -5,12 +5,14 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from ..errors import Conflict, Invalid
 from ..models import Chamber, Member, Organizer, Tier, User
+from ..slugs import slugify, unique_slug
 
 DEFAULT_TIERS = (("micro", "小微", Decimal(1)), ("growth", "成长", Decimal(2)), ("core", "骨干", Decimal(4)))
 
@@ -34,10 +36,13 @@ def list_tiers(session: Session, chamber: Chamber) -> list[Tier]:
     return list(session.scalars(select(Tier).where(Tier.chamber_id == chamber.id).order_by(Tier.weight, Tier.key)))
 
 
-def set_tiers(session: Session, chamber: Chamber, items: list[tuple[str, str, Decimal]]) -> list[Tier]:
-    """Replace the chamber's tiers by key; a tier still held by members cannot go."""
+def set_tiers(session: Session, chamber: Chamber, items: list[tuple[str | None, str, Decimal]]) -> list[Tier]:
+    """Replace the chamber's tiers by key (a new tier without a key gets one made from its name).
+
+    A tier still held by members cannot go: nothing changes and the message names the tier.
+    """
     existing = {t.key: t for t in list_tiers(session, chamber)}
-    wanted = {key for key, _name, _weight in items}
+    wanted = {key for key, _name, _weight in items if key}
     for key, tier in existing.items():
         if key not in wanted:
             used = session.scalar(
@@ -45,13 +50,20 @@ def set_tiers(session: Session, chamber: Chamber, items: list[tuple[str, str, De
             )
             if used:
                 raise Conflict(
-                    _("Tier “%(key)s” still has %(n)d members; move them to another tier first.", key=key, n=used),
+                    ngettext("Tier “%(name)s” still has %(num)d member; move it to another tier first.",
+                             "Tier “%(name)s” still has %(num)d members; move them to another tier first.",
+                             used, name=tier.name),
                     field="items",
                 )
+    for key, tier in existing.items():
+        if key not in wanted:
             session.delete(tier)
+    taken = set(existing) | wanted
     for key, name, weight in items:
-        tier = existing.get(key)
+        tier = existing.get(key) if key else None
         if tier is None:
+            key = key or unique_slug(slugify(name), taken, fallback="tier")
+            taken.add(key)
             session.add(Tier(chamber_id=chamber.id, key=key, name=name, weight=weight))
         else:
             tier.name, tier.weight = name, weight

@@ -8,7 +8,6 @@ Never `playwright install`: we use /usr/bin/chromium (apt-get install chromium).
 """
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Iterator
@@ -16,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.live import keep_alive_handler, live_database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -48,40 +49,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 # --- the live server ---------------------------------------------------------------------
 
-def _live_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Yield the URL of a fresh database for the live server; drop it afterwards (PostgreSQL)."""
-    url = os.environ.get("DATABASE_URL")
-    if not url or not url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite'}"
-        return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    base = make_url(url)
-    name = f"{base.database}_live"
-    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
-        raise RuntimeError(f"unexpected database name {name!r}")
-    maintenance = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with maintenance.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield base.set(database=name).render_as_string(hide_password=False)
-        with maintenance.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        maintenance.dispose()
-
-
-def _keep_alive_handler() -> type:
-    from werkzeug.serving import WSGIRequestHandler
-
-    class KeepAlive(WSGIRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive: one connection per page, not one per request
-
-    return KeepAlive
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL (http://127.0.0.1:<port>) of the app with the demo chamber, served in a thread."""
@@ -90,7 +57,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from chamber import create_app, migrate
     from chamber.demo import load_demo
 
-    databases = _live_database(tmp_path_factory)
+    databases = live_database(tmp_path_factory, "live")
     url = next(databases)
     migrate.upgrade(url)
     app = create_app({
@@ -102,7 +69,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     database = app.extensions["chamber.db"]
     with database.sessionmaker() as s, s.begin():
         assert load_demo(s)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_keep_alive_handler())
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=keep_alive_handler())
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -165,3 +132,76 @@ def shot(request: pytest.FixtureRequest) -> Any:
         return path
 
     return take
+
+
+# --- setting up campaigns through the API -------------------------------------------------
+
+class LiveApi:
+    """The live server's JSON API with the demo accounts, to put campaigns in a state before a page is tested."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base + "/api/v1"
+        self.tokens: dict[str, str] = {}
+
+    def call(self, method: str, path: str, body: Any = None, *, email: str = "organizer@xihu.example") -> Any:
+        import json
+        import urllib.error
+        import urllib.request
+
+        from chamber.demo import DEMO_PASSWORD
+
+        if email and email not in self.tokens:
+            self.tokens[email] = self.call("POST", "/auth/tokens", {"email": email, "password": DEMO_PASSWORD},
+                                           email="")["token"]
+        headers = {"Content-Type": "application/json"}
+        if email:
+            headers["Authorization"] = "Bearer " + self.tokens[email]
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as resp:
+                raw = resp.read()
+        except urllib.error.HTTPError as err:  # pragma: no cover - shows why the setup failed
+            raise AssertionError(f"{method} {path} → {err.code}: {err.read().decode()}") from None
+        return json.loads(raw) if raw else None
+
+    def campaign(self, slug: str, status: str, *, members: int = 3, title: str = "双十二联合促销",
+                 payments: tuple[str, ...] = ("300.00", "100.00"), spend: str | None = "200.00") -> str:
+        """A campaign on the demo chamber moved to ``status`` (open … ended), members opted in, some paid."""
+        import datetime as dt
+
+        day = dt.date.today()
+        c = "/chambers/xihu/campaigns"
+        self.call("POST", c, {
+            "slug": slug, "title": title, "festival": "double12", "description": "全商圈满减，联合投放。",
+            "optin_deadline": f"{day + dt.timedelta(days=10)}T20:00", "starts_at": f"{day + dt.timedelta(days=20)}T00:00",
+            "ends_at": f"{day + dt.timedelta(days=30)}T00:00", "budget": "1200.00",
+            "apportionment": {"method": "equal"},
+        })
+        if status == "draft":
+            return slug
+        self.call("POST", f"{c}/{slug}/transitions", {"to": "open"})
+        emails = ["member@xihu.example"] + [f"merchant{n:02d}@xihu.example" for n in range(2, members + 1)]
+        for email in emails:
+            self.call("PUT", f"{c}/{slug}/participation", {"offer_headline": "满200减30", "offer_details": "全店通用"},
+                      email=email)
+        if status == "open":
+            return slug
+        self.call("POST", f"{c}/{slug}/transitions", {"to": "locked"})
+        shares = self.call("GET", f"{c}/{slug}/shares")["items"]
+        for share, amount in zip(shares, payments):
+            self.call("POST", f"{c}/{slug}/payments", {"member_id": share["member_id"], "amount": amount,
+                                                      "method": "wechat_pay", "reference": "WX-" + slug,
+                                                      "paid_on": day.isoformat()})
+        if spend:
+            self.call("POST", f"{c}/{slug}/expenses", {"payee": "印刷厂", "category": "printing", "amount": spend,
+                                                      "description": "海报"})
+        order = ("locked", "live", "ended", "settled")
+        for to in order[1:order.index(status) + 1]:
+            self.call("POST", f"{c}/{slug}/transitions", {"to": to})
+        return slug
+
+
+@pytest.fixture
+def live_api(live_server: str) -> LiveApi:
+    return LiveApi(live_server)

@@ -305,11 +305,43 @@ def test_settlement_via_transition_with_mode(client, setup):
                                                  "paid_on": "2026-10-02"}, headers=org)
     for to in ("live", "ended"):
         client.post(url(chamber, "/transitions"), json={"to": to}, headers=org)
-    r = client.post(url(chamber, "/transitions"), json={"to": "settled"}, headers=org)
+    r = client.post(url(chamber, "/transitions"), json={"to": "settled", "mode": "later"}, headers=org)
     assert r.status_code == 400 and "mode" in r.json["error"]["fields"]
     r = client.post(url(chamber, "/transitions"), json={"to": "settled", "mode": "carry"}, headers=org)
     assert r.status_code == 200
     assert client.get(url(chamber, "/ledger"), headers=org).json["balances"]["carried"] == "100.00"
+
+
+def test_settling_by_transition_without_mode_refunds_in_proportion(client, setup):
+    """The contract takes {to: settled} alone; refunding is the default, carrying an explicit choice."""
+    chamber, org, members, tokens = setup
+    lock(client, chamber, org, tokens)
+    for m, amount in ((members[0], "30.00"), (members[1], "10.00")):
+        r = client.post(url(chamber, "/payments"), json={"member_id": m.id, "amount": amount, "method": "alipay",
+                                                         "paid_on": "2026-10-02"}, headers=org)
+        assert r.status_code == 201, r.json
+    assert client.post(url(chamber, "/expenses"), json={"payee": "x", "category": "ads", "amount": "20.00"},
+                       headers=org).status_code == 201
+    for to in ("live", "ended"):
+        assert client.post(url(chamber, "/transitions"), json={"to": to}, headers=org).status_code == 200
+    r = client.post(url(chamber, "/transitions"), json={"to": "settled"}, headers=org)
+    assert r.status_code == 200, r.json
+    assert (r.json["status"], r.json["settlement_mode"]) == ("settled", "refund")
+    ledger = client.get(url(chamber, "/ledger"), headers=org).json
+    refunds = {m["member_id"]: m["refund"] for m in ledger["members"]}
+    assert (refunds[members[0].id], refunds[members[1].id]) == ("15.00", "5.00")
+    assert ledger["balances"]["carried"] == "0.00" and ledger["balances"]["available"] == "0.00"
+
+
+def test_settlement_route_without_mode_refunds(client, setup):
+    chamber, org, members, tokens = setup
+    lock(client, chamber, org, tokens)
+    client.post(url(chamber, "/payments"), json={"member_id": members[0].id, "amount": "40.00", "method": "cash",
+                                                 "paid_on": "2026-10-02"}, headers=org)
+    for to in ("live", "ended"):
+        client.post(url(chamber, "/transitions"), json={"to": to}, headers=org)
+    r = client.post(url(chamber, "/settlement"), json={}, headers=org)
+    assert r.status_code == 200 and r.json["settlement_mode"] == "refund"
 
 
 def test_member_of_another_chamber_sees_nothing(client, setup, create_member, token_for):
@@ -363,3 +395,15 @@ def test_openapi_lists_campaign_routes(client):
                  "/chambers/{slug}/campaigns/{key}/ledger/{entry_id}/reversal", "/chambers/{slug}/campaigns/{key}/settlement"):
         assert path in paths
     assert set(paths["/chambers/{slug}/campaigns/{key}/participation"]) == {"put", "delete"}
+
+
+def test_going_live_early_moves_the_start_and_ending_early_the_end(client, setup):
+    chamber, org, _members, tokens = setup
+    lock(client, chamber, org, tokens)
+    before = dt.datetime.now(dt.timezone.utc)
+    live = client.post(url(chamber, "/transitions"), json={"to": "live"}, headers=org).json
+    starts = dt.datetime.fromisoformat(live["starts_at"])
+    assert before - dt.timedelta(seconds=1) <= starts <= dt.datetime.now(dt.timezone.utc)
+    assert dt.datetime.fromisoformat(live["optin_deadline"]) <= starts
+    ended = client.post(url(chamber, "/transitions"), json={"to": "ended"}, headers=org).json
+    assert dt.datetime.fromisoformat(ended["ends_at"]) <= dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1)

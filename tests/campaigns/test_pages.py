@@ -17,7 +17,7 @@ from sqlalchemy import select
 from campaigns import operations as ops
 from campaigns.models import Campaign, CampaignNotice, LedgerEntry, Participation, Receipt
 from tests.conftest import count_rows
-from tests.helpers import field_errors, text
+from tests.helpers import field_errors, text, text_of
 
 NOW = dt.datetime(2030, 10, 1, 2, 0, tzinfo=dt.timezone.utc)  # as in tests/campaigns/conftest.py
 
@@ -201,7 +201,7 @@ def test_settle_page_refund_and_refusal_before_the_end(client, db, login, locked
     ops.record_payment(db, campaign, org, member_id=members[0].id, amount_minor=500_00, method="cash", paid_on=dt.date(2030, 10, 2))
     db.commit()
     login(org)
-    resp = client.post(M(chamber, campaign, "/settlement"), data={"mode": "refund"})
+    resp = client.post(M(chamber, campaign, "/settlement"), data={"mode": "refund", "confirmed": "yes"})
     assert resp.status_code == 409  # locked, not ended
     db.refresh(campaign)
     assert campaign.status == "locked"
@@ -211,9 +211,18 @@ def test_settle_page_refund_and_refusal_before_the_end(client, db, login, locked
     db.commit()
     page = client.get(M(chamber, campaign))
     assert f'href="{M(chamber, campaign, "/settlement")}"' in page.get_data(as_text=True)
-    assert client.get(M(chamber, campaign, "/settlement")).status_code == 200
+    form = client.get(M(chamber, campaign, "/settlement")).get_data(as_text=True)
+    # real radio buttons, refund chosen unless the organizer picks carry, and what each would write
+    assert re.search(r'<input[^>]*checked[^>]*type="radio"[^>]*value="refund"|<input[^>]*type="radio"[^>]*value="refund"[^>]*checked', form)
+    assert re.search(r'<input[^>]*type="radio"[^>]*value="carry"', form)
+    assert "¥500.00" in text_of(form, "plan-refund") and "¥500.00" in text_of(form, "plan-carry")
     assert client.post(M(chamber, campaign, "/settlement"), data={"mode": "keep"}).status_code == 400
-    resp = client.post(M(chamber, campaign, "/settlement"), data={"mode": "refund"})
+    asked = client.post(M(chamber, campaign, "/settlement"), data={"mode": "refund"})
+    assert asked.status_code == 200 and 'data-testid="confirm"' in asked.get_data(as_text=True)
+    assert members[0].business_name in text_of(asked.get_data(as_text=True), "confirm-rows")
+    db.refresh(campaign)
+    assert campaign.status == "ended"  # nothing written before the confirmation
+    resp = client.post(M(chamber, campaign, "/settlement"), data={"mode": "refund", "confirmed": "yes"})
     assert resp.status_code == 302
     db.refresh(campaign)
     assert (campaign.status, campaign.settlement_mode) == ("settled", "refund")

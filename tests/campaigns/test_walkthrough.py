@@ -1,58 +1,89 @@
-"""The README's campaign walkthrough, request for request, on the demo chamber."""
+"""The README's campaign walkthrough, replayed exactly as written: its shell commands run with bash and
+curl against a live server on a fresh database with the demo chamber, request for request."""
 from __future__ import annotations
 
-import datetime as dt
+import re
+import shutil
+import subprocess
+import threading
+from pathlib import Path
 
-from sqlalchemy import select
+import pytest
 
-from chamber.demo import DEMO_PASSWORD, load_demo
-from chamber.models import Member
-from tests.conftest import PNG_BYTES
+from tests.live import keep_alive_handler, live_database
 
-C = "/api/v1/chambers/xihu/campaigns"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
-def test_readme_walkthrough(client, db):
-    load_demo(db)
-    db.commit()
+def walkthrough_commands() -> str:
+    """The sh block that follows "The same through the API" in the README."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index("The same through the API")
+    block = re.search(r"```sh\n(.*?)```", text[start:], re.S)
+    assert block, "the README's API walkthrough has no sh block"
+    return block.group(1)
 
-    def token(email):
-        return {"Authorization": "Bearer " + client.post("/api/v1/auth/tokens", json={"email": email, "password": DEMO_PASSWORD}).json["token"]}
 
-    org, member = token("organizer@xihu.example"), token("member@xihu.example")
-    year = dt.date.today().year + 1  # the README's 2027, kept in the future
-    body = {"slug": "618-2027", "title": "618 联合促销", "festival": "618", "description": "西湖商圈一起做 618",
-            "optin_deadline": f"{year}-06-01T20:00", "starts_at": f"{year}-06-10T00:00", "ends_at": f"{year}-06-20T00:00",
-            "budget": "12000.00", "apportionment": {"method": "tier", "min_share": "100.00", "max_share_pct": 30}}
-    created = client.post(C, json=body, headers=org)
-    assert created.status_code == 201, created.json
-    assert created.json["optin_deadline"] == f"{year}-06-01T20:00:00+08:00"
-    assert client.post(f"{C}/618-2027/transitions", json={"to": "open"}, headers=org).status_code == 200
-    joined = client.put(f"{C}/618-2027/participation", json={"offer_headline": "满200减30", "offer_details": "全店通用"}, headers=member)
-    assert joined.status_code == 200
-    for n in range(2, 6):  # four more merchants, so the 30 % cap can be met
-        other = token(f"merchant{n:02d}@xihu.example")
-        assert client.put(f"{C}/618-2027/participation", json={"offer_headline": "九折"}, headers=other).status_code == 200
-    shares = client.get(f"{C}/618-2027/shares", headers=org).json
-    assert shares["total"] == "12000.00"
-    assert sum(int(i["share"].replace(".", "")) for i in shares["items"]) == 1_200_000
-    assert client.post(f"{C}/618-2027/transitions", json={"to": "locked"}, headers=org).status_code == 200
-    member_id = db.scalar(select(Member.id).where(Member.business_name == "杭州西溪龙井茶叶工作室"))
-    # the README pays for member 1: the demo's first merchant on a fresh database (tests/test_app.py
-    # checks that); here other tests may have used the ids before
-    paid = client.post(f"{C}/618-2027/payments", headers=org, json={
-        "member_id": member_id, "amount": "500.00", "method": "wechat_pay", "reference": "WX1", "paid_on": dt.date.today().isoformat()})
-    assert paid.status_code == 201, paid.json
-    spent = client.post(f"{C}/618-2027/expenses", headers=org, data={
-        "payee": "印刷厂", "category": "printing", "amount": "300.00", "description": "海报",
-        "receipt": (__import__("io").BytesIO(PNG_BYTES), "invoice.png")}, content_type="multipart/form-data")
-    assert spent.status_code == 201, spent.json
-    ledger = client.get(f"{C}/618-2027/ledger", headers=org).json
-    assert ledger["balances"]["paid"] == "500.00" and ledger["balances"]["available"] == "200.00"
-    for to in ("live", "ended"):
-        assert client.post(f"{C}/618-2027/transitions", json={"to": to}, headers=org).status_code == 200
-    settled = client.post(f"{C}/618-2027/settlement", json={"mode": "refund"}, headers=org)
-    assert settled.status_code == 200 and settled.json["status"] == "settled"
-    ledger = client.get(f"{C}/618-2027/ledger", headers=org).json
-    b = ledger["balances"]
-    assert (b["paid"], b["spent"], b["refunded"], b["available"]) == ("500.00", "300.00", "200.00", "0.00")
+@pytest.fixture
+def fresh_server(tmp_path_factory):
+    """A live server on a fresh database holding only the demo chamber; yields (base URL, request log)."""
+    from werkzeug.serving import make_server
+
+    from chamber import create_app, migrate
+    from chamber.demo import load_demo
+
+    databases = live_database(tmp_path_factory, "walk")
+    url = next(databases)
+    migrate.upgrade(url)
+    app = create_app({"TESTING": True, "SECRET_KEY": "walkthrough", "DATABASE_URL": url,
+                      "INSTANCE_PATH": str(tmp_path_factory.mktemp("walk-instance"))})
+    log: list[tuple[str, str, int]] = []
+
+    @app.after_request
+    def record(resp):
+        from flask import request
+        log.append((request.method, request.path, resp.status_code))
+        return resp
+
+    database = app.extensions["chamber.db"]
+    with database.sessionmaker() as s, s.begin():
+        assert load_demo(s)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=keep_alive_handler())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_port}", log
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+        database.engine.dispose()
+        next(databases, None)
+
+
+@pytest.mark.skipif(not shutil.which("curl") or not shutil.which("bash"), reason="needs bash and curl (apt-get install curl)")
+def test_readme_walkthrough_runs_as_written(fresh_server, tmp_path):
+    host, log = fresh_server
+    commands = walkthrough_commands()
+    assert "localhost:5000" in commands
+    # the only change: the README's host is the test server's. A wrapper notes each curl call's URL
+    # (and passes it on unchanged) so that the requests can be matched one by one.
+    script = (
+        "set -euo pipefail\n"
+        'curl() { for a in "$@"; do case "$a" in http://*) echo "$a" >> curl-calls.txt;; esac; done; '
+        'command curl "$@"; }\n'
+        + commands.replace("localhost:5000", host)
+    )
+    run = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr + run.stdout
+    calls = (tmp_path / "curl-calls.txt").read_text().split()
+    assert len(calls) == len(log) >= 14, (calls, log)
+    for url, (method, path, status) in zip(calls, log):
+        assert url.split(host, 1)[1].split("?")[0] == path
+        assert status < 400, f"{method} {path} answered {status}: {run.stdout}"
+    # what the walkthrough promises: settled with the unspent remainder refunded, and the report
+    assert ('POST', '/api/v1/chambers/xihu/campaigns/618-demo/transitions', 200) in log
+    assert '"status":"settled"' in run.stdout.replace(" ", "")
+    ledger = re.findall(r'"balances":\{[^}]*\}', run.stdout.replace(" ", ""))
+    assert ledger and '"paid":"500.00"' in ledger[-1] and '"spent":"300.00"' in ledger[-1]
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
