@@ -85,9 +85,9 @@ def test_tiers_page_shows_list_level_errors(client, create_chamber, login):
 
 def test_tier_rows_are_translated(client, create_chamber, token_for):
     chamber = create_chamber()
-    resp = client.put(f"/api/v1/chambers/{chamber.slug}/tiers", json={"items": [{"key": "", "name": "A", "weight": "1"}]},
+    resp = client.put(f"/api/v1/chambers/{chamber.slug}/tiers", json={"items": [{"key": "a", "name": "", "weight": "1"}]},
                       headers={**token_for(chamber.organizer), "Accept-Language": "zh-CN"})
-    assert resp.json["error"]["fields"]["items.0.key"] != "This field is required."
+    assert resp.json["error"]["fields"]["items.0.name"] != "This field is required."
 
 
 @pytest.mark.parametrize("revenue", ["٣٤", "３４", "1e3"])

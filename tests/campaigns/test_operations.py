@@ -78,7 +78,7 @@ def test_full_life_cycle_and_forbidden_moves(db, locked_campaign):
     ops.transition_campaign(db, campaign, "live", org, now=NOW)
     ops.transition_campaign(db, campaign, "ended", org, now=NOW)
     with pytest.raises(Invalid):
-        ops.transition_campaign(db, campaign, "settled", org, now=NOW)  # no mode
+        ops.transition_campaign(db, campaign, "settled", org, mode="keep", now=NOW)
     ops.transition_campaign(db, campaign, "settled", org, mode="carry", now=NOW)
     assert campaign.status == "settled"
     with pytest.raises(Conflict):
