@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -40,6 +41,12 @@ MAX_RECEIPT = 5 * 1024 * 1024
 #: the request body an expense with a receipt may have: the 5 MiB file plus the form around it
 #: (the receipt check itself enforces exactly MAX_RECEIPT for the file)
 MAX_RECEIPT_REQUEST = MAX_RECEIPT + 64 * 1024
+#: ledger entries of which a campaign has at most one (per member): (index name part, entry type, columns)
+ONE_PER_CAMPAIGN = (
+    ("pledge", "pledge", ("campaign_id", "member_id")),
+    ("refund", "refund", ("campaign_id", "member_id")),
+    ("carry", "carry_to_fund", ("campaign_id",)),
+)
 #: the largest go/no-go participant minimum a campaign may ask for
 MAX_PARTICIPANTS = 100_000
 
@@ -211,6 +218,15 @@ class LedgerEntry(Base):
             name="payment_fields",
         ),
         Index("ix_ledger_entries_chamber_type", "chamber_id", "entry_type"),
+        # what must never exist twice, refused by the database even if two requests race:
+        # one pledge per participant, one refund per member (a refund happens only at the one
+        # settlement or cancellation), one carry to the fund per campaign
+        *(
+            Index(f"uq_ledger_entries_one_{kind}", *columns, unique=True,
+                  sqlite_where=text(f"entry_type = '{entry_type}'"),
+                  postgresql_where=text(f"entry_type = '{entry_type}'"))
+            for kind, entry_type, columns in ONE_PER_CAMPAIGN
+        ),
     )
 
 

@@ -163,14 +163,19 @@ def acting_business(session: Session, chamber: Chamber, user: User, member_id: A
 
 
 def _lock(session: Session, campaign: Campaign) -> Campaign:
-    """Take the campaign row lock and refresh the object with what is committed now."""
-    session.execute(
+    """Take the campaign's row lock and read the row again (the same object, refreshed).
+
+    Whoever held the lock before us has committed by now; the status, budget and settings this
+    request loaded earlier may be stale, so everything is decided on the row read here, and
+    whatever else is checked (participants, ledger balances) is queried after this.  The row
+    must be fetched: populate_existing refreshes the object only from rows actually loaded.
+    """
+    return session.scalars(
         select(Campaign)
         .where(Campaign.chamber_id == campaign.chamber_id, Campaign.id == campaign.id)
         .with_for_update()
         .execution_options(populate_existing=True)
-    )
-    return campaign
+    ).one()
 
 
 def _currency(session: Session, campaign: Campaign) -> str:
@@ -233,7 +238,7 @@ def create_campaign(session: Session, chamber: Chamber, by: User, **fields: Any)
 
 def update_campaign(session: Session, campaign: Campaign, **fields: Any) -> Campaign:
     """Replace a draft or open campaign's settings; the rule is checked for the current participants."""
-    _lock(session, campaign)
+    campaign = _lock(session, campaign)
     if campaign.status not in ("draft", "open"):
         raise Conflict(_("Only a draft or open campaign can be edited; this one is %(status)s.",
                          status=status_name(campaign.status)))
@@ -273,7 +278,9 @@ def transition_campaign(
     whatever paid money is left and tells every participant ``reason``.
     """
     now = now or utcnow()
-    _lock(session, campaign)
+    campaign = _lock(session, campaign)
+    if campaign.status == to:  # e.g. the second of two clicks, or a person after the clock
+        raise Conflict(_("The campaign is already %(status)s.", status=status_name(to)))
     try:
         rules.check_transition(campaign.status, to)
     except RuleError as err:
@@ -450,7 +457,7 @@ def advance_due(session: Session, campaign: Campaign, now: dt.datetime | None = 
     apportionment rule is not met is cancelled with the reason instead of locked.
     """
     now = now or utcnow()
-    _lock(session, campaign)
+    campaign = _lock(session, campaign)
     moved = []
     while True:
         target = rules.due_transition(campaign.status, now, campaign.optin_deadline, campaign.starts_at,
@@ -493,7 +500,7 @@ def opt_in(
     Returns (participation, created).  Only while the campaign is open and before the deadline.
     """
     now = now or utcnow()
-    _lock(session, campaign)
+    campaign = _lock(session, campaign)
     if member.chamber_id != campaign.chamber_id or member.status != "approved":
         raise Conflict(_("Only approved members of this chamber can take part."))
     if campaign.status != "open":
@@ -543,7 +550,7 @@ def _check_can_join(session: Session, campaign: Campaign, member: Member) -> Non
 def withdraw(session: Session, campaign: Campaign, member: Member, *, now: dt.datetime | None = None) -> None:
     """Take a member out of an open campaign (before the deadline); Conflict after lock."""
     now = now or utcnow()
-    _lock(session, campaign)
+    campaign = _lock(session, campaign)
     if campaign.status != "open" or now >= campaign.optin_deadline:
         raise Conflict(_("Withdrawing is possible only while the campaign is open and before the opt-in deadline."))
     participation = get_participation(session, campaign, member)
@@ -602,7 +609,7 @@ def record_payment(
     reference: str = "", paid_on: dt.date, now: dt.datetime | None = None,
 ) -> LedgerEntry:
     """Record money received from a participant (partial payments are fine)."""
-    _lock(session, campaign)
+    campaign = _lock(session, campaign)
     _check_ledger_open(campaign)
     if amount_minor <= 0:
         raise Invalid(_("The amount must be more than zero."), field="amount")
@@ -647,7 +654,7 @@ def record_expense(
 ) -> LedgerEntry:
     """Record money spent from the pool, with an optional receipt file; never more than is available."""
     content_type = check_receipt(receipt) if receipt is not None else None
-    _lock(session, campaign)
+    campaign = _lock(session, campaign)
     _check_ledger_open(campaign)
     if amount_minor <= 0:
         raise Invalid(_("The amount must be more than zero."), field="amount")
@@ -689,7 +696,7 @@ def reverse_entry(
     now: dt.datetime | None = None,
 ) -> LedgerEntry:
     """Cancel a payment or an expense by a reversal entry (once; a reversal cannot be reversed)."""
-    _lock(session, campaign)
+    campaign = _lock(session, campaign)
     _check_ledger_open(campaign)
     if entry.chamber_id != campaign.chamber_id or entry.campaign_id != campaign.id:
         raise Invalid(_("There is no such ledger entry."), field="entry")
