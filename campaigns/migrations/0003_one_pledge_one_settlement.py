@@ -3,7 +3,7 @@
 Two requests that raced used to write these twice (two locks: every member pledged twice).
 Partial unique indexes make the database refuse a second one whatever the code does.
 
-Revision ID: 0003
+Revision ID: campaigns_0003
 Revises: 0002
 Create Date: 2026-11-29 07:45:00
 """
@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0003'
+revision = 'campaigns_0003'  # named after its branch: revision ids are global
 down_revision = '0002'
 branch_labels = None
 depends_on = None
