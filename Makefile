@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test bench sysdeps rundeps install install-test translations messages clean
+.PHONY: run test check bench sysdeps rundeps install install-test translations messages clean
 
 # the app (make run) and, for make test, the test tools too
 $(VENV)/.installed: pyproject.toml
@@ -25,7 +25,8 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 # Debian packages the browser tests and the PDFs need. Installed when we can (root with
-# apt-get); otherwise the tests that need them skip and say what to install.
+# apt-get); otherwise the tests that need them skip and say what to install — or, in CI
+# (CI=1 or CI=true), fail (tests/needs.py).
 sysdeps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  missing=""; \
@@ -36,7 +37,7 @@ sysdeps:
 	  if [ -n "$$missing" ]; then \
 	    echo "installing:$$missing"; \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
-	      || echo "could not install$$missing; the tests that need them will skip"; \
+	      || echo "could not install$$missing; the tests that need them will skip (fail under CI=1)"; \
 	  fi; \
 	else echo "not root: install chromium fonts-noto-cjk libharfbuzz-subset0 yourself for browser and PDF tests"; fi
 
@@ -60,7 +61,14 @@ run: install rundeps
 	  trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
 	  $(VENV)/bin/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - chamber.wsgi:app
 
-test: install-test sysdeps
+# static checks (settings in pyproject.toml): lint, types (strict on rules and operations),
+# import contracts (rules use the standard library only; pricing_alliance → campaigns → chamber)
+check: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+test: install-test sysdeps check
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: install-test

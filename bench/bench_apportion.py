@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from campaigns.rules import apportion  # noqa: E402
+from campaigns.rules import apportion
 
 MEMBERS = 100_000
 RUNS = 5

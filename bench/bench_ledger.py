@@ -26,16 +26,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event, select  # noqa: E402
+from sqlalchemy import event, select
 
-from campaigns import operations as ops  # noqa: E402
-from campaigns.models import LedgerEntry, Participation  # noqa: E402
-from chamber import create_app, freeze_startup_objects, migrate  # noqa: E402
-from chamber.accounts.operations import create_token, hash_password  # noqa: E402
-from chamber.chambers.operations import create_chamber  # noqa: E402
-from chamber.db import utcnow  # noqa: E402
-from chamber.models import Member, Tier, User  # noqa: E402
-from chamber.rules import make_uscc  # noqa: E402
+from campaigns import operations as ops
+from campaigns.models import LedgerEntry, Participation
+from chamber import create_app, freeze_startup_objects, migrate
+from chamber.accounts.operations import create_token, hash_password
+from chamber.chambers.operations import create_chamber
+from chamber.db import utcnow
+from chamber.models import Member, Tier, User
+from chamber.rules import make_uscc
 
 PARTICIPANTS = 1_000
 SMALL = 10
@@ -64,7 +64,7 @@ def build_campaign(session: Any, chamber: Any, organizer: User, members: list[Me
     ])
     session.flush()
     ops.transition_campaign(session, campaign, "locked", organizer, now=now)  # 1 pledge per member
-    base = dict(chamber_id=chamber.id, campaign_id=campaign.id, created_by_id=organizer.id)
+    base = {"chamber_id": chamber.id, "campaign_id": campaign.id, "created_by_id": organizer.id}
 
     def at(k: int) -> dt.datetime:  # every payment, expense and reversal has its own time, as in real use
         return now + dt.timedelta(seconds=37 * k + 1)
@@ -78,7 +78,8 @@ def build_campaign(session: Any, chamber: Any, organizer: User, members: list[Me
     ]
     n_exp = extra_entries - n_pay - extra_entries // 50
     expenses = [
-        LedgerEntry(entry_type="expense", payee=f"供应商 {i % 37}", category=CATEGORIES[i % 5], amount_minor=10_00 + i % 50,
+        LedgerEntry(entry_type="expense", payee=f"供应商 {i % 37}", category=CATEGORIES[i % 5],
+                    amount_minor=10_00 + i % 50,
                     description="联合推广费用", created_at=at(n_pay + i), **base)
         for i in range(n_exp)
     ]
@@ -152,7 +153,7 @@ def main() -> int:
 
         # as chamber.wsgi does before serving: start-up objects leave the collector's generations
         freeze_startup_objects()
-        rows = []
+        rows: list[list[Any]] = []
         failed = False
         for label, client, pattern, headers in endpoints:
             queries = {}

@@ -22,7 +22,15 @@ from chamber.rules import format_money, plain_decimal
 from chamber.web import chamber_role, load_chamber, upload_limit
 
 from . import operations as ops
-from .forms import CampaignForm, ExpenseForm, ParticipationForm, PaymentForm, ReversalForm, SettlementForm, TransitionForm
+from .forms import (
+    CampaignForm,
+    ExpenseForm,
+    ParticipationForm,
+    PaymentForm,
+    ReversalForm,
+    SettlementForm,
+    TransitionForm,
+)
 from .models import MAX_RECEIPT, MAX_RECEIPT_REQUEST, Campaign
 
 APPORTIONMENT_KEYS = ("method", "min_share", "max_share_pct")
@@ -271,7 +279,7 @@ def post_payment(slug: str, key: str) -> Any:
     session = get_session()
     try:
         entry = ops.record_payment(
-            session, campaign, token_user(), member_id=form.member_id.data, amount_minor=form.amount.minor,
+            session, campaign, token_user(), member_id=form.member_id.data, amount_minor=form.amount.amount,
             method=form.method.data, reference=form.reference.data or "", paid_on=form.paid_on.data,
         )
     except (Conflict, Invalid) as err:
@@ -307,7 +315,7 @@ def post_expense(slug: str, key: str) -> Any:
     try:
         entry = ops.record_expense(
             session, campaign, token_user(), payee=form.payee.data, category=form.category.data,
-            amount_minor=form.amount.minor, description=form.description.data or "", receipt=receipt,
+            amount_minor=form.amount.amount, description=form.description.data or "", receipt=receipt,
         )
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None

@@ -4,7 +4,15 @@ from flask import Blueprint
 from chamber.api import api_route
 
 from . import api, labels
-from .forms import CampaignForm, ExpenseForm, ParticipationForm, PaymentForm, ReversalForm, SettlementForm, TransitionForm
+from .forms import (
+          CampaignForm,
+          ExpenseForm,
+          ParticipationForm,
+          PaymentForm,
+          ReversalForm,
+          SettlementForm,
+          TransitionForm,
+)
 
 bp = Blueprint("campaigns", __name__)
 
@@ -17,10 +25,10 @@ api_route(bp, C, ["GET"], auth="public",
           responses={200: "{items: [campaign]}"})(api.list_campaigns)
 api_route(bp, C, ["POST"], auth="organizer", form=CampaignForm,
           summary="Create a draft campaign. Body: {slug, title, festival, description, starts_at, ends_at, "
-                  "optin_deadline, opens_at (optional: the draft opens by itself then), budget, apportionment: {method, "
-                  "min_share, max_share_pct}, min_participants, min_pooled (at most the budget; compared at the "
-                  "deadline with min(budget, participants × cap))}. Times without an offset are in the chamber's "
-                  "zone. A rule that cannot be met → 400.",
+                  "optin_deadline, opens_at (optional: the draft opens by itself then), budget, "
+                  "apportionment: {method, min_share, max_share_pct}, min_participants, min_pooled (at most the "
+                  "budget; compared at the deadline with min(budget, participants × cap))}. Times without an "
+                  "offset are in the chamber's zone. A rule that cannot be met → 400.",
           responses={201: "The campaign", 400: "Invalid fields or rule", 409: "Slug taken"})(api.create_campaign)
 api_route(bp, K, ["GET"], auth="public",
           summary="A campaign with status and participant_count (drafts: organizers only).",
@@ -39,8 +47,9 @@ api_route(bp, K + "/settlement", ["POST"], auth="organizer", form=SettlementForm
           responses={200: "The campaign", 409: "Not ended"})(api.settle)
 api_route(bp, K + "/participation", ["PUT"], auth="member", form=ParticipationForm,
           summary="Opt in with an offer, or update the offer (member_id only if you have several businesses).",
-          responses={200: "The participation", 409: "Not open, past the deadline, a declared revenue of 0 in a "
-                     "revenue-shared campaign, or one participant too many for the minimum share"})(api.put_participation)
+          responses={200: "The participation",
+                     409: "Not open, past the deadline, a declared revenue of 0 in a revenue-shared campaign, "
+                          "or one participant too many for the minimum share"})(api.put_participation)
 api_route(bp, K + "/participation", ["DELETE"], auth="member",
           summary="Withdraw (?member_id= if you have several businesses).",
           responses={204: "Withdrawn", 409: "After the deadline or lock"})(api.delete_participation)
@@ -59,13 +68,15 @@ api_route(bp, K + "/expenses", ["POST"], auth="organizer", form=ExpenseForm,
                      409: "More than is available", 413: "Receipt above 5 MB"})(api.post_expense)
 api_route(bp, K + "/ledger/<int:entry_id>/reversal", ["POST"], auth="organizer", form=ReversalForm,
           summary="Reverse a payment or an expense ({reason}); entries are never edited or deleted.",
-          responses={201: "The reversal entry", 409: "Already reversed, a reversal, or not reversible"})(api.post_reversal)
+          responses={201: "The reversal entry",
+                     409: "Already reversed, a reversal, or not reversible"})(api.post_reversal)
 api_route(bp, K + "/ledger", ["GET"], auth="member",
           summary="The whole ledger: {items, balances: {pledged, paid, spent, refunded, carried, available}, "
                   "members: [{member_id, business_name, share, paid, outstanding, refund}]}.",
           responses={200: "The ledger"})(api.get_ledger)
 api_route(bp, K + "/receipts/<int:receipt_id>", ["GET"], auth="member",
-          summary="An expense's receipt file.", responses={200: "The file"}, content="application/octet-stream")(api.get_receipt)
+          summary="An expense's receipt file.", responses={200: "The file"},
+          content="application/octet-stream")(api.get_receipt)
 api_route(bp, "/chambers/<slug>/campaign-notices", ["GET"], auth="member",
           summary="Notices for the caller's businesses, e.g. why a campaign was cancelled.",
           responses={200: "{items: [{campaign, member_id, kind, message, created_at}]}"})(api.get_notices)
@@ -95,7 +106,7 @@ bp.add_url_rule(K + "/ledger", "ledger", pages.ledger)
 bp.add_url_rule(K + "/receipts/<int:receipt_id>", "receipt", pages.receipt)
 # for the hook in templates/chambers/dashboard.html
 bp.add_app_template_global(pages.dashboard_notices, "campaign_notices")
-bp.add_app_template_global(labels, "campaign_labels")
+bp.record_once(lambda state: state.app.jinja_env.globals.update(campaign_labels=labels))  # a module, not a function
 bp.add_app_template_global(pages.dashboard_campaigns, "open_campaigns_for_member")
 
 # --------------------------------------------------------------------------- documents

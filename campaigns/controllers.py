@@ -23,9 +23,17 @@ from chamber.models import Chamber, Member
 from chamber.rules import format_money, plain_decimal
 from chamber.web import chamber_role, load_chamber, money_filter, upload_limit
 
-from . import operations as ops
 from . import labels, previews, rules
-from .forms import CampaignForm, ExpenseForm, ParticipationForm, PaymentForm, ReversalForm, SettlementForm, TransitionForm
+from . import operations as ops
+from .forms import (
+    CampaignForm,
+    ExpenseForm,
+    ParticipationForm,
+    PaymentForm,
+    ReversalForm,
+    SettlementForm,
+    TransitionForm,
+)
 from .models import MAX_RECEIPT, MAX_RECEIPT_REQUEST, Campaign
 
 # --------------------------------------------------------------------------- helpers
@@ -277,7 +285,7 @@ def payment(slug: str, key: str) -> Any:
     if form.validate_on_submit():
         try:
             ops.record_payment(
-                session, campaign, current_user, member_id=form.member_id.data, amount_minor=form.amount.minor,
+                session, campaign, current_user, member_id=form.member_id.data, amount_minor=form.amount.amount,
                 method=form.method.data, reference=form.reference.data or "", paid_on=form.paid_on.data,
             )
         except (Conflict, Invalid) as err:
@@ -285,7 +293,8 @@ def payment(slug: str, key: str) -> Any:
             status = _put_error(form, err)
         else:
             session.commit()
-            flash(_("Payment of %(amount)s recorded.", amount=money_filter(form.amount.minor, chamber.currency)), "success")
+            flash(_("Payment of %(amount)s recorded.", amount=money_filter(form.amount.minor, chamber.currency)),
+                  "success")
             return redirect(url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug))
     elif form.errors:
         status = 400
@@ -315,7 +324,7 @@ def expense(slug: str, key: str) -> Any:
         try:
             ops.record_expense(
                 session, campaign, current_user, payee=form.payee.data, category=form.category.data,
-                amount_minor=form.amount.minor, description=form.description.data or "", receipt=_receipt_bytes(form),
+                amount_minor=form.amount.amount, description=form.description.data or "", receipt=_receipt_bytes(form),
             )
         except (Conflict, Invalid) as err:
             session.rollback()
@@ -324,7 +333,8 @@ def expense(slug: str, key: str) -> Any:
                 status = 413
         else:
             session.commit()
-            flash(_("Expense of %(amount)s recorded.", amount=money_filter(form.amount.minor, chamber.currency)), "success")
+            flash(_("Expense of %(amount)s recorded.", amount=money_filter(form.amount.minor, chamber.currency)),
+                  "success")
             return redirect(url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug))
     elif form.errors:
         status = 400
@@ -451,7 +461,8 @@ def withdraw(slug: str, key: str) -> Any:
         session.rollback()
         return _campaign_page(chamber, campaign, status=err.status, error=err.message)
     session.commit()
-    flash(_("%(name)s no longer takes part in “%(title)s”.", name=member.business_name, title=campaign.title), "success")
+    flash(_("%(name)s no longer takes part in “%(title)s”.", name=member.business_name, title=campaign.title),
+          "success")
     return redirect(url_for("campaigns.campaign", slug=chamber.slug, key=campaign.slug))
 
 
@@ -491,7 +502,8 @@ def ledger(slug: str, key: str) -> Any:
         names={m["member_id"]: m["business_name"] for m in view["members"]},
         # organizers open each member's statement from the member table (pledges exist from lock on)
         statements={
-            m["member_id"]: url_for("campaigns.statement_pdf", slug=chamber.slug, key=campaign.slug, member_id=m["member_id"])
+            m["member_id"]: url_for("campaigns.statement_pdf", slug=chamber.slug, key=campaign.slug,
+                                    member_id=m["member_id"])
             for m in view["members"]
         } if organizer and campaign.status not in ("draft", "open") else {},
         organizer=organizer,

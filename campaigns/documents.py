@@ -82,6 +82,7 @@ def statement_data(session: Session, chamber: Chamber, campaign: Campaign, membe
     reversed_ids = {e.reverses_id for e in rows if e.entry_type == "reversal"}
     pledge = next((e for e in rows if e.entry_type == "pledge"), None)
     preview = pledge is None and campaign.status in ("draft", "open")
+    share: int | None
     if pledge is not None:
         share, weight = pledge.amount_minor, pledge.weight
     elif preview:
@@ -200,7 +201,8 @@ def ledger_rows(session: Session, chamber: Chamber, campaign: Campaign) -> list[
         [
             str(i["id"]), i["created_at"].astimezone(zone).isoformat(), types.get(i["type"], i["type"]),
             text(i["member_id"]), names.get(i["member_id"], "") if i["member_id"] is not None else "",
-            format_money(i["amount_minor"], chamber.currency), methods.get(i["method"], text(i["method"])), i["reference"],
+            format_money(i["amount_minor"], chamber.currency), methods.get(i["method"], text(i["method"])),
+         i["reference"],
             i["paid_on"].isoformat() if i["paid_on"] else "", i["payee"], i["category"], i["description"],
             text(i["reverses"]), text(i["reversed_by"]), i["reason"], i["created_by"]["display_name"] or "",
         ]

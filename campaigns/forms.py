@@ -123,13 +123,15 @@ def _positive_amount(_form: Any, field: Any) -> None:
 class CampaignForm(FlaskForm):
     """Create or edit a campaign.  The API nests method/min_share/max_share_pct under ``apportionment``."""
 
-    slug = StringField(_l("Web address (slug)"), validators=[DataRequired(), Length(max=40), slug_validator], filters=[strip])
+    slug = StringField(_l("Web address (slug)"), validators=[DataRequired(), Length(max=40), slug_validator],
+                       filters=[strip])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)], filters=[strip])
     festival = SelectField(_l("Festival"), choices=FESTIVALS, validators=[DataRequired()])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=8000)], filters=[strip])
     starts_at = LocalDateTimeField(_l("Starts"), validators=[DataRequired(), Length(max=40)], filters=[strip])
     ends_at = LocalDateTimeField(_l("Ends"), validators=[DataRequired(), Length(max=40)], filters=[strip])
-    optin_deadline = LocalDateTimeField(_l("Opt-in deadline"), validators=[DataRequired(), Length(max=40)], filters=[strip])
+    optin_deadline = LocalDateTimeField(_l("Opt-in deadline"), validators=[DataRequired(), Length(max=40)],
+                                        filters=[strip])
     opens_at = LocalDateTimeField(_l("Open for opt-in automatically at (optional)"),
                                   validators=[Optional(), Length(max=40)], filters=[strip])
     budget = MoneyField(_l("Budget"), validators=[DataRequired(), Length(max=20)], filters=[strip])
@@ -137,7 +139,8 @@ class CampaignForm(FlaskForm):
     min_share = MoneyField(_l("Minimum share (optional)"), validators=[Optional(), Length(max=20)], filters=[strip])
     max_share_pct = DecimalField(
         _l("Maximum share, in percent of the budget (optional)"),
-        validators=[Optional(), NumberRange(min=Decimal("0.0001"), max=100, message=_l("Give a percentage above 0 and at most 100."))],
+        validators=[Optional(), NumberRange(min=Decimal("0.0001"), max=100,
+                                            message=_l("Give a percentage above 0 and at most 100."))],
     )
     min_participants = IntegerField(
         _l("Go ahead only with at least this many merchants (optional)"),
@@ -196,15 +199,18 @@ class ParticipationForm(FlaskForm):
     ``member_id`` is needed only when the user has several approved businesses in the chamber.
     """
 
-    offer_headline = StringField(_l("Your offer, in one line"), validators=[DataRequired(), Length(max=120)], filters=[strip])
+    offer_headline = StringField(_l("Your offer, in one line"), validators=[DataRequired(), Length(max=120)],
+                                 filters=[strip])
     offer_details = TextAreaField(_l("Offer details"), validators=[Optional(), Length(max=4000)], filters=[strip])
     member_id = IntegerField(_l("Business"), validators=[Optional(), ID_RANGE])
 
 
 class TransitionForm(FlaskForm):
     to = SelectField(_l("New status"), choices=TARGETS, validators=[DataRequired()])
-    mode = StringField(_l("Settlement"), validators=[Optional(), AnyOf(["refund", "carry"], message=_l("Choose refund or carry."))])
-    reason = TextAreaField(_l("Reason (participants see it)"), validators=[Optional(), Length(max=2000)], filters=[strip])
+    mode = StringField(_l("Settlement"),
+                       validators=[Optional(), AnyOf(["refund", "carry"], message=_l("Choose refund or carry."))])
+    reason = TextAreaField(_l("Reason (participants see it)"), validators=[Optional(), Length(max=2000)],
+                           filters=[strip])
 
 
 class SettlementForm(FlaskForm):
@@ -242,4 +248,5 @@ class ExpenseForm(FlaskForm):
 
 
 class ReversalForm(FlaskForm):
-    reason = TextAreaField(_l("Why is this entry reversed?"), validators=[DataRequired(), Length(max=2000)], filters=[strip])
+    reason = TextAreaField(_l("Why is this entry reversed?"), validators=[DataRequired(), Length(max=2000)],
+                           filters=[strip])

@@ -109,7 +109,8 @@ class Campaign(Base):
             name="min_participants",
         ),
         CheckConstraint("min_pooled_minor IS NULL OR min_pooled_minor >= 0", name="min_pooled_nonnegative"),
-        CheckConstraint("min_pooled_minor IS NULL OR min_pooled_minor <= budget_minor", name="min_pooled_within_budget"),
+        CheckConstraint("min_pooled_minor IS NULL OR min_pooled_minor <= budget_minor",
+                        name="min_pooled_within_budget"),
         CheckConstraint("opens_at IS NULL OR opens_at < optin_deadline", name="opens_before_deadline"),
         CheckConstraint("starts_at < ends_at", name="starts_before_ends"),
         CheckConstraint("optin_deadline <= starts_at", name="deadline_before_start"),
@@ -139,7 +140,8 @@ class Participation(Base):
 
     __table_args__ = (
         UniqueConstraint("campaign_id", "member_id"),
-        ForeignKeyConstraint(["chamber_id", "campaign_id"], ["campaigns.chamber_id", "campaigns.id"], ondelete="CASCADE"),
+        ForeignKeyConstraint(["chamber_id", "campaign_id"], ["campaigns.chamber_id", "campaigns.id"],
+                             ondelete="CASCADE"),
         ForeignKeyConstraint(["chamber_id", "member_id"], ["members.chamber_id", "members.id"]),
     )
 
@@ -201,7 +203,8 @@ class LedgerEntry(Base):
     created_by: Mapped[User] = relationship(viewonly=True)
 
     __table_args__ = (
-        ForeignKeyConstraint(["chamber_id", "campaign_id"], ["campaigns.chamber_id", "campaigns.id"], ondelete="CASCADE"),
+        ForeignKeyConstraint(["chamber_id", "campaign_id"], ["campaigns.chamber_id", "campaigns.id"],
+                             ondelete="CASCADE"),
         ForeignKeyConstraint(["chamber_id", "member_id"], ["members.chamber_id", "members.id"]),
         ForeignKeyConstraint(["chamber_id", "receipt_id"], ["receipts.chamber_id", "receipts.id"]),
         CheckConstraint(_in("entry_type", ENTRY_TYPES), name="entry_type"),
@@ -214,7 +217,8 @@ class LedgerEntry(Base):
             "entry_type NOT IN ('pledge', 'payment', 'refund') OR member_id IS NOT NULL", name="member_required"
         ),
         CheckConstraint(
-            "entry_type != 'payment' OR (method IN ('wechat_pay', 'alipay', 'bank_transfer', 'cash') AND paid_on IS NOT NULL)",
+            "entry_type != 'payment' OR "
+            "(method IN ('wechat_pay', 'alipay', 'bank_transfer', 'cash') AND paid_on IS NOT NULL)",
             name="payment_fields",
         ),
         Index("ix_ledger_entries_chamber_type", "chamber_id", "entry_type"),
@@ -246,7 +250,8 @@ class CampaignNotice(Base):
 
     __table_args__ = (
         UniqueConstraint("campaign_id", "member_id", "kind"),
-        ForeignKeyConstraint(["chamber_id", "campaign_id"], ["campaigns.chamber_id", "campaigns.id"], ondelete="CASCADE"),
+        ForeignKeyConstraint(["chamber_id", "campaign_id"], ["campaigns.chamber_id", "campaigns.id"],
+                             ondelete="CASCADE"),
         ForeignKeyConstraint(["chamber_id", "member_id"], ["members.chamber_id", "members.id"]),
         CheckConstraint("kind IN ('cancelled')", name="kind"),
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -26,8 +27,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from chamber.db import utcnow
-from chamber.errors import Conflict, Invalid
-from chamber.forms import rule_message
+from chamber.errors import Conflict, Invalid, rule_message
 from chamber.models import Chamber, Member, Tier, User
 from chamber.rules import CURRENCY_DIGITS, display_money, plain_decimal
 
@@ -189,7 +189,8 @@ def _currency(session: Session, campaign: Campaign) -> str:
 def _check_campaign_rule(currency: str, fields: dict[str, Any], n: int) -> None:
     try:
         rules.check_rule(
-            fields["budget_minor"], n, min_share=fields.get("min_share_minor"), max_share_pct=fields.get("max_share_pct")
+            fields["budget_minor"], n, min_share=fields.get("min_share_minor"),
+                         max_share_pct=fields.get("max_share_pct")
         )
     except RuleError as err:
         field = "max_share_pct" if err.code in ("bad_cap_pct", "caps_below_budget", "floor_above_cap") else "min_share"
@@ -305,7 +306,8 @@ def transition_campaign(
     elif to == "settled":
         mode = mode or "refund"  # the contract's default: back to the members in proportion to what they paid
         if mode not in ("refund", "carry"):
-            raise Invalid(_("Choose how to settle: refund the remainder or carry it to the chamber's fund."), field="mode")
+            raise Invalid(_("Choose how to settle: refund the remainder or carry it to the chamber's fund."),
+                          field="mode")
         _settle(session, campaign, mode, by, now)
     elif to == "cancelled":
         _cancel(session, campaign, by, reason or _("The organizer cancelled the campaign."), now)
@@ -314,7 +316,8 @@ def transition_campaign(
     return campaign
 
 
-def settle_campaign(session: Session, campaign: Campaign, mode: str, by: User, *, now: dt.datetime | None = None) -> Campaign:
+def settle_campaign(session: Session, campaign: Campaign, mode: str, by: User, *,
+                    now: dt.datetime | None = None) -> Campaign:
     """Settle an ended campaign: refund the unspent remainder pro rata to payments, or carry it to the fund."""
     return transition_campaign(session, campaign, "settled", by, mode=mode, now=now)
 
@@ -730,7 +733,8 @@ def get_receipt(session: Session, campaign: Campaign, receipt_id: int) -> Receip
     return session.scalar(
         select(Receipt)
         .join(LedgerEntry, and_(LedgerEntry.receipt_id == Receipt.id, LedgerEntry.chamber_id == Receipt.chamber_id))
-        .where(Receipt.chamber_id == campaign.chamber_id, Receipt.id == receipt_id, LedgerEntry.campaign_id == campaign.id)
+        .where(Receipt.chamber_id == campaign.chamber_id, Receipt.id == receipt_id,
+               LedgerEntry.campaign_id == campaign.id)
     )
 
 
@@ -745,7 +749,7 @@ _ENTRY_COLUMNS = (
 
 
 def _entry_rows(session: Session, campaign: Campaign, entry_id: int | None = None, *,
-                id_range: tuple[int, int] | None = None) -> list[tuple[Any, ...]]:
+                id_range: tuple[int, int] | None = None) -> Sequence[Sequence[Any]]:
     """Plain tuples: the _ENTRY_COLUMNS, then author name, receipt content type, size, sha256.
 
     All the campaign's entries in id order, or one (entry_id), or those with ids in id_range (inclusive).
@@ -767,7 +771,7 @@ def _entry_rows(session: Session, campaign: Campaign, entry_id: int | None = Non
     return session.connection().execute(query).all()
 
 
-def _entry_dict(row: tuple[Any, ...], reversed_by: int | None) -> dict[str, Any]:
+def _entry_dict(row: Sequence[Any], reversed_by: int | None) -> dict[str, Any]:
     (entry_id, entry_type, member_id, amount_minor, weight, method, reference, paid_on, payee, category,
      description, receipt_id, reverses_id, reason, created_by_id, created_at,
      author, content_type, size, sha) = row
@@ -952,7 +956,8 @@ def notices_for(session: Session, chamber: Chamber, member_ids: list[int]) -> li
     return [
         (n, c) for n, c in session.execute(
             select(CampaignNotice, Campaign)
-            .join(Campaign, and_(Campaign.id == CampaignNotice.campaign_id, Campaign.chamber_id == CampaignNotice.chamber_id))
+            .join(Campaign, and_(Campaign.id == CampaignNotice.campaign_id,
+                                 Campaign.chamber_id == CampaignNotice.chamber_id))
             .where(CampaignNotice.chamber_id == chamber.id, CampaignNotice.member_id.in_(member_ids))
             .order_by(CampaignNotice.created_at.desc(), CampaignNotice.id.desc())
         )

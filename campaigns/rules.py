@@ -204,7 +204,7 @@ def _integer_weights(weights: Mapping[K, Any]) -> tuple[list[K], list[int]]:
     if all_int:
         return keys, nums
     common = math.lcm(*set(dens))
-    return keys, [num * (common // den) for num, den in zip(nums, dens)]
+    return keys, [num * (common // den) for num, den in zip(nums, dens, strict=True)]
 
 
 def _round_largest_remainder(
@@ -231,7 +231,7 @@ def _round_largest_remainder(
         candidates.sort(key=lambda i: (-remainders[i], -weights[i], keys[i]))
         for i in candidates[:missing]:
             shares[i] += 1
-    return dict(zip(keys, shares))
+    return dict(zip(keys, shares, strict=True))
 
 
 # --------------------------------------------------------------------------- public API
@@ -468,7 +468,7 @@ class Balances:
     the remainder to the chamber's fund, so before settlement it is ``paid - spent - refunded``).
     """
 
-    __slots__ = ("pledged", "paid", "spent", "refunded", "carried", "member_share", "member_paid", "member_refund")
+    __slots__ = ("carried", "member_paid", "member_refund", "member_share", "paid", "pledged", "refunded", "spent")
 
     def __init__(self) -> None:
         self.pledged = self.paid = self.spent = self.refunded = self.carried = 0

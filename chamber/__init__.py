@@ -27,7 +27,8 @@ def _asset_dir(name: str) -> str:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, i18n, web plumbing, feature blueprints, CLI."""
-    from . import cli, config as config_mod, db, features, i18n, web
+    from . import cli, db, features, i18n, web
+    from . import config as config_mod
 
     settings = config_mod.load(config)
     app = Flask(

@@ -6,24 +6,23 @@ the document cannot drift from the routes that exist.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
-import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Literal, overload
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, g, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, DecimalField, FieldList, FloatField, FormField, IntegerField
-from wtforms import SelectMultipleField
+from wtforms import BooleanField, DecimalField, FieldList, FloatField, FormField, IntegerField, SelectMultipleField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from .db import get_session
 from .errors import Conflict, Invalid
 from .models import ApiToken, User
+from .tokens import hash_token
 
 API_PREFIX = "/api/v1"
 
@@ -51,7 +50,8 @@ class ApiError(Exception):
         self.code = code or ERROR_CODES.get(status, "validation_error")
 
 
-def error_response(status: int, message: str, fields: dict[str, str] | None = None, code: str | None = None) -> Response:
+def error_response(status: int, message: str, fields: dict[str, str] | None = None,
+                   code: str | None = None) -> Response:
     body: dict[str, Any] = {"code": code or ERROR_CODES.get(status, "validation_error"), "message": message}
     if fields:
         body["fields"] = fields
@@ -66,14 +66,10 @@ def is_api_request() -> bool:
 
 # --- tokens -------------------------------------------------------------------------------
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token_secret() -> str:
-    return "chm_" + secrets.token_urlsafe(32)
-
-
+@overload
+def token_user(optional: Literal[False] = False) -> User: ...
+@overload
+def token_user(optional: bool) -> User | None: ...
 def token_user(optional: bool = False) -> User | None:
     """The user behind the request's bearer token; 401 unless optional."""
     if "api_user" in g:
@@ -117,7 +113,8 @@ def json_body() -> dict[str, Any]:
 _NUMBER_FIELDS = (IntegerField, DecimalField, FloatField)
 
 
-def _flatten(form_cls: type, data: dict[str, Any], prefix: str, md: MultiDict, errors: dict[str, str], path: str = "") -> None:
+def _flatten(form_cls: type, data: dict[str, Any], prefix: str, md: MultiDict, errors: dict[str, str],
+             path: str = "") -> None:
     """Put a JSON object into formdata the way a browser would post it (items-0-key), checking types.
 
     Type errors are reported under dotted names (items.0.key), like validation errors.

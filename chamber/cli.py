@@ -1,6 +1,8 @@
 """`flask --app chamber …` commands: db upgrade, demo-data, create-organizer, run-scheduler."""
 from __future__ import annotations
 
+import contextlib
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
@@ -28,7 +30,8 @@ def db_heads() -> None:
 @db_cli.command("revision")
 @click.argument("package")
 @click.option("-m", "--message", required=True)
-@click.option("--empty", is_flag=True, help="Write an empty revision instead of comparing the models with the database.")
+@click.option("--empty", is_flag=True,
+              help="Write an empty revision instead of comparing the models with the database.")
 def db_revision(package: str, message: str, empty: bool) -> None:
     """Write a new migration into PACKAGE's migrations folder ("chamber" for the core); the
     database must be at heads. A package's first migration starts its own branch."""
@@ -90,10 +93,8 @@ def run_scheduler() -> None:
 
     scheduler = build_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
     click.echo("scheduler running: " + ", ".join(job.id for job in scheduler.get_jobs()))
-    try:
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
 
 
 def init_app(app: Flask) -> None:

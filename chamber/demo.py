@@ -149,4 +149,4 @@ def ensure_organizer(session: Session, email: str, password: str, name: str | No
     return f"{email} is now an organizer of {chamber_slug}"
 
 
-__all__ = ["load_demo", "ensure_organizer", "DEMO_PASSWORD"]
+__all__ = ["DEMO_PASSWORD", "ensure_organizer", "load_demo"]

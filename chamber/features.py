@@ -71,7 +71,8 @@ class Feature:
     def __post_init__(self) -> None:
         unknown = {slot for slot in self.template_hooks if slot not in SLOTS}
         if unknown:
-            raise ValueError(f"feature {self.name}: unknown template-hook slots {sorted(unknown)}; known: {sorted(SLOTS)}")
+            raise ValueError(f"feature {self.name}: unknown template-hook slots {sorted(unknown)}; "
+                             f"known: {sorted(SLOTS)}")
         bad = {endpoint: kind for endpoint, kind in self.access.items() if kind not in ACCESS_KINDS}
         if bad:
             raise ValueError(f"feature {self.name}: unknown access kinds {bad}; known: {sorted(ACCESS_KINDS)}")

@@ -3,17 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
+from .errors import rule_message
 from .rules import RuleError, check_uscc, parse_money, parse_weight
-
-
-def rule_message(err: RuleError) -> str:
-    """Translate a RuleError's template, then fill in its parameters."""
-    return _(err.message) % err.params if err.params else _(err.message)
 
 
 class MoneyField(StringField):
@@ -25,6 +20,13 @@ class MoneyField(StringField):
         super().__init__(*args, **kwargs)
         self.allow_negative = allow_negative
         self.minor: int | None = None
+
+    @property
+    def amount(self) -> int:
+        """The validated amount in minor units, for a field the form requires."""
+        if self.minor is None:
+            raise ValueError(f"{self.name} has no amount: validate the form first (with DataRequired)")
+        return self.minor
 
     def pre_validate(self, form: Any) -> None:
         self.minor = None

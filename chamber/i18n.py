@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import Flask, g, request
 from babel import dates
+from flask import Flask, g, request
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Iterable
 
 
 def N_(s: str) -> str:
@@ -36,7 +36,7 @@ USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 def uscc_check_char(first17: str) -> str:
     """The GB 32100-2015 check character for the first 17 characters of a USCC."""
-    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, USCC_WEIGHTS))
+    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
@@ -49,13 +49,13 @@ def check_uscc(code: str) -> str:
         if char not in USCC_ALPHABET:
             raise RuleError(
                 "uscc_char",
-                N_("Character %(pos)d (“%(char)s”) is not allowed: a USCC uses digits and the letters A–Y except I, O, S, V and Z."),
+                N_("Character %(pos)d (“%(char)s”) is not allowed: a USCC uses digits and the letters A–Y except I, O, S, V and Z."),  # noqa: E501
                 pos=pos, char=char,
             )
     if code[0] not in USCC_AUTHORITIES:
         raise RuleError(
             "uscc_authority",
-            N_("Character 1 (“%(char)s”) is not a registration authority: a USCC starts with 1–9, A, N or Y (9 for businesses)."),
+            N_("Character 1 (“%(char)s”) is not a registration authority: a USCC starts with 1–9, A, N or Y (9 for businesses)."),  # noqa: E501
             char=code[0],
         )
     if not re.fullmatch(r"[0-9]{6}", code[2:8]):
@@ -88,7 +88,9 @@ def parse_money(value: object, currency: str, *, allow_negative: bool = False) -
         raise RuleError("money_type", N_("Give the amount as a decimal string, e.g. “1250.00”."))
     text = value.strip()
     if not re.fullmatch(r"-?[0-9]{1,15}(\.[0-9]+)?", text):
-        raise RuleError("money_format", N_("“%(value)s” is not an amount: use digits with an optional decimal point, e.g. “1250.00”."), value=text[:40])
+        raise RuleError("money_format",
+                        N_("“%(value)s” is not an amount: use digits with an optional decimal point, e.g. “1250.00”."),
+                        value=text[:40])
     try:
         amount = Decimal(text)
     except InvalidOperation:  # pragma: no cover - the regex already guarantees a decimal
@@ -96,7 +98,8 @@ def parse_money(value: object, currency: str, *, allow_negative: bool = False) -
     exponent = amount.as_tuple().exponent
     assert isinstance(exponent, int)
     if -exponent > digits and amount != amount.quantize(Decimal(1).scaleb(-digits)):
-        raise RuleError("money_digits", N_("%(currency)s amounts have at most %(digits)d decimal places."), currency=currency, digits=digits)
+        raise RuleError("money_digits", N_("%(currency)s amounts have at most %(digits)d decimal places."),
+                        currency=currency, digits=digits)
     if amount < 0 and not allow_negative:
         raise RuleError("money_negative", N_("The amount cannot be negative."))
     return int(amount.scaleb(digits))
@@ -129,7 +132,8 @@ def display_money(amount_minor: int, currency: str) -> str:
 def parse_weight(value: object) -> Decimal:
     """A tier weight: a positive decimal string with at most 4 decimals."""
     if not isinstance(value, str) or not re.fullmatch(r"[0-9]{1,6}(\.[0-9]{1,4})?", value.strip()):
-        raise RuleError("weight_format", N_("A weight is a positive number with at most 4 decimals, e.g. “2” or “1.5”."))
+        raise RuleError("weight_format",
+                        N_("A weight is a positive number with at most 4 decimals, e.g. “2” or “1.5”."))
     weight = Decimal(value.strip())
     if weight <= 0:
         raise RuleError("weight_positive", N_("A weight must be greater than zero."))

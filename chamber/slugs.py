@@ -16,7 +16,7 @@ MAX_SLUG = 40
 
 def slugify(text: str, *, max_length: int = MAX_SLUG) -> str:
     """Lower-case ASCII letters, digits and single inner hyphens, at most max_length; "" if nothing is left."""
-    words = lazy_pinyin(text or "", style=Style.NORMAL, errors=lambda chars: [chars])
+    words = lazy_pinyin(text or "", style=Style.NORMAL, errors=lambda chars: chars)  # non-Chinese text as typed
     ascii_text = unicodedata.normalize("NFKD", " ".join(words)).encode("ascii", "ignore").decode().lower()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
     if len(slug) > max_length:

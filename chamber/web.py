@@ -9,7 +9,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import IntegerConverter
 
 from . import api
@@ -151,7 +151,8 @@ def _integrity_error(err: IntegrityError) -> Any:
 
 def _csrf_error(err: CSRFError) -> Any:
     _rollback()
-    return render_template("error.html", status=400, message=_("The form expired. Go back, reload the page and try again.")), 400
+    return render_template("error.html", status=400,
+                           message=_("The form expired. Go back, reload the page and try again.")), 400
 
 
 def _http_error(err: HTTPException) -> Any:
@@ -167,10 +168,10 @@ def _http_error(err: HTTPException) -> Any:
         413: _("The upload is too large: at most 5 MB."),
         429: _("Too many attempts. Try again later."),
     }
-    message = err.description if getattr(err, "chamber_message", False) else messages.get(status, err.name)
+    message = (err.description or "") if getattr(err, "chamber_message", False) else messages.get(status, err.name)
     if api.is_api_request():
         resp = api.error_response(status, message)
-        if status == 405 and getattr(err, "valid_methods", None):
+        if isinstance(err, MethodNotAllowed) and err.valid_methods:
             resp.headers["Allow"] = ", ".join(err.valid_methods)
         return resp
     return render_template("error.html", status=status, message=message), status
@@ -219,7 +220,8 @@ def chamber_role(chamber: Chamber, user: User | None = None) -> str | None:
         if session.scalar(select(Organizer.id).where(Organizer.chamber_id == chamber.id, Organizer.user_id == user.id)):
             cache[key] = "organizer"
         elif session.scalar(
-            select(Member.id).where(Member.chamber_id == chamber.id, Member.user_id == user.id, Member.status == "approved")
+            select(Member.id).where(Member.chamber_id == chamber.id, Member.user_id == user.id,
+                                    Member.status == "approved")
         ):
             cache[key] = "member"
         else:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from chamber import create_app
 from chamber.accounts.operations import hash_password
 from chamber.db import Database
-from chamber.models import ApiToken, Chamber, Member, Organizer, Tier, User
+from chamber.models import Chamber, Member, Tier, User
 from chamber.rules import make_uscc
 
 PASSWORD = "correct horse battery"

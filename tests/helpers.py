@@ -26,11 +26,13 @@ def field_errors(resp: Any, name: str) -> list[str]:
 class _ByTestId(HTMLParser):
     """Collects the text inside the first element carrying data-testid=<testid>."""
 
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+    VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+                      "wbr"})
 
     def __init__(self, testid: str) -> None:
         super().__init__()
-        self.testid, self.depth, self.done, self.parts = testid, 0, False, []
+        self.testid, self.depth, self.done = testid, 0, False
+        self.parts: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.done or tag in self.VOID:

@@ -1,7 +1,6 @@
 """App-level behaviour: OpenAPI, languages, configuration, CLI, migrations."""
 from __future__ import annotations
 
-import os
 import re
 
 from sqlalchemy import inspect, select

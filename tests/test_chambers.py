@@ -42,8 +42,8 @@ def test_create_chamber_bad_input(client, create_user, create_chamber, login, db
     resp = client.post("/chambers/new", data={"slug": "Bad Slug!", "name": "", "kind": "space", "region": "x" * 121,
                                               "currency": "XXX", "timezone": "Mars/Base"}, headers=EN)
     assert resp.status_code == 400
-    for text in ("lowercase letters", "This field is required", "Not a valid choice", "Unknown time zone"):
-        assert text in resp.text
+    for message in ("lowercase letters", "This field is required", "Not a valid choice", "Unknown time zone"):
+        assert message in resp.text
     resp = client.post("/chambers/new", data={"slug": "taken", "name": "n", "kind": "brand", "region": "r", "currency": "CNY"}, headers=EN)
     assert resp.status_code == 400 and "taken" in resp.text
     assert count_rows(db, Chamber) == before
@@ -248,7 +248,7 @@ def test_refused_tier_save_comes_back_exactly_as_submitted(client, create_chambe
     assert f"Tier “{micro.name}” still has 1 member;" in text(resp)
     rows = re.findall(r'name="items-(\d+)-(key|name|weight)"[^>]*?value="([^"]*)"', resp.text)
     values = {(i, f): v for i, f, v in rows}
-    assert values[("0", "key")] == "micro" and ("0", "name") not in values or values[("0", "name")] == ""
+    assert (values[("0", "key")] == "micro" and ("0", "name") not in values) or values[("0", "name")] == ""
     assert (values[("1", "key")], values[("1", "name")], values[("1", "weight")]) == ("growth", "成长", "3")
     assert (values[("2", "key")], values[("2", "name")]) == ("core", "骨干")
     weights = {t.key: t.weight for t in db.scalars(select(Tier).where(Tier.chamber_id == chamber.id))}

@@ -8,8 +8,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chamber.rules import (
-    USCC_ALPHABET, RuleError, check_slug, check_uscc, format_money, lockout_remaining, make_uscc,
-    minutes_ceil, parse_money, parse_weight, uscc_check_char,
+    USCC_ALPHABET,
+    RuleError,
+    check_slug,
+    check_uscc,
+    format_money,
+    lockout_remaining,
+    make_uscc,
+    minutes_ceil,
+    parse_money,
+    parse_weight,
+    uscc_check_char,
 )
 
 

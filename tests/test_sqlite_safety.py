@@ -12,7 +12,7 @@ PROCESSES = 4
 UPDATES = 200
 
 
-def _worker(url: str, barrier: "mp.synchronize.Barrier") -> None:
+def _worker(url: str, barrier: mp.synchronize.Barrier) -> None:
     engine = make_engine(url)
     barrier.wait()
     for _ in range(UPDATES):

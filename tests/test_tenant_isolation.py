@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
-
 from chamber.features import access_rules
 from tests.conftest import PASSWORD
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gettext
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.catalog import Message
@@ -44,7 +45,7 @@ def _messages(catalog) -> list[Message]:
     return [m for m in catalog if m.id]
 
 
-def _pairs(message: Message) -> list[tuple[str, str]]:
+def _pairs(message: Message) -> list[tuple[Any, Any]]:
     """(msgid, msgstr) pairs; for plural entries every form is paired with the plural msgid."""
     if isinstance(message.id, tuple):
         strings = message.string if isinstance(message.string, tuple) else (message.string,)

@@ -78,4 +78,5 @@ def change_api_password() -> Any:
 def me() -> Any:
     user = token_user()
     session = get_session()
-    return jsonify(id=user.id, email=user.email, display_name=user.display_name, memberships=memberships_of(session, user))
+    return jsonify(id=user.id, email=user.email, display_name=user.display_name,
+                   memberships=memberships_of(session, user))

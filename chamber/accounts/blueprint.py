@@ -17,7 +17,8 @@ bp.add_url_rule("/language", view_func=controllers.set_language, methods=["POST"
 api_route(bp, "/users", ["POST"], summary="Register an account.", auth="public", form=RegisterForm,
           responses={201: "Created: {id, email, display_name}", 409: "Email taken"})(api.create_user)
 api_route(bp, "/auth/tokens", ["POST"], summary="Create a bearer token from email and password.", auth="public",
-          form=LoginForm, responses={201: "{token}", 401: "Wrong credentials", 429: "Too many attempts"})(api.create_api_token)
+          form=LoginForm, responses={201: "{token}", 401: "Wrong credentials",
+                                     429: "Too many attempts"})(api.create_api_token)
 api_route(bp, "/auth/tokens", ["GET"], summary="The caller's API tokens (never their secrets).", auth="token",
           responses={200: "{items: [{id, name, prefix, created_at, revoked_at}]}"})(api.list_api_tokens)
 api_route(bp, "/auth/tokens/<int:token_id>", ["DELETE"], summary="Revoke one of the caller's tokens (log out).",

@@ -118,7 +118,7 @@ def revoke(token_id: int) -> Any:
 
 def set_language() -> Any:
     form = LanguageForm()
-    target = _safe_next(request.args.get("next") or request.referrer and _local_path(request.referrer))
+    target = _safe_next(request.args.get("next") or (request.referrer and _local_path(request.referrer)))
     if not form.validate_on_submit():
         return redirect(target)
     locale = form.locale.data

@@ -14,7 +14,8 @@ class RegisterForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254), Email()], filters=[strip])
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200, message=_l("Use %(min)d to %(max)d characters."))],
+        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200,
+                                           message=_l("Use %(min)d to %(max)d characters."))],
     )
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=80)], filters=[strip])
 
@@ -28,7 +29,8 @@ class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
     new_password = PasswordField(
         _l("New password"),
-        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200, message=_l("Use %(min)d to %(max)d characters."))],
+        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200,
+                                           message=_l("Use %(min)d to %(max)d characters."))],
     )
     confirm = PasswordField(
         _l("Repeat the new password"),
@@ -42,7 +44,8 @@ class ApiPasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
     new_password = PasswordField(
         _l("New password"),
-        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200, message=_l("Use %(min)d to %(max)d characters."))],
+        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200,
+                                           message=_l("Use %(min)d to %(max)d characters."))],
     )
 
 

@@ -9,11 +9,11 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..api import hash_token, new_token_secret
 from ..db import utcnow
 from ..errors import Conflict
 from ..models import ApiToken, LoginAttempt, User
 from ..rules import LOCKOUT_WINDOW, lockout_remaining, minutes_ceil
+from ..tokens import hash_token, new_token_secret
 
 
 class LoginLocked(Exception):
@@ -26,7 +26,8 @@ class LoginLocked(Exception):
     @property
     def message(self) -> str:
         n = minutes_ceil(self.remaining)
-        return ngettext("Too many attempts, try again in %(num)d minute.", "Too many attempts, try again in %(num)d minutes.", n)
+        return ngettext("Too many attempts, try again in %(num)d minute.",
+                        "Too many attempts, try again in %(num)d minutes.", n)
 
 
 def hash_password(password: str) -> str:

@@ -89,7 +89,8 @@ def decide(slug: str, member_id: int) -> Any:
         raise ApiError(404, _("There is no such member."))
     form = validate_json(DecisionForm)
     try:
-        ops.decide_membership(session, chamber, member, form.decision.data, form.tier.data, form.reason.data or "", token_user())
+        ops.decide_membership(session, chamber, member, form.decision.data, form.tier.data, form.reason.data or "",
+                              token_user())
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
     session.commit()

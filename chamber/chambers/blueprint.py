@@ -2,7 +2,8 @@
 from flask import Blueprint
 
 from ..api import api_route
-from . import api, controllers as c
+from . import api
+from . import controllers as c
 from .forms import ApplicationForm, ChamberForm, DecisionForm, OrganizerForm, TiersForm
 
 bp = Blueprint("chambers", __name__)
@@ -15,7 +16,8 @@ bp.add_url_rule("/c/<slug>/apply", "apply", c.apply, methods=["GET", "POST"])
 bp.add_url_rule("/chambers/<slug>/dashboard", "dashboard", c.dashboard)
 bp.add_url_rule("/chambers/<slug>/manage", "manage", c.manage)
 bp.add_url_rule("/chambers/<slug>/manage/tiers", "tiers", c.tiers, methods=["GET", "POST"])
-bp.add_url_rule("/chambers/<slug>/manage/members/<int:member_id>", "member_detail", c.member_detail, methods=["GET", "POST"])
+bp.add_url_rule("/chambers/<slug>/manage/members/<int:member_id>", "member_detail", c.member_detail,
+                methods=["GET", "POST"])
 bp.add_url_rule("/chambers/<slug>/manage/members/<int:member_id>/organizer", "promote", c.promote, methods=["POST"])
 
 api_route(bp, "/chambers", ["POST"], summary="Create a chamber; the caller becomes its organizer.", form=ChamberForm,
@@ -24,11 +26,15 @@ api_route(bp, "/chambers/<slug>", ["GET"], summary="A chamber's public profile."
 api_route(bp, "/chambers/<slug>/tiers", ["GET"], summary="The chamber's size tiers.", auth="public")(api.get_tiers)
 api_route(bp, "/chambers/<slug>/tiers", ["PUT"], summary="Replace the size tiers.", auth="organizer", form=TiersForm,
           responses={200: "{items}", 409: "A removed tier still has members"})(api.put_tiers)
-api_route(bp, "/chambers/<slug>/applications", ["POST"], summary="Apply to join with a business profile.", form=ApplicationForm,
+api_route(bp, "/chambers/<slug>/applications", ["POST"], summary="Apply to join with a business profile.",
+          form=ApplicationForm,
           responses={201: "{member_id, status}", 409: "Business already a member"})(api.create_application)
 api_route(bp, "/chambers/<slug>/members/<int:member_id>/decision", ["POST"], summary="Approve, reject or suspend.",
-          auth="organizer", form=DecisionForm, responses={200: "The member", 409: "Not allowed from this status"})(api.decide)
-api_route(bp, "/chambers/<slug>/members", ["GET"], summary="Member directory (organizers also see pending and contacts).",
+          auth="organizer", form=DecisionForm,
+          responses={200: "The member", 409: "Not allowed from this status"})(api.decide)
+api_route(bp, "/chambers/<slug>/members", ["GET"],
+          summary="Member directory (organizers also see pending and contacts).",
           auth="public")(api.list_members)
-api_route(bp, "/chambers/<slug>/organizers", ["POST"], summary="Make an approved member an organizer.", auth="organizer",
+api_route(bp, "/chambers/<slug>/organizers", ["POST"], summary="Make an approved member an organizer.",
+          auth="organizer",
           form=OrganizerForm, responses={201: "Added"})(api.add_organizer)

@@ -121,7 +121,8 @@ def member_detail(slug: str, member_id: int) -> Any:
     form.tier.data = form.tier.data or (member.tier.key if member.tier else "")
     if form.validate_on_submit():
         try:
-            ops.decide_membership(session, chamber, member, form.decision.data, form.tier.data, form.reason.data or "", current_user)
+            ops.decide_membership(session, chamber, member, form.decision.data, form.tier.data, form.reason.data or "",
+                                  current_user)
         except Invalid as err:
             getattr(form, err.field or "decision").errors.append(err.message)
         except Conflict as err:
@@ -170,7 +171,8 @@ def tiers(slug: str) -> Any:
         rows, form.items.entries = form.items.entries, submitted
         if valid:
             try:
-                ops.set_tiers(session, chamber, [(r.form.key.data or None, r.form.name.data, r.form.weight.weight) for r in rows])
+                tiers = [(r.form.key.data or None, r.form.name.data, r.form.weight.weight) for r in rows]
+                ops.set_tiers(session, chamber, tiers)
             except Conflict as err:
                 session.rollback()
                 form.items.errors = [err.message]
@@ -180,7 +182,8 @@ def tiers(slug: str) -> Any:
                 return redirect(url_for("chambers.manage", slug=chamber.slug))
         status = 400
     else:
-        form = TiersForm(data={"items": [{"key": t.key, "name": t.name, "weight": plain_decimal(t.weight)} for t in current]})
+        items = [{"key": t.key, "name": t.name, "weight": plain_decimal(t.weight)} for t in current]
+        form = TiersForm(data={"items": items})
         status = 200
     while len(form.items.entries) < len(current) + 2 and len(form.items.entries) < MAX_TIERS:
         form.items.append_entry()

@@ -8,7 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import FieldList, FormField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..forms import MoneyField, WeightField, rule_message, strip, uscc_validator
+from ..errors import rule_message
+from ..forms import MoneyField, WeightField, strip, uscc_validator
 from ..rules import CURRENCY_DIGITS, RuleError, check_slug
 
 MAX_TIERS = 20
@@ -26,17 +27,20 @@ def slug_validator(_form: Any, field: Any) -> None:
 def zone_validator(_form: Any, field: Any) -> None:
     zone = field.data or ""
     # IANA area/city names only: available_timezones() also lists "localtime", "Factory", "posixrules"…
-    if zone != "UTC" and (zone not in available_timezones() or "/" not in zone or zone.startswith(("Etc/", "posix/", "right/", "SystemV/"))):
+    pseudo = zone.startswith(("Etc/", "posix/", "right/", "SystemV/"))
+    if zone != "UTC" and (zone not in available_timezones() or "/" not in zone or pseudo):
         raise ValidationError(_l("Unknown time zone; use an IANA name such as Asia/Shanghai."))
 
 
 class ChamberForm(FlaskForm):
-    slug = StringField(_l("Web address (slug)"), validators=[DataRequired(), Length(max=40), slug_validator], filters=[strip])
+    slug = StringField(_l("Web address (slug)"), validators=[DataRequired(), Length(max=40), slug_validator],
+                       filters=[strip])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)], filters=[strip])
     kind = SelectField(_l("Kind"), choices=KINDS, validators=[DataRequired()])
     region = StringField(_l("Region"), validators=[DataRequired(), Length(max=120)], filters=[strip])
     currency = SelectField(_l("Currency"), choices=[SelectChoice(c) for c in CURRENCY_DIGITS], default="CNY")
-    timezone = StringField(_l("Time zone"), default="Asia/Shanghai", validators=[Optional(), Length(max=64), zone_validator], filters=[strip])
+    timezone = StringField(_l("Time zone"), default="Asia/Shanghai",
+                           validators=[Optional(), Length(max=64), zone_validator], filters=[strip])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)], filters=[strip])
 
     def chamber_fields(self) -> dict[str, Any]:
@@ -81,11 +85,16 @@ class TiersForm(FlaskForm):
 
 class ApplicationForm(FlaskForm):
     business_name = StringField(_l("Business name"), validators=[DataRequired(), Length(max=120)], filters=[strip])
-    uscc = StringField(_l("Unified Social Credit Code"), validators=[DataRequired(), Length(max=40), uscc_validator], filters=[strip])
+    uscc = StringField(_l("Unified Social Credit Code"), validators=[DataRequired(), Length(max=40), uscc_validator],
+                       filters=[strip])
     contact_name = StringField(_l("Contact name"), validators=[DataRequired(), Length(max=80)], filters=[strip])
     phone = StringField(_l("Phone"), validators=[DataRequired(), Length(min=5, max=32)], filters=[strip])
-    shop_url = StringField(_l("Shop link"), validators=[Optional(), Length(max=500), URL(message=_l("Enter a web address starting with http:// or https://."))], filters=[strip])
-    annual_revenue = MoneyField(_l("Declared annual revenue"), validators=[DataRequired(), Length(max=20)], filters=[strip])
+    shop_url = StringField(
+        _l("Shop link"), filters=[strip],
+        validators=[Optional(), Length(max=500), URL(message=_l("Enter a web address starting with http:// or https://."))],
+    )
+    annual_revenue = MoneyField(_l("Declared annual revenue"), validators=[DataRequired(), Length(max=20)],
+                                filters=[strip])
 
     def application_fields(self) -> dict[str, Any]:
         """The validated values, as apply_for_membership takes them."""
@@ -103,13 +112,18 @@ class ApplicationForm(FlaskForm):
             raise ValidationError(_l("A phone number has digits, spaces, +, - and brackets only."))
 
 
-DECISIONS = [SelectChoice("approve", _l("Approve")), SelectChoice("reject", _l("Reject")), SelectChoice("suspend", _l("Suspend"))]
+DECISIONS = [
+    SelectChoice("approve", _l("Approve")),
+    SelectChoice("reject", _l("Reject")),
+    SelectChoice("suspend", _l("Suspend")),
+]
 
 
 class DecisionForm(FlaskForm):
     decision = SelectField(_l("Decision"), choices=DECISIONS, validators=[DataRequired()])
     tier = StringField(_l("Tier"), validators=[Optional(), Length(max=40)], filters=[strip])
-    reason = TextAreaField(_l("Reason (the applicant sees it)"), validators=[Optional(), Length(max=2000)], filters=[strip])
+    reason = TextAreaField(_l("Reason (the applicant sees it)"), validators=[Optional(), Length(max=2000)],
+                           filters=[strip])
 
 
 class OrganizerForm(FlaskForm):

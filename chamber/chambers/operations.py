@@ -43,8 +43,8 @@ def set_tiers(session: Session, chamber: Chamber, items: list[tuple[str | None, 
     """
     existing = {t.key: t for t in list_tiers(session, chamber)}
     wanted = {key for key, _name, _weight in items if key}
-    for key, tier in existing.items():
-        if key not in wanted:
+    for old_key, tier in existing.items():
+        if old_key not in wanted:
             used = session.scalar(
                 select(func.count(Member.id)).where(Member.chamber_id == chamber.id, Member.tier_id == tier.id)
             )
@@ -55,18 +55,18 @@ def set_tiers(session: Session, chamber: Chamber, items: list[tuple[str | None, 
                              used, name=tier.name),
                     field="items",
                 )
-    for key, tier in existing.items():
-        if key not in wanted:
+    for old_key, tier in existing.items():
+        if old_key not in wanted:
             session.delete(tier)
     taken = set(existing) | wanted
     for key, name, weight in items:
-        tier = existing.get(key) if key else None
-        if tier is None:
-            key = key or unique_slug(slugify(name), taken, fallback="tier")
-            taken.add(key)
-            session.add(Tier(chamber_id=chamber.id, key=key, name=name, weight=weight))
+        kept = existing.get(key) if key else None
+        if kept is None:
+            new_key = key or unique_slug(slugify(name), taken, fallback="tier")
+            taken.add(new_key)
+            session.add(Tier(chamber_id=chamber.id, key=new_key, name=name, weight=weight))
         else:
-            tier.name, tier.weight = name, weight
+            kept.name, kept.weight = name, weight
     session.flush()
     return list_tiers(session, chamber)
 
@@ -188,7 +188,9 @@ def list_organizers(session: Session, chamber: Chamber) -> list[Organizer]:
 def own_memberships(session: Session, chamber: Chamber, user: User) -> list[Member]:
     """The user's businesses in this chamber, whatever their status."""
     return list(
-        session.scalars(select(Member).where(Member.chamber_id == chamber.id, Member.user_id == user.id).order_by(Member.id))
+        session.scalars(
+            select(Member).where(Member.chamber_id == chamber.id, Member.user_id == user.id).order_by(Member.id)
+        )
     )
 
 
@@ -196,7 +198,8 @@ def memberships_of(session: Session, user: User) -> list[dict[str, Any]]:
     """The user's roles across chambers, as the API's /me lists them."""
     organizer_of = set(session.scalars(select(Organizer.chamber_id).where(Organizer.user_id == user.id)))
     rows = session.execute(
-        select(Member, Chamber.slug).join(Chamber, Chamber.id == Member.chamber_id).where(Member.user_id == user.id).order_by(Member.id)
+        select(Member, Chamber.slug).join(Chamber, Chamber.id == Member.chamber_id)
+        .where(Member.user_id == user.id).order_by(Member.id)
     ).all()
     items: list[dict[str, Any]] = []
     seen: set[int] = set()

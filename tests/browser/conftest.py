@@ -5,9 +5,11 @@ a temporary SQLite file, or `<DATABASE_URL's database>_live` on PostgreSQL, crea
 here. It holds the demo chamber (slug "xihu"). CSRF stays on: the browser posts real forms.
 
 Never `playwright install`: we use /usr/bin/chromium (apt-get install chromium).
+Without chromium or Playwright these tests skip locally and fail in CI (tests/needs.py).
 """
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -17,8 +19,9 @@ from typing import Any
 import pytest
 
 from tests.live import keep_alive_handler, live_database
+from tests.needs import in_ci, missing
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHAMBER_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -31,20 +34,34 @@ try:
     import playwright.sync_api  # noqa: F401
 except ImportError:  # pragma: no cover - depends on the machine
     _PLAYWRIGHT_MISSING = True
+    if in_ci():  # the test modules' importorskip would skip them quietly: fail the run here instead
+        raise RuntimeError("CI must run the browser tests, but the playwright package is missing: "
+                           "pip install playwright") from None
 else:
     _PLAYWRIGHT_MISSING = False
+
+
+def _missing_tool() -> tuple[str, str] | None:
+    if not Path(CHROMIUM).exists():
+        return "Debian's chromium", "apt-get install chromium"
+    if _PLAYWRIGHT_MISSING:
+        return "the playwright package", "pip install playwright"
+    return None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # This hook sees every collected item; only the ones in this directory are browser tests.
     for item in items:
-        if HERE not in Path(item.path).resolve().parents:
-            continue
-        item.add_marker(pytest.mark.browser)
-        if not Path(CHROMIUM).exists():
-            item.add_marker(pytest.mark.skip(reason="install Debian's chromium: apt-get install chromium"))
-        elif _PLAYWRIGHT_MISSING:
-            item.add_marker(pytest.mark.skip(reason="the playwright package is missing: pip install playwright"))
+        if HERE in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _browser_tools() -> None:
+    """Every browser test needs chromium and Playwright: skipped without them, failed in CI."""
+    gap = _missing_tool()
+    if gap is not None:
+        missing(*gap)
 
 
 # --- the live server ---------------------------------------------------------------------
@@ -189,7 +206,7 @@ class LiveApi:
             return slug
         self.call("POST", f"{c}/{slug}/transitions", {"to": "locked"})
         shares = self.call("GET", f"{c}/{slug}/shares")["items"]
-        for share, amount in zip(shares, payments):
+        for share, amount in zip(shares, payments, strict=False):  # the first members pay
             self.call("POST", f"{c}/{slug}/payments", {"member_id": share["member_id"], "amount": amount,
                                                       "method": "wechat_pay", "reference": "WX-" + slug,
                                                       "paid_on": day.isoformat()})

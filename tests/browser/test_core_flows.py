@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 pytest.importorskip("playwright.sync_api", reason="the playwright package is missing: pip install playwright")
-from playwright.sync_api import expect  # noqa: E402
+from playwright.sync_api import expect
 
-from chamber.demo import DEMO_PASSWORD, MEMBER_EMAIL, ORGANIZER_EMAIL  # noqa: E402
-from chamber.rules import make_uscc  # noqa: E402
+from chamber.demo import DEMO_PASSWORD, MEMBER_EMAIL, ORGANIZER_EMAIL
+from chamber.rules import make_uscc
 
 PASSWORD = "browser-pass-2026"
 _seq = itertools.count(1)

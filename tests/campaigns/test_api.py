@@ -5,12 +5,10 @@ import datetime as dt
 import io
 
 import pytest
-from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from campaigns import operations as ops
-from campaigns.models import Campaign, LedgerEntry
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -230,7 +228,7 @@ def test_payments_expenses_reversals_and_ledger(client, db, setup, create_member
                      "paid": "333.34", "outstanding": "0.00", "refund": "0.00"}
     types = [i["type"] for i in ledger["items"]]
     assert types == ["pledge"] * 3 + ["payment", "expense", "reversal"]
-    expense = [i for i in ledger["items"] if i["id"] == expense_id][0]
+    expense = next(i for i in ledger["items"] if i["id"] == expense_id)
     assert expense["reversed_by"] == rev_id
     stranger = client.get(url(chamber, "/ledger"), headers={"Authorization": "Bearer nope"})
     assert stranger.status_code == 401
@@ -280,7 +278,7 @@ def test_receipt_size_checked_by_the_operation_too(db, setup, locked_campaign):
 def test_settlement_refund(client, setup):
     chamber, org, members, tokens = setup
     lock(client, chamber, org, tokens)
-    for m, amount in zip(members, ("300.00", "200.00", "100.00")):
+    for m, amount in zip(members, ("300.00", "200.00", "100.00"), strict=False):
         client.post(url(chamber, "/payments"), json={"member_id": m.id, "amount": amount, "method": "alipay",
                                                      "paid_on": "2026-10-02"}, headers=org)
     client.post(url(chamber, "/expenses"), json={"payee": "x", "category": "ads", "amount": "540.00"}, headers=org)
@@ -365,7 +363,7 @@ def test_cancelled_campaign_notices(client, setup):
 
 def test_ledger_uses_a_constant_number_of_queries(client, db, create_chamber, create_member, token_for,
                                                   make_campaign, count_queries):
-    from conftest import NOW
+    from tests.campaigns.conftest import NOW
 
     counts = {}
     for n in (10, 50):

@@ -50,7 +50,7 @@ def _reference_exact(budget, weights, floor, cap):
                 if any(not floor <= lam * w <= cap for w in free):
                     continue
                 exact = [Fraction(floor)] * k + [lam * w for w in free] + [Fraction(cap)] * m
-            return {key: e for (key, _), e in zip(items, exact)}
+            return {key: e for (key, _), e in zip(items, exact, strict=False)}
     raise AssertionError("reference found no solution for a feasible rule")
 
 

@@ -9,8 +9,9 @@ import datetime as dt
 import os
 import threading
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -49,6 +50,7 @@ def world(app: Any) -> Any:
         chamber = create_chamber(s, org, slug=f"conc-{tag}", name="并发", kind="regional", region="杭州",
                                  currency="CNY", timezone="Asia/Shanghai", description="")
         tier = s.scalar(select(Tier).where(Tier.chamber_id == chamber.id, Tier.key == "micro"))
+        assert tier is not None
         members = []
         for i in range(THREADS):
             user = User(email=f"m{i}-{tag}@example.com", display_name=f"M{i}", password_hash="x")
@@ -70,9 +72,11 @@ def world(app: Any) -> Any:
     yield Session, *ids
     # leave the (append-only) rows inert: a cancelled campaign is never touched by the clock
     with Session() as s, s.begin():
-        campaign = s.get(Campaign, ids[0])
-        if campaign.status not in ("settled", "cancelled"):
-            ops.transition_campaign(s, campaign, "cancelled", s.get(User, ids[2]), reason="test over")
+        left = s.get(Campaign, ids[0])
+        organizer = s.get(User, ids[2])
+        assert left is not None and organizer is not None
+        if left.status not in ("settled", "cancelled"):
+            ops.transition_campaign(s, left, "cancelled", organizer, reason="test over")
     engine.dispose()
 
 
@@ -84,7 +88,7 @@ def run_together(fns: list[Callable[[], Any]]) -> list[Any]:
         barrier.wait()
         try:
             return fn()
-        except Exception as err:  # noqa: BLE001 - collected and asserted on
+        except Exception as err:
             return err
 
     with ThreadPoolExecutor(len(fns)) as pool:

@@ -1,6 +1,7 @@
 """Campaign documents: statement and report PDFs, shares and ledger CSVs (builders, content, who may fetch)."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import zlib
@@ -20,10 +21,8 @@ def pdf_fonts(data: bytes) -> bytes:
     """The PDF's objects with Flate streams inflated (font names sit in compressed object streams)."""
     parts = [data]
     for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
-        try:
+        with contextlib.suppress(zlib.error):
             parts.append(zlib.decompress(match.group(1)))
-        except zlib.error:
-            pass
     return b"".join(parts)
 
 
@@ -252,6 +251,6 @@ def test_pages_link_every_document_and_the_links_work(client, db, locked_campaig
     seen = document_links(f"{base}/ledger") | document_links(f"/chambers/{chamber.slug}/manage/campaigns/{campaign.slug}")
     assert {f"{base}/statements/{m.id}.pdf" for m in members} <= seen
     for link in sorted(seen):
-        if link.endswith(".csv") or link.endswith(f"/{members[0].id}.pdf") or link.endswith("report.pdf"):
+        if link.endswith((".csv", f"/{members[0].id}.pdf", "report.pdf")):
             resp = client.get(link)
             assert resp.status_code == 200, link

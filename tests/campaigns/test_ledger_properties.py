@@ -9,8 +9,7 @@ from hypothesis import strategies as st
 from campaigns import operations as ops
 from campaigns.rules import ledger_balances, settlement_amounts
 from chamber.errors import Conflict
-
-from conftest import NOW  # tests/campaigns/conftest.py
+from tests.campaigns.conftest import NOW
 
 MEMBERS = ("a", "b", "c", "d")
 

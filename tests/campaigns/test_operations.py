@@ -12,8 +12,7 @@ from campaigns import operations as ops
 from campaigns.jobs import advance_campaigns
 from campaigns.models import Campaign, CampaignNotice, LedgerEntry, Receipt
 from chamber.errors import Conflict, Invalid
-
-from conftest import NOW  # tests/campaigns/conftest.py
+from tests.campaigns.conftest import NOW
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

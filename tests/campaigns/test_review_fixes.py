@@ -24,9 +24,8 @@ from campaigns.jobs import advance_campaigns
 from campaigns.models import Campaign, LedgerEntry, Participation, Receipt
 from chamber.db import utcnow
 from chamber.errors import Conflict, Invalid
+from tests.campaigns.conftest import NOW
 from tests.conftest import count_rows
-
-from conftest import NOW  # tests/campaigns/conftest.py
 from tests.helpers import field_errors, text
 
 MIB = 1024 * 1024

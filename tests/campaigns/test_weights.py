@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from campaigns import operations as ops
-from conftest import NOW  # tests/campaigns/conftest.py
+from tests.campaigns.conftest import NOW
 
 
 def test_revenue_weights_are_in_currency_units(client, db, create_chamber, create_member, make_campaign, token_for):

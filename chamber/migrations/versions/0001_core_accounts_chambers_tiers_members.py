@@ -1,7 +1,7 @@
 """core: accounts, chambers, tiers, members
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-25 23:10:42.404196
 """
 from alembic import op
