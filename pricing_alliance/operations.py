@@ -172,13 +172,14 @@ def product_image(session: Session, chamber: Chamber, product_id: int) -> tuple[
 
 
 def participant_business(session: Session, campaign: Campaign, user: User, member_id: Any = None) -> Member:
-    """The user's business taking part in the campaign (chosen by member_id if several); NotParticipant if none."""
+    """The user's business taking part in the campaign (chosen by member_id if several).
+
+    A user with no approved business here is refused as in campaigns (403: e.g. an organizer who is
+    not a merchant); a business that does not take part gets NotParticipant (404).
+    """
     chamber = session.get(Chamber, campaign.chamber_id)
     assert chamber is not None
-    try:
-        member = acting_business(session, chamber, user, member_id)
-    except Invalid:
-        raise NotParticipant(_("Only the campaign's participants can do this.")) from None
+    member = acting_business(session, chamber, user, member_id)
     if not _takes_part(session, campaign, member.id):
         raise NotParticipant(_("Only the campaign's participants can do this."))
     return member
