@@ -90,3 +90,33 @@ api_route(bp, K + "/joint-purchase.pdf", ["GET"], auth="organizer",
 api_route(bp, CH + "/alliance-notices", ["GET"], auth="member",
           summary="Price-alliance notices for the caller's businesses (vote reminders, results).",
           responses={200: "{items}"})(api.notices)
+
+# --------------------------------------------------------------------------- pages
+from . import controllers as pages  # noqa: E402
+from . import labels  # noqa: E402
+
+GP = ["GET", "POST"]
+A = CH + "/alliance"
+MA = CH + "/manage/alliance"
+KA = K + "/alliance"
+MKA = CH + "/manage/campaigns/<key>/alliance"
+bp.add_url_rule(A, "home", pages.home)
+bp.add_url_rule(A + "/products/<int:product_id>/image", "product_image", pages.product_image)
+bp.add_url_rule(MA + "/products/new", "add_product", pages.add_product, methods=GP)
+bp.add_url_rule(MA + "/settings", "settings", pages.settings, methods=GP)
+bp.add_url_rule(KA, "campaign", pages.campaign)
+bp.add_url_rule(KA + "/prices/<int:product_id>", "list_price", pages.list_price, methods=["POST"])
+bp.add_url_rule(KA + "/demand/<int:product_id>", "set_demand", pages.set_demand, methods=["POST"])
+bp.add_url_rule(KA + "/proposals/new", "propose", pages.propose, methods=GP)
+bp.add_url_rule(A + "/proposals/<int:proposal_id>", "proposal", pages.proposal)
+bp.add_url_rule(A + "/proposals/<int:proposal_id>/vote", "vote", pages.vote, methods=["POST"])
+bp.add_url_rule(A + "/proposals/<int:proposal_id>/close", "close", pages.close, methods=["POST"])
+bp.add_url_rule(MKA + "/compliance", "compliance", pages.compliance)
+bp.add_url_rule(MKA + "/joint-purchase", "joint_purchase", pages.joint_purchase)
+bp.add_url_rule(MKA + "/joint-purchase/<int:product_id>/supplier", "supplier_price", pages.supplier_price, methods=GP)
+bp.add_url_rule(MKA + "/joint-purchase/dues", "record_dues", pages.record_dues, methods=["POST"])
+bp.add_url_rule(K + "/joint-purchase.pdf", "joint_purchase_pdf", documents.joint_purchase_pdf)
+bp.add_app_template_global(labels, "alliance_labels")
+bp.add_app_template_global(pages.dashboard_notices, "alliance_notices")
+bp.add_app_template_global(pages.public_alliance, "alliance_public")
+bp.add_app_template_filter(labels.plain_fraction, "plain_fraction")

@@ -25,14 +25,36 @@ API_ACCESS = {
     "pricing_alliance.api_notices": "member",
 }
 
+PAGE_ACCESS = {
+    "pricing_alliance.home": "member",
+    "pricing_alliance.product_image": "public",
+    "pricing_alliance.add_product": "organizer",
+    "pricing_alliance.settings": "organizer",
+    "pricing_alliance.campaign": "member",
+    "pricing_alliance.list_price": "merchant",
+    "pricing_alliance.set_demand": "merchant",
+    "pricing_alliance.propose": "member",  # participants and organizers
+    "pricing_alliance.proposal": "member",
+    "pricing_alliance.vote": "merchant",
+    "pricing_alliance.close": "organizer",
+    "pricing_alliance.compliance": "organizer",
+    "pricing_alliance.joint_purchase": "organizer",
+    "pricing_alliance.supplier_price": "organizer",
+    "pricing_alliance.record_dues": "organizer",
+    "pricing_alliance.joint_purchase_pdf": "organizer",
+}
+
 FEATURE = Feature(
     name="pricing_alliance",
     blueprints=["pricing_alliance.blueprint:bp"],
     jobs=[],
     models=["pricing_alliance.models"],
     migrations="migrations",
-    template_hooks={},
-    access={**API_ACCESS},
+    template_hooks={
+        "chamber.dashboard.member": "pricing_alliance/_dashboard_member.html",
+        "chamber.manage.organizer": "pricing_alliance/_manage_section.html",
+    },
+    access={**API_ACCESS, **PAGE_ACCESS},
     demo=None,
     notification_kinds={
         "pricing_alliance.vote_reminder": "A participant has not voted on a price proposal that closes within 24 hours.",

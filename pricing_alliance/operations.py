@@ -829,3 +829,17 @@ def record_dues(session: Session, campaign: Campaign, by: User, now: dt.datetime
 def member_prices(session: Session, campaign: Campaign, member_ids: list[int]) -> list[dict[str, Any]]:
     """The members' own current listings with their problems (what a member sees of compliance)."""
     return compliance_report(session, campaign, member_ids)["rows"]
+
+
+def demand_of(session: Session, campaign: Campaign, member_ids: list[int]) -> dict[tuple[int, int], int]:
+    """(member, product) → the quantity these members stated."""
+    if not member_ids:
+        return {}
+    return {(m, p): q for m, p, q in session.execute(select(Demand.member_id, Demand.product_id, Demand.quantity).where(
+        Demand.chamber_id == campaign.chamber_id, Demand.campaign_id == campaign.id, Demand.member_id.in_(member_ids)))}
+
+
+def volume_tiers(session: Session, row: SupplierPrice) -> list[tuple[int, int]]:
+    """(min_quantity, unit price) of a supplier price's volume tiers, smallest quantity first."""
+    return [(q, u) for q, u in session.execute(select(VolumeTier.min_quantity, VolumeTier.unit_price_minor).where(
+        VolumeTier.chamber_id == row.chamber_id, VolumeTier.supplier_price_id == row.id).order_by(VolumeTier.min_quantity))]

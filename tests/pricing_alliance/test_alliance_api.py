@@ -18,6 +18,7 @@ from pricing_alliance.models import (
     Product,
 )
 from tests.conftest import count_rows
+from tests.pricing_alliance.alliance_world import alliance  # noqa: F401  (a fixture)
 
 
 def iso(t: dt.datetime) -> str:

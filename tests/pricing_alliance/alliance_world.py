@@ -1,4 +1,4 @@
-"""Fixtures of the pricing alliance tests: an open campaign with participants and a catalogue."""
+"""The pricing alliance tests' fixture: an open campaign with participants and a catalogue (import it)."""
 from __future__ import annotations
 
 import datetime as dt
