@@ -55,7 +55,7 @@ FEATURE = Feature(
         "chamber.manage.organizer": "pricing_alliance/_manage_section.html",
     },
     access={**API_ACCESS, **PAGE_ACCESS},
-    demo=None,
+    demo="pricing_alliance.demo:load_demo",
     notification_kinds={
         "pricing_alliance.vote_reminder": "A participant has not voted on a price proposal that closes within 24 hours.",
         "pricing_alliance.proposal_result": "A price proposal of a campaign the member takes part in was closed: "
