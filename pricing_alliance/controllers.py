@@ -28,7 +28,7 @@ from . import labels
 from . import operations as ops
 from .api import load_campaign, load_product, load_proposal
 from .forms import DemandForm, PriceForm, ProductForm, ProposalForm, SettingsForm, SupplierPriceForm, VoteForm
-from .models import IMAGE_TYPES, MAX_IMAGE, Product
+from .models import IMAGE_TYPES, MAX_IMAGE
 
 # --------------------------------------------------------------------------- helpers
 
@@ -434,7 +434,3 @@ def dashboard_notices(chamber: Chamber) -> list[Any]:
 def public_alliance(campaign: Campaign) -> dict[str, Any]:
     """For the public campaign page (a template slot): alliance prices and which offers keep to them."""
     return ops.public_alliance_view(get_session(), campaign)
-
-
-def product_choices(products: list[Product]) -> list[tuple[int, str]]:
-    return [(p.id, f"{p.name} {p.unit}") for p in products]

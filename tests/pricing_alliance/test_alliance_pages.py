@@ -191,3 +191,20 @@ def test_dashboards_show_the_alliance(client, login, alliance, db):
     login(w.organizer)
     page = client.get(f"/chambers/{w.chamber.slug}/manage")
     assert 'data-testid="alliance-manage-section"' in page.text
+
+
+def test_the_public_partial_shows_alliance_prices_and_no_supplier_data(app, alliance, db):
+    from flask import render_template
+
+    w = alliance
+    ops.set_supplier_price(db, w.campaign, w.tea, unit_price_minor=190_00, tiers=[])
+    proposal = ops.propose_price(db, w.campaign, w.organizer, w.tea, price_minor=268_00, floor_minor=None,
+                                 ceiling_minor=None, closes_at=w.now + dt.timedelta(days=1))
+    for m in w.members:
+        ops.cast_vote(db, proposal, m, "approve")
+    ops.close_proposal(db, proposal, w.organizer)
+    db.commit()
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        html = render_template("pricing_alliance/_public_prices.html", chamber=w.chamber, campaign=w.campaign)
+    assert "¥268.00" in html and "明前龙井" in html
+    assert "190.00" not in html
