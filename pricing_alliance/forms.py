@@ -5,7 +5,6 @@ As in campaigns, context the validators need is set on the form before validatin
 """
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
@@ -150,5 +149,8 @@ class SettingsForm(FlaskForm):
             raise ValidationError(_("The threshold must be above 0 and at most 100 per cent."))
 
     def validate_max_markup_pct(self, field: Any) -> None:
-        if field.data is not None and field.data != field.data.quantize(Decimal("0.01")):
+        if field.data is None or field.errors:  # out of range already said (and too large to quantize)
+            return
+        exponent = field.data.normalize().as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -2:
             raise ValidationError(_("Use at most 2 decimals."))

@@ -366,3 +366,29 @@ def test_purchase_request_pdf_prints_the_numbers(client, alliance):
     assert "Total 50 ¥9,000.00" in text or "合计 50 ¥9,000.00" in text, text
     assert "梅家坞茶厂" in text and "送到商会仓库" in text
     assert client.get(f"{w.k}/joint-purchase.pdf", headers=w.h[0]).status_code == 404
+
+
+def test_tally_and_compliance_report_take_a_constant_number_of_queries(alliance, db, create_member, count_queries):
+    from campaigns import operations as campaign_ops
+
+    w = alliance
+    proposal = ops.propose_price(db, w.campaign, w.organizer, w.tea, price_minor=268_00, floor_minor=None,
+                                 ceiling_minor=None, closes_at=w.now + dt.timedelta(days=1))
+    for m in w.members:
+        ops.cast_vote(db, proposal, m, "approve")
+        ops.list_price(db, w.campaign, m, w.tea, price_minor=268_00)
+    db.commit()
+    with count_queries() as few:
+        assert ops.tally_proposal(db, proposal).voters == 3
+        assert len(ops.compliance_report(db, w.campaign)["rows"]) == 3
+    for _ in range(12):
+        m = create_member(chamber=w.chamber)
+        campaign_ops.opt_in(db, w.campaign, m, offer_headline="九折")
+        ops.cast_vote(db, proposal, m, "reject")
+        ops.list_price(db, w.campaign, m, w.tea, price_minor=300_00)
+        ops.list_price(db, w.campaign, m, w.cup, price_minor=30_00)
+    db.commit()
+    with count_queries() as many:
+        assert ops.tally_proposal(db, proposal).voters == 15
+        assert len(ops.compliance_report(db, w.campaign)["rows"]) == 27
+    assert many() == few()
