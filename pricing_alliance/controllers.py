@@ -1,1 +1,436 @@
-"""Pages of the pricing alliance: thin views (parse, load with access, one operation, render or redirect)."""
+"""Pages of the pricing alliance: thin views (parse, load with access, one operation, render or redirect).
+
+The same forms and operations as the JSON API (api.py). Bad input re-renders the page with the
+message by the field (400); a refused move shows its message (409); a page of a campaign the
+user's business does not take part in is a 404, as in the API.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from campaigns.models import Campaign
+from campaigns.operations import approved_members_of
+from chamber.db import get_session, utcnow
+from chamber.errors import Conflict, Invalid
+from chamber.models import Chamber
+from chamber.rules import format_money
+from chamber.web import chamber_role, load_chamber
+
+from . import labels
+from . import operations as ops
+from .api import load_campaign, load_product, load_proposal
+from .forms import DemandForm, PriceForm, ProductForm, ProposalForm, SettingsForm, SupplierPriceForm, VoteForm
+from .models import IMAGE_TYPES, MAX_IMAGE
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _put_error(form: Any, err: Conflict | Invalid, default: str | None = None) -> int:
+    """Show an operation's refusal by its field (or at the top of the form); the status to answer."""
+    name = err.field or default
+    target = getattr(form, name, None) if name else None
+    if target is not None and hasattr(target, "errors") and name != "csrf_token":
+        target.errors = [*target.errors, err.message]
+    else:
+        form.form_errors.append(err.message)
+    return err.status if isinstance(err, Invalid) else 409
+
+
+def _image(upload: Any) -> tuple[str, bytes] | None:
+    """A product image upload: JPEG or PNG (by content) up to 2 MB; Invalid otherwise."""
+    if not isinstance(upload, FileStorage):
+        return None
+    data = upload.stream.read(MAX_IMAGE + 1)
+    if not data and not upload.filename:
+        return None
+    if len(data) > MAX_IMAGE:
+        raise Invalid(_("The image is too large: at most 2 MB."), field="image")
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        kind = "image/png"
+    elif data.startswith(b"\xff\xd8\xff"):
+        kind = "image/jpeg"
+    else:
+        raise Invalid(_("The image must be a JPEG or PNG file."), field="image")
+    assert kind in IMAGE_TYPES
+    return kind, data
+
+
+def _local(value: dt.datetime, timezone: str) -> dt.datetime:
+    return value.astimezone(ZoneInfo(timezone))
+
+
+# --------------------------------------------------------------------------- the chamber's alliance
+
+
+@login_required
+def home(slug: str) -> Any:
+    """The chamber's alliance: its active campaigns, the catalogue, the member's notices."""
+    chamber = load_chamber(slug, role="member")
+    session = get_session()
+    campaigns = list(session.scalars(select(Campaign).where(
+        Campaign.chamber_id == chamber.id, Campaign.status.in_(ops.ACTIVE)).order_by(Campaign.starts_at, Campaign.id)))
+    members = [m.id for m in approved_members_of(session, chamber, current_user)]
+    return render_template("pricing_alliance/home.html", chamber=chamber, campaigns=campaigns,
+                           products=ops.list_products(session, chamber), notices=ops.notices_for(session, chamber, members),
+                           settings=ops.get_settings(session, chamber), organizer=chamber_role(chamber) == "organizer")
+
+
+@login_required
+def add_product(slug: str) -> Any:
+    chamber = load_chamber(slug, role="organizer")
+    form = ProductForm()
+    form.currency = chamber.currency
+    status = 200
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            product = ops.create_product(session, chamber, name=form.name.data, unit=form.unit.data,
+                                         category=form.category.data or "",
+                                         reference_price_minor=form.reference_price.minor,
+                                         image=_image(form.image.data))
+        except (Conflict, Invalid) as err:
+            session.rollback()
+            status = _put_error(form, err)
+        else:
+            session.commit()
+            flash(_("%(name)s %(unit)s is in the catalogue.", name=product.name, unit=product.unit), "success")
+            return redirect(url_for("pricing_alliance.home", slug=chamber.slug))
+    elif form.errors:
+        status = 400
+    return render_template("pricing_alliance/product_form.html", chamber=chamber, form=form), status
+
+
+def product_image(slug: str, product_id: int) -> Any:
+    from .api import product_image as serve
+
+    return serve(slug, product_id)
+
+
+@login_required
+def settings(slug: str) -> Any:
+    chamber = load_chamber(slug, role="organizer")
+    session = get_session()
+    current = ops.get_settings(session, chamber)
+    data = None
+    if request.method != "POST":
+        from fractions import Fraction
+
+        from .rules import format_share
+
+        data = {"weighting": current.weighting,
+                "quorum": format_share(Fraction(current.quorum_num, current.quorum_den)).rstrip("%"),
+                "threshold": format_share(Fraction(current.threshold_num, current.threshold_den)).rstrip("%"),
+                "lookback_days": current.lookback_days, "max_markup_pct": current.max_markup_pct}
+    form = SettingsForm(data=data)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.update_settings(session, chamber, weighting=form.weighting.data, quorum=form.quorum.share,
+                                threshold=form.threshold.share, lookback_days=form.lookback_days.data,
+                                max_markup_pct=form.max_markup_pct.data)
+        except (Conflict, Invalid) as err:
+            session.rollback()
+            status = _put_error(form, err)
+        else:
+            session.commit()
+            flash(_("The alliance rules are saved. Open proposals keep the rules they were made under."), "success")
+            return redirect(url_for("pricing_alliance.home", slug=chamber.slug))
+    elif form.errors:
+        status = 400
+    return render_template("pricing_alliance/settings.html", chamber=chamber, form=form), status
+
+
+# --------------------------------------------------------------------------- a campaign's prices
+
+
+def _campaign_page(chamber: Chamber, campaign: Campaign, *, price_forms: dict[tuple[int, int], PriceForm] | None = None,
+                   demand_forms: dict[tuple[int, int], DemandForm] | None = None, status: int = 200) -> Any:
+    """The campaign's alliance page: alliance prices, proposals, and for each of the user's participating
+    businesses its prices (with problems) and demand, each product with its own small forms."""
+    session = get_session()
+    businesses = ops.participant_businesses(session, campaign, current_user)
+    products = ops.list_products(session, chamber)
+    mine = ops.member_prices(session, campaign, [m.id for m in businesses]) if businesses else []
+    listed = {(r["member_id"], r["product_id"]): r for r in mine}
+    demand = ops.demand_of(session, campaign, [m.id for m in businesses])
+    price_forms = dict(price_forms or {})
+    demand_forms = dict(demand_forms or {})
+    for m in businesses:
+        for p in products:
+            row = listed.get((m.id, p.id))
+            if (m.id, p.id) not in price_forms:
+                price_forms[(m.id, p.id)] = PriceForm(formdata=None, data={
+                    "price": format_money(row["price_minor"], chamber.currency) if row else "", "member_id": m.id})
+            if (m.id, p.id) not in demand_forms:
+                demand_forms[(m.id, p.id)] = DemandForm(formdata=None, data={"quantity": demand.get((m.id, p.id)),
+                                                                             "member_id": m.id})
+    proposals = ops.list_proposals(session, campaign)
+    views = [ops.proposal_view(session, p, [m.id for m in businesses]) for p in proposals]
+    return render_template(
+        "pricing_alliance/campaign.html", chamber=chamber, campaign=campaign, businesses=businesses,
+        products=products, listed=listed, price_forms=price_forms, demand_forms=demand_forms,
+        alliance_prices=ops.alliance_price_items(session, campaign), proposals=views,
+        organizer=chamber_role(chamber) == "organizer", active=campaign.status in ops.ACTIVE,
+    ), status
+
+
+@login_required
+def campaign(slug: str, key: str) -> Any:
+    chamber, campaign = load_campaign(slug, key, role="member")
+    return _campaign_page(chamber, campaign)
+
+
+@login_required
+def list_price(slug: str, key: str, product_id: int) -> Any:
+    chamber, campaign = load_campaign(slug, key, role="member")
+    product = load_product(chamber, product_id)
+    form = PriceForm()
+    form.currency = chamber.currency
+    session = get_session()
+    if form.validate_on_submit():
+        try:
+            member = ops.participant_business(session, campaign, current_user, form.member_id.data)
+            result = ops.list_price(session, campaign, member, product, price_minor=form.price.minor,
+                                    original_price_minor=form.original_price.minor)
+        except (Conflict, Invalid) as err:
+            session.rollback()
+            if err.status == 404:
+                abort(404)
+            status = _put_error(form, err, default="price")
+        else:
+            session.commit()
+            if result["compliant"]:
+                flash(_("Your price for %(product)s is saved.", product=f"{product.name} {product.unit}"), "success")
+            else:
+                flash(_("Your price for %(product)s is saved, but it does not keep to the alliance: %(problems)s",
+                        product=f"{product.name} {product.unit}",
+                        problems=", ".join(labels.problems()[p] for p in result["problems"])), "error")
+            return redirect(url_for("pricing_alliance.campaign", slug=chamber.slug, key=campaign.slug) + f"#p{product.id}")
+    else:
+        status = 400
+    member_id = form.member_id.data if isinstance(form.member_id.data, int) else 0
+    return _campaign_page(chamber, campaign, price_forms={(member_id, product.id): form}, status=status)
+
+
+@login_required
+def set_demand(slug: str, key: str, product_id: int) -> Any:
+    chamber, campaign = load_campaign(slug, key, role="member")
+    product = load_product(chamber, product_id)
+    form = DemandForm()
+    session = get_session()
+    if form.validate_on_submit():
+        try:
+            member = ops.participant_business(session, campaign, current_user, form.member_id.data)
+            ops.set_demand(session, campaign, member, product, form.quantity.data)
+        except (Conflict, Invalid) as err:
+            session.rollback()
+            if err.status == 404:
+                abort(404)
+            status = _put_error(form, err, default="quantity")
+        else:
+            session.commit()
+            flash(_("You will buy %(n)s × %(product)s through the joint purchase.", n=form.quantity.data,
+                    product=f"{product.name} {product.unit}"), "success")
+            return redirect(url_for("pricing_alliance.campaign", slug=chamber.slug, key=campaign.slug) + f"#p{product.id}")
+    else:
+        status = 400
+    member_id = form.member_id.data if isinstance(form.member_id.data, int) else 0
+    return _campaign_page(chamber, campaign, demand_forms={(member_id, product.id): form}, status=status)
+
+
+# --------------------------------------------------------------------------- proposals
+
+
+@login_required
+def propose(slug: str, key: str) -> Any:
+    chamber, campaign = load_campaign(slug, key, role="member")
+    session = get_session()
+    organizer = chamber_role(chamber) == "organizer"
+    if not organizer and not ops.participant_businesses(session, campaign, current_user):
+        abort(404)
+    products = ops.list_products(session, chamber)
+    data = None
+    if request.method != "POST":
+        data = {"product_id": request.args.get("product_id", type=int),
+                "closes_at": _local(utcnow() + dt.timedelta(days=3), chamber.timezone).replace(second=0, microsecond=0)}
+    form = ProposalForm(data=data)
+    form.currency, form.timezone = chamber.currency, chamber.timezone
+    status = 200
+    if form.validate_on_submit():
+        product = ops.get_product(session, chamber.id, form.product_id.data)
+        try:
+            if product is None:
+                raise Invalid(_("There is no such product."), field="product_id")
+            proposal = ops.propose_price(session, campaign, current_user, product, price_minor=form.price.minor,
+                                         floor_minor=form.floor.minor, ceiling_minor=form.ceiling.minor,
+                                         closes_at=form.closes_at.utc)
+        except (Conflict, Invalid) as err:
+            session.rollback()
+            status = _put_error(form, err)
+        else:
+            session.commit()
+            flash(_("The proposal is open for votes."), "success")
+            return redirect(url_for("pricing_alliance.proposal", slug=chamber.slug, proposal_id=proposal.id))
+    elif form.errors:
+        status = 400
+    return render_template("pricing_alliance/propose.html", chamber=chamber, campaign=campaign, form=form,
+                           products=products), status
+
+
+def _proposal_page(chamber: Chamber, proposal: Any, *, vote_form: VoteForm | None = None, error: str | None = None,
+                   status: int = 200) -> Any:
+    session = get_session()
+    campaign = session.get(Campaign, proposal.campaign_id)
+    assert campaign is not None
+    businesses = ops.participant_businesses(session, campaign, current_user)
+    view = ops.proposal_view(session, proposal, [m.id for m in businesses])
+    organizer = chamber_role(chamber) == "organizer"
+    everyone_voted = view["status"] == "open" and view["tally"]["voters"] >= view["tally"]["eligible"] > 0
+    return render_template(
+        "pricing_alliance/proposal.html", chamber=chamber, campaign=campaign, p=view, businesses=businesses,
+        vote_form=vote_form or VoteForm(formdata=None), organizer=organizer, error=error,
+        can_close=organizer and view["status"] == "open" and (everyone_voted or utcnow() >= proposal.closes_at),
+    ), status
+
+
+@login_required
+def proposal(slug: str, proposal_id: int) -> Any:
+    chamber, proposal = load_proposal(slug, proposal_id)
+    return _proposal_page(chamber, proposal)
+
+
+@login_required
+def vote(slug: str, proposal_id: int) -> Any:
+    chamber, proposal = load_proposal(slug, proposal_id)
+    form = VoteForm()
+    session = get_session()
+    if form.validate_on_submit():
+        campaign = session.get(Campaign, proposal.campaign_id)
+        try:
+            member = ops.participant_business(session, campaign, current_user, form.member_id.data)
+            ops.cast_vote(session, proposal, member, form.choice.data)
+        except (Conflict, Invalid) as err:
+            session.rollback()
+            if err.status == 404:
+                abort(404)
+            status = _put_error(form, err, default="choice")
+        else:
+            session.commit()
+            flash(_("Your vote is counted. You can change it until voting closes."), "success")
+            return redirect(url_for("pricing_alliance.proposal", slug=chamber.slug, proposal_id=proposal.id))
+    else:
+        status = 400
+    return _proposal_page(chamber, proposal, vote_form=form, status=status)
+
+
+@login_required
+def close(slug: str, proposal_id: int) -> Any:
+    chamber, proposal = load_proposal(slug, proposal_id, role="organizer")
+    session = get_session()
+    try:
+        proposal = ops.close_proposal(session, proposal, current_user)
+    except (Conflict, Invalid) as err:
+        session.rollback()
+        return _proposal_page(chamber, proposal, error=err.message, status=409)
+    session.commit()
+    flash(_("The proposal is closed: %(result)s.", result=labels.statuses()[proposal.status]), "success")
+    return redirect(url_for("pricing_alliance.proposal", slug=chamber.slug, proposal_id=proposal.id))
+
+
+# --------------------------------------------------------------------------- organizers: compliance, joint purchase
+
+
+@login_required
+def compliance(slug: str, key: str) -> Any:
+    chamber, campaign = load_campaign(slug, key, role="organizer")
+    report = ops.compliance_report(get_session(), campaign)
+    problems = [r for r in report["rows"] if r["problems"]]
+    return render_template("pricing_alliance/compliance.html", chamber=chamber, campaign=campaign, problems=problems,
+                           compliant=len(report["rows"]) - len(problems))
+
+
+def _joint_purchase_page(chamber: Chamber, campaign: Campaign, *, error: str | None = None, status: int = 200) -> Any:
+    view = ops.joint_purchase_view(get_session(), campaign)
+    return render_template("pricing_alliance/joint_purchase.html", chamber=chamber, campaign=campaign, jp=view,
+                           products=ops.list_products(get_session(), chamber), error=error), status
+
+
+@login_required
+def joint_purchase(slug: str, key: str) -> Any:
+    chamber, campaign = load_campaign(slug, key, role="organizer")
+    return _joint_purchase_page(chamber, campaign)
+
+
+@login_required
+def supplier_price(slug: str, key: str, product_id: int) -> Any:
+    chamber, campaign = load_campaign(slug, key, role="organizer")
+    product = load_product(chamber, product_id)
+    session = get_session()
+    current = ops.supplier_price(session, campaign, product.id)
+    data = None
+    if request.method != "POST" and current is not None:
+        data = {"supplier": current.supplier, "unit_price": format_money(current.unit_price_minor, chamber.currency),
+                "delivery_notes": current.delivery_notes,
+                "tiers": [{"min_quantity": q, "unit_price": format_money(u, chamber.currency)}
+                          for q, u in ops.volume_tiers(session, current)]}
+    form = SupplierPriceForm(data=data)
+    while len(form.tiers) < 3 and request.method != "POST":
+        form.tiers.append_entry()
+    form.currency = chamber.currency
+    for tier in form.tiers:
+        tier.form.currency = chamber.currency
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.set_supplier_price(session, campaign, product, unit_price_minor=form.unit_price.minor,
+                                   tiers=form.tier_values(), supplier=form.supplier.data or "",
+                                   delivery_notes=form.delivery_notes.data or "")
+        except (Conflict, Invalid) as err:
+            session.rollback()
+            status = _put_error(form, err)
+        else:
+            session.commit()
+            flash(_("The supplier price of %(product)s is saved.", product=f"{product.name} {product.unit}"), "success")
+            return redirect(url_for("pricing_alliance.joint_purchase", slug=chamber.slug, key=campaign.slug))
+    elif form.errors:
+        status = 400
+    return render_template("pricing_alliance/supplier_price.html", chamber=chamber, campaign=campaign,
+                           product=product, form=form), status
+
+
+@login_required
+def record_dues(slug: str, key: str) -> Any:
+    chamber, campaign = load_campaign(slug, key, role="organizer")
+    session = get_session()
+    try:
+        written = ops.record_dues(session, campaign, current_user)
+    except (Conflict, Invalid) as err:
+        session.rollback()
+        return _joint_purchase_page(chamber, campaign, error=err.message, status=409)
+    session.commit()
+    flash(_("The amounts due are on the joint-purchase account (%(n)s new entries).", n=written), "success")
+    return redirect(url_for("pricing_alliance.joint_purchase", slug=chamber.slug, key=campaign.slug))
+
+
+# --------------------------------------------------------------------------- labels and hooks
+
+
+def dashboard_notices(chamber: Chamber) -> list[Any]:
+    """For the member dashboard's hook: the alliance notices of the logged-in user's businesses."""
+    if not current_user.is_authenticated:
+        return []
+    session = get_session()
+    return ops.notices_for(session, chamber, [m.id for m in approved_members_of(session, chamber, current_user)], 5)
+
+
+def public_alliance(campaign: Campaign) -> dict[str, Any]:
+    """For the public campaign page (a template slot): alliance prices and which offers keep to them."""
+    return ops.public_alliance_view(get_session(), campaign)

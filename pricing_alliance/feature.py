@@ -1,13 +1,65 @@
 """The pricing alliance package as the core sees it: its one declaration (see chamber/features.py)."""
-from chamber.features import Feature
+from chamber.features import CreditInput, Feature
+
+API_ACCESS = {
+    "pricing_alliance.api_get_settings": "member",
+    "pricing_alliance.api_put_settings": "organizer",
+    "pricing_alliance.api_list_products": "member",
+    "pricing_alliance.api_create_product": "organizer",
+    "pricing_alliance.api_product_image": "public",
+    "pricing_alliance.api_put_price": "merchant",  # the campaign's participants
+    "pricing_alliance.api_my_prices": "member",
+    "pricing_alliance.api_compliance": "organizer",
+    "pricing_alliance.api_create_proposal": "member",  # participants and organizers
+    "pricing_alliance.api_list_proposals": "member",
+    "pricing_alliance.api_get_proposal": "member",
+    "pricing_alliance.api_put_vote": "merchant",
+    "pricing_alliance.api_close_proposal": "organizer",
+    "pricing_alliance.api_alliance_prices": "public",
+    "pricing_alliance.api_put_demand": "merchant",
+    "pricing_alliance.api_delete_demand": "merchant",
+    "pricing_alliance.api_put_supplier_price": "organizer",
+    "pricing_alliance.api_joint_purchase": "organizer",
+    "pricing_alliance.api_record_dues": "organizer",
+    "pricing_alliance.api_joint_purchase_pdf": "organizer",
+    "pricing_alliance.api_notices": "member",
+}
+
+PAGE_ACCESS = {
+    "pricing_alliance.home": "member",
+    "pricing_alliance.product_image": "public",
+    "pricing_alliance.add_product": "organizer",
+    "pricing_alliance.settings": "organizer",
+    "pricing_alliance.campaign": "member",
+    "pricing_alliance.list_price": "merchant",
+    "pricing_alliance.set_demand": "merchant",
+    "pricing_alliance.propose": "member",  # participants and organizers
+    "pricing_alliance.proposal": "member",
+    "pricing_alliance.vote": "merchant",
+    "pricing_alliance.close": "organizer",
+    "pricing_alliance.compliance": "organizer",
+    "pricing_alliance.joint_purchase": "organizer",
+    "pricing_alliance.supplier_price": "organizer",
+    "pricing_alliance.record_dues": "organizer",
+    "pricing_alliance.joint_purchase_pdf": "organizer",
+}
 
 FEATURE = Feature(
     name="pricing_alliance",
     blueprints=["pricing_alliance.blueprint:bp"],
-    jobs=[],  # ("pricing_alliance.jobs:function", seconds)
+    jobs=[("pricing_alliance.jobs:close_and_remind", 60)],
     models=["pricing_alliance.models"],
     migrations="migrations",
-    template_hooks={},  # e.g. "chamber.dashboard.member": "pricing_alliance/_dashboard_member.html"
-    access={},  # every endpoint of the blueprint → "public" | "login" | "own" | "member" | "organizer" | "merchant"
-    demo=None,  # "pricing_alliance.demo:load_demo", called as load_demo(session, chamber)
+    template_hooks={
+        "chamber.dashboard.member": "pricing_alliance/_dashboard_member.html",
+        "chamber.manage.organizer": "pricing_alliance/_manage_section.html",
+    },
+    access={**API_ACCESS, **PAGE_ACCESS},
+    demo="pricing_alliance.demo:load_demo",
+    notification_kinds={
+        "pricing_alliance.vote_reminder": "A participant has not voted on a price proposal that closes within 24 hours.",
+        "pricing_alliance.proposal_result": "A price proposal of a campaign the member takes part in was closed: "
+                                            "adopted, rejected or without quorum.",
+    },
+    credit_inputs=[CreditInput("price_compliance", "pricing_alliance.operations:credit_compliance")],
 )

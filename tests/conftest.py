@@ -245,6 +245,22 @@ PNG_BYTES = bytes.fromhex(
 
 
 @pytest.fixture
-def extra_world_params() -> dict[str, Any]:
-    """Overridden by feature packages' conftest to add their URL parameters."""
-    return {}
+def extra_world_params(world: dict[str, Any], db: Session) -> dict[str, Any]:
+    """URL parameters of the feature packages' routes: a package whose tests have a world.py
+    (tests/<package>/world.py) adds the rows it needs to the world there, with
+    world_params(session, world) -> {parameter: value}."""
+    import importlib
+
+    from chamber import FEATURES
+
+    params: dict[str, Any] = {}
+    for name in FEATURES:
+        module_name = f"tests.{name}.world"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as err:
+            if err.name not in (module_name, f"tests.{name}"):
+                raise
+            continue
+        params.update(module.world_params(db, world))
+    return params

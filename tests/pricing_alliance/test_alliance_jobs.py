@@ -1,0 +1,56 @@
+"""The scheduler closes proposals at their closing time and reminds non-voters 24 hours before."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from chamber.scheduler import build_scheduler
+from pricing_alliance import operations as ops
+from pricing_alliance.jobs import close_and_remind
+from pricing_alliance.models import AllianceNotice, PriceProposal
+from tests.pricing_alliance.alliance_world import alliance  # noqa: F401  (a fixture)
+
+
+def test_the_scheduler_runs_the_job(app):
+    ids = {job.id for job in build_scheduler(app, scheduler_cls=_Collect).get_jobs()}
+    assert "pricing_alliance.jobs:close_and_remind" in ids
+
+
+class _Collect:
+    def __init__(self, **_kwargs):
+        self.jobs = []
+
+    def add_job(self, func, trigger, **kwargs):
+        self.jobs.append(type("Job", (), {"id": kwargs["id"]}))
+
+    def get_jobs(self):
+        return self.jobs
+
+
+def test_job_reminds_non_voters_once_then_closes_at_the_closing_time(app, alliance, db):
+    w = alliance
+    closes = w.now + dt.timedelta(days=3)
+    proposal = ops.propose_price(db, w.campaign, w.organizer, w.tea, price_minor=268_00, floor_minor=None,
+                                 ceiling_minor=None, closes_at=closes)
+    for m in w.members[:2]:
+        ops.cast_vote(db, proposal, m, "approve")
+    db.commit()
+    pid = proposal.id
+
+    assert close_and_remind(app, now=closes - dt.timedelta(hours=25)) == {"closed": 0, "reminded": 0}
+    assert close_and_remind(app, now=closes - dt.timedelta(hours=23)) == {"closed": 0, "reminded": 1}
+    assert close_and_remind(app, now=closes - dt.timedelta(hours=1)) == {"closed": 0, "reminded": 0}  # once
+    reminded = db.scalars(select(AllianceNotice.member_id).where(AllianceNotice.proposal_id == pid,
+                                                                 AllianceNotice.kind == "vote_reminder")).all()
+    assert reminded == [w.members[2].id]
+    assert db.get(PriceProposal, pid).status == "open"
+
+    assert close_and_remind(app, now=closes) == {"closed": 1, "reminded": 0}
+    db.expire_all()
+    closed = db.get(PriceProposal, pid)
+    assert closed.status == "adopted" and closed.closed_at == closes and closed.voters == 2
+    told = db.scalars(select(AllianceNotice.member_id).where(AllianceNotice.proposal_id == pid,
+                                                             AllianceNotice.kind == "proposal_result")).all()
+    assert sorted(told) == sorted(m.id for m in w.members)
+    assert close_and_remind(app, now=closes + dt.timedelta(minutes=1)) == {"closed": 0, "reminded": 0}
