@@ -340,7 +340,9 @@ def post_reversal(slug: str, key: str, entry_id: int) -> Any:
 
 def get_ledger(slug: str, key: str) -> Any:
     chamber, campaign = _load(slug, key, role="member")
-    view = ops.ledger_view(get_session(), campaign)
+    kind = request.args.get("kind") or None
+    view = ops.ledger_view(get_session(), campaign, member_id=request.args.get("member_id", type=int),
+                           kinds=frozenset({kind}) if kind else None)
     cur = chamber.currency
     return jsonify(
         items=entries_json(view["items"], cur, chamber.timezone),

@@ -72,7 +72,9 @@ api_route(bp, K + "/ledger/<int:entry_id>/reversal", ["POST"], auth="organizer",
                      409: "Already reversed, a reversal, or not reversible"})(api.post_reversal)
 api_route(bp, K + "/ledger", ["GET"], auth="member",
           summary="The whole ledger: {items, balances: {pledged, paid, spent, refunded, carried, available}, "
-                  "members: [{member_id, business_name, share, paid, outstanding, refund}]}.",
+                  "members: [{member_id, business_name, share, paid, outstanding, refund}]}. Each item has "
+                  "direction: in, out or null (pledges). ?member_id= and ?kind= (an entry type) filter the items; "
+                  "balances and members are always over the whole ledger.",
           responses={200: "The ledger"})(api.get_ledger)
 api_route(bp, K + "/receipts/<int:receipt_id>", ["GET"], auth="member",
           summary="An expense's receipt file.", responses={200: "The file"},
@@ -126,7 +128,8 @@ api_route(bp, K + "/shares.csv", ["GET"], auth="member",
           responses={200: "The CSV", 409: "The rule cannot share the budget among the current participants"},
           content="text/csv")(documents.shares_csv)
 api_route(bp, K + "/ledger.csv", ["GET"], auth="member",
-          summary="The whole ledger as CSV (UTF-8 with BOM), times in the chamber's zone, amounts as decimals.",
+          summary="The whole ledger as CSV (UTF-8 with BOM), times in the chamber's zone as YYYY-MM-DD HH:MM (spreadsheets read "
+                  "them as dates), amounts as decimals.",
           responses={200: "The CSV"}, content="text/csv")(documents.ledger_csv)
 bp.add_url_rule(K + "/statements/<int:member_id>.pdf", "statement_pdf", documents.statement_pdf)
 bp.add_url_rule(K + "/report.pdf", "report_pdf", documents.report_pdf)

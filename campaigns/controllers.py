@@ -480,15 +480,26 @@ def ledger(slug: str, key: str) -> Any:
     """
     chamber, campaign = _load(slug, key, "member")
     organizer = chamber_role(chamber) == "organizer"
+    type_labels = labels.entry_types()
+    # ?member=<id>&kind=<entry type> narrow the entries shown; balances stay over the whole ledger
+    member_filter = request.args.get("member", type=int)
+    kind_filter = request.args.get("kind", "")
+    kind_filter = kind_filter if kind_filter in type_labels else ""
+    filters = {k: v for k, v in (("member", member_filter), ("kind", kind_filter)) if v}
     view = ops.ledger_view(get_session(), campaign, page=request.args.get("page", 1, type=int),
-                           per_page=LEDGER_PAGE_SIZE)
+                           per_page=LEDGER_PAGE_SIZE, member_id=member_filter,
+                           kinds=frozenset({kind_filter}) if kind_filter else None)
     entries = view["items"]
-    # "reverses #n" / "reversed by #n" may point to an entry on another page
+    # "reverses #n" / "reversed by #n" may point to an entry on another page (or one the filter hides)
     links = {
         ref: f"#entry-{ref}" if on == view["page"] else url_for(
-            "campaigns.ledger", slug=chamber.slug, key=campaign.slug, page=on, _anchor=f"entry-{ref}")
+            "campaigns.ledger", slug=chamber.slug, key=campaign.slug, page=on, _anchor=f"entry-{ref}", **filters)
         for ref, on in view["pages_of"].items()
     }
+    for e in entries:
+        for ref in (e["reverses"], e["reversed_by"]):
+            if ref and ref not in links:
+                links[ref] = url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug, _anchor=f"entry-{ref}")
     formatted: dict[dt.datetime, str] = {}
     for e in entries:
         if e["created_at"] not in formatted:
@@ -497,7 +508,7 @@ def ledger(slug: str, key: str) -> Any:
         "campaigns/ledger.html", chamber=chamber, campaign=campaign, view=view,
         entries=entries, page=view["page"], pages=view["pages"], first=(view["page"] - 1) * LEDGER_PAGE_SIZE + 1,
         times={e["id"]: formatted[e["created_at"]] for e in entries}, links=links,
-        type_labels=labels.entry_types(),
+        type_labels=type_labels, filters=filters, member_filter=member_filter, kind_filter=kind_filter,
         method_labels=labels.payment_methods(),
         names={m["member_id"]: m["business_name"] for m in view["members"]},
         # organizers open each member's statement from the member table (pledges exist from lock on)

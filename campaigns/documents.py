@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chamber.api import is_api_request
+from chamber.datefmt import spreadsheet_time
 from chamber.db import get_session, utcnow
 from chamber.errors import Conflict
 from chamber.models import Chamber, Member
@@ -186,7 +187,7 @@ def shares_rows(session: Session, chamber: Chamber, campaign: Campaign) -> list[
 
 
 def ledger_rows(session: Session, chamber: Chamber, campaign: Campaign) -> list[list[str]]:
-    """CSV rows (without header) of the whole ledger, times in the chamber's zone with their offset."""
+    """CSV rows (without header) of the whole ledger, times in the chamber's zone as spreadsheets read them."""
     view = ops.ledger_view(session, campaign)
     names = {m["member_id"]: m["business_name"] for m in view["members"]}
     zone = ZoneInfo(chamber.timezone)
@@ -199,7 +200,7 @@ def ledger_rows(session: Session, chamber: Chamber, campaign: Campaign) -> list[
 
     return [
         [
-            str(i["id"]), i["created_at"].astimezone(zone).isoformat(), types.get(i["type"], i["type"]),
+            str(i["id"]), spreadsheet_time(i["created_at"].astimezone(zone)), types.get(i["type"], i["type"]),
             text(i["member_id"]), names.get(i["member_id"], "") if i["member_id"] is not None else "",
             format_money(i["amount_minor"], chamber.currency), methods.get(i["method"], text(i["method"])),
          i["reference"],

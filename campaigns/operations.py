@@ -802,11 +802,15 @@ def entry_view(session: Session, campaign: Campaign, entry: LedgerEntry) -> dict
     rows = _entry_rows(session, campaign, entry.id)
     reversed_by = session.scalar(select(LedgerEntry.id).where(LedgerEntry.chamber_id == campaign.chamber_id,
                                                               LedgerEntry.reverses_id == entry.id))
-    return _entry_dict(rows[0], reversed_by)
+    item = _entry_dict(rows[0], reversed_by)
+    reversed_type = session.scalar(select(LedgerEntry.entry_type).where(
+        LedgerEntry.chamber_id == campaign.chamber_id, LedgerEntry.id == entry.reverses_id)) if entry.reverses_id else None
+    item["direction"] = rules.entry_direction(item["type"], reversed_type)
+    return item
 
 
 def ledger_view(session: Session, campaign: Campaign, *, page: int | None = None,
-                per_page: int = 200) -> dict[str, Any]:
+                per_page: int = 200, member_id: int | None = None, kinds: frozenset[str] | None = None) -> dict[str, Any]:
     """The ledger as plain data (amounts in minor units), in a constant number of queries (2, or 3 with page).
 
     {items: [entry dicts], balances: {pledged, paid, spent, refunded, carried, available},
@@ -815,7 +819,8 @@ def ledger_view(session: Session, campaign: Campaign, *, page: int | None = None
     Without page, items are all the entries in id order. With page (1-based, clamped to the pages
     there are), items are that page of per_page entries, newest first, and the view also has count
     (all entries), page, pages, and pages_of: the page of each entry the items point to (reverses,
-    reversed_by). Balances and members are always over the whole ledger.
+    reversed_by). Balances and members are always over the whole ledger; member_id and kinds (entry
+    types) filter the items only. Each item says which way it moves the money (``direction``).
     """
     session.flush()
     # ledger: tuples starting (id, entry_type, member_id, amount_minor), with reverses_id at position rev
@@ -835,15 +840,21 @@ def ledger_view(session: Session, campaign: Campaign, *, page: int | None = None
     reversed_by = {e[rev]: e[0] for e in ledger if e[rev] is not None}
     b = rules.ledger_balances((e[1], e[2], e[3], type_of.get(e[rev]) if e[rev] else None) for e in ledger)
     extra: dict[str, Any] = {}
+    wanted = [e for e in ledger if (member_id is None or e[2] == member_id) and (kinds is None or e[1] in kinds)]
     if page is None:
-        items = [_entry_dict(r, reversed_by.get(r[0])) for r in rows]
+        ids = {e[0] for e in wanted}
+        items = [_entry_dict(r, reversed_by.get(r[0])) for r in rows if r[0] in ids]
     else:
+        ledger_all, ledger = ledger, wanted
         count = len(ledger)
         pages = max(1, -(-count // per_page))
         page = min(max(page, 1), pages)
         hi = count - (page - 1) * per_page  # newest first: page 1 holds the last per_page entries
         shown = ledger[max(0, hi - per_page):hi]
         rows = _entry_rows(session, campaign, id_range=(shown[0][0], shown[-1][0])) if shown else []
+        if len(rows) != len(shown):  # a filter left out some entries in between
+            ids = {e[0] for e in shown}
+            rows = [r for r in rows if r[0] in ids]
         items = [_entry_dict(r, reversed_by.get(r[0])) for r in reversed(rows)]
         refs = {ref for i in items for ref in (i["reverses"], i["reversed_by"]) if ref}
         index = {e[0]: n for n, e in enumerate(ledger)} if refs else {}
@@ -851,6 +862,9 @@ def ledger_view(session: Session, campaign: Campaign, *, page: int | None = None
             "count": count, "page": page, "pages": pages,
             "pages_of": {ref: (count - 1 - index[ref]) // per_page + 1 for ref in refs if ref in index},
         }
+        ledger = ledger_all
+    for item in items:
+        item["direction"] = rules.entry_direction(item["type"], type_of.get(item["reverses"]) if item["reverses"] else None)
     entry_members = {e[2] for e in ledger if e[2] is not None}
     names = dict(session.execute(
         select(Member.id, Member.business_name).where(

@@ -562,3 +562,20 @@ def early_move_times(
     elif target == "ended" and ends_at > now:
         changes["ends_at"] = max(now, starts_at + MIN_RUN)
     return changes
+
+
+# --------------------------------------------------------------------------- ledger signs
+
+def entry_direction(entry_type: str, reversed_type: str | None = None) -> str | None:
+    """Which way an entry moves the pooled money: "in", "out", or None (a pledge or write-off moves none).
+
+    A reversal moves it back the other way from the entry it cancels.
+    """
+    if entry_type == "payment":
+        return "in"
+    if entry_type in ("expense", "refund", "carry_to_fund"):
+        return "out"
+    if entry_type == "reversal" and reversed_type is not None:
+        back = entry_direction(reversed_type)
+        return {"in": "out", "out": "in"}.get(back) if back else None
+    return None

@@ -9,6 +9,7 @@ from flask import Flask, g, request
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
+from . import datefmt
 from .models import LOCALES
 
 LANG_COOKIE = "lang"
@@ -32,12 +33,48 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["LOCALES"] = {"zh_CN": "中文", "en": "English"}
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals["date_range"] = date_range
+    app.jinja_env.globals["zone_name"] = zone_name
+
+
+#: what people in these zones call their time; Babel's CLDR names ("中国标准时间") for the others
+ZONE_NAMES: dict[str, dict[str, str]] = {
+    "Asia/Shanghai": {"zh": "北京时间", "en": "China Standard Time"},
+}
+
+
+def zone_name(timezone: str = "Asia/Shanghai") -> str:
+    """The chamber's time zone in words, in the user's language: 北京时间 / China Standard Time."""
+    locale = get_locale()
+    language = locale.language if locale else "zh"
+    known = ZONE_NAMES.get(timezone, {}).get(language)
+    if known:
+        return known
+    return dates.get_timezone_name(dt.datetime.now(ZoneInfo(timezone)), "long", locale=locale)
+
+
+def _language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "zh"
 
 
 def local_time(value: dt.datetime | None, timezone: str = "Asia/Shanghai", fmt: str = "medium") -> str:
-    """Show a UTC time in the chamber's time zone, in the user's language."""
+    """A UTC time in the chamber's zone, in the user's language: "12月1日 20:00 北京时间".
+
+    ``fmt="short"`` leaves the zone out, for lists whose page names it once.
+    """
     if value is None:
         return ""
     zone = ZoneInfo(timezone)
-    offset = value.astimezone(zone).isoformat()[-6:]
-    return f"{dates.format_datetime(value, fmt, tzinfo=zone, locale=get_locale())} (UTC{offset})"
+    local = value.astimezone(zone)
+    text = datefmt.local_date(local, _language(), this_year=dt.datetime.now(zone).year)
+    if not (local.hour or local.minute) and fmt != "date":
+        text += " 00:00"
+    return text if fmt in ("short", "date") else f"{text} {zone_name(timezone)}"
+
+
+def date_range(start: dt.datetime, end: dt.datetime, timezone: str = "Asia/Shanghai", zone: bool = True) -> str:
+    """A campaign's dates on one line in the chamber's zone: "12月10日–13日 北京时间"."""
+    tz = ZoneInfo(timezone)
+    text = datefmt.date_range(start.astimezone(tz), end.astimezone(tz), _language(), this_year=dt.datetime.now(tz).year)
+    return f"{text} {zone_name(timezone)}" if zone else text

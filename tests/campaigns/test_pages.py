@@ -88,7 +88,7 @@ def test_create_campaign_reads_times_in_the_chambers_zone(client, db, organizer_
     page = client.get(M(organizer_chamber, campaign))
     assert page.status_code == 200
     assert "saved as a draft" in text(page)
-    assert "2030" in text(page) and "UTC+08:00" in text(page)
+    assert "2030" in text(page) and "China Standard Time" in text(page) and "Asia/Shanghai" not in text(page)
 
 
 @pytest.mark.parametrize(("overrides", "field", "message"), [
@@ -427,7 +427,7 @@ def test_ledger_page_shows_entries_balances_and_members(client, db, login, locke
     page = client.get(K(chamber, campaign, "/ledger"))
     assert page.status_code == 200
     body = text(page)
-    for expected in ("BANK-7", "抖音广告", members[0].business_name, org.display_name, "UTC+08:00", "¥170.00", "¥500.00"):
+    for expected in ("BANK-7", "抖音广告", members[0].business_name, org.display_name, "China Standard Time", "¥170.00", "¥500.00"):
         assert expected in body, expected
     assert "/reversal\"" not in page.get_data(as_text=True)  # members get no reversal links
     row = re.search(r'<tr data-member="%d">(.*?)</tr>' % members[0].id, page.get_data(as_text=True), re.S).group(1)

@@ -1,0 +1,152 @@
+"""Every page, as visitors, members and organizers see it, at a 360 px phone and a 1366 px desktop, in
+Chinese and English: nothing scrolls sideways, axe-core finds no violation, every link and button is at
+least 24×24 CSS px (WCAG 2.2, 2.5.8) and primary actions are 44 px high.
+
+The pages are listed here by hand (with the campaigns they need, put in every state through the API);
+`test_every_page_route_is_visited` fails when a page route is added without being listed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+
+pytest.importorskip("playwright.sync_api", reason="the playwright package is missing: pip install playwright")
+pytest.importorskip("axe_playwright_python", reason="pip install axe-playwright-python")
+from axe_playwright_python.sync_playwright import Axe  # noqa: E402
+
+from chamber.demo import DEMO_PASSWORD, MEMBER_EMAIL, ORGANIZER_EMAIL  # noqa: E402
+from tests.browser.conftest import CHROMIUM_ARGS, SCREENSHOTS  # noqa: E402
+
+VIEWPORTS = {"phone": {"width": 360, "height": 780}, "desktop": {"width": 1366, "height": 900}}
+LOCALES = {"zh": "zh-CN", "en": "en-US"}
+
+#: routes that are files, not pages
+NOT_PAGES = {"static", "campaigns.ledger_csv", "campaigns.shares_csv", "campaigns.report_pdf",
+             "campaigns.statement_pdf", "campaigns.receipt"}
+
+#: in the browser: anything sticking out sideways, targets below 24×24 (a link inside a sentence of
+#: text is exempt, as WCAG 2.5.8 allows), primary actions below 44 px
+CHECKS = """() => {
+  const problems = [];
+  const width = window.innerWidth;
+  if (document.documentElement.scrollWidth > width)
+    problems.push(`scrolls sideways: ${document.documentElement.scrollWidth} > ${width}`);
+  // a box that scrolls sideways hides part of the page (e.g. a ledger's amounts) with nothing saying so
+  for (const el of document.querySelectorAll('body *')) {
+    const style = getComputedStyle(el);
+    if (['auto', 'scroll'].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1)
+      problems.push(`${el.tagName.toLowerCase()}.${el.className} hides ${el.scrollWidth - el.clientWidth} px sideways`);
+  }
+  const describe = el => `${el.tagName.toLowerCase()} "${(el.textContent || el.value || el.name || '').trim().slice(0, 30)}"`;
+  for (const el of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary')) {
+    const r = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (r.width === 0 || r.height === 0 || style.visibility === 'hidden') continue;
+    if (r.right > width + 0.5) problems.push(`${describe(el)} sticks out on the right (${Math.round(r.right)} px)`);
+    if (el.tagName === 'A' && style.display === 'inline') {
+      const around = el.parentElement.textContent.replace(/\\s+/g, '').length - el.textContent.replace(/\\s+/g, '').length;
+      if (around > 8) continue;  // in a sentence
+    }
+    if (r.width < 23.99 || r.height < 23.99)
+      problems.push(`${describe(el)} is ${r.width.toFixed(1)}×${r.height.toFixed(1)} px`);
+  }
+  for (const el of document.querySelectorAll('.button.primary:not(.small)')) {
+    const r = el.getBoundingClientRect();
+    if (r.height && r.height < 43.99) problems.push(`primary ${describe(el)} is ${r.height.toFixed(1)} px high`);
+  }
+  return problems;
+}"""
+
+
+def _visitor_pages() -> list[str]:
+    return ["/", "/login", "/register", "/c/xihu", "/c/xihu/members"]
+
+
+@pytest.fixture(scope="module")
+def pages(live_server: str) -> dict[str, list[str]]:
+    """URLs to visit per role, with a campaign in every state (made once through the API)."""
+    from tests.browser.conftest import LiveApi
+
+    api = LiveApi(live_server)
+    stamp = dt.datetime.now().strftime("%H%M%S%f")
+    slugs = {state: api.campaign(f"walk-{state}-{stamp}", state, title=f"中秋联合促销（{state}）")
+             for state in ("draft", "open", "locked", "live", "ended", "settled")}
+    api.call("POST", f"/chambers/xihu/campaigns/{slugs['draft']}/transitions", {"to": "cancelled"})
+    slugs["cancelled"] = slugs.pop("draft")
+    slugs["draft"] = api.campaign(f"walk-new-{stamp}", "draft", title="春节联合促销（草稿）")
+    ledger = api.call("GET", f"/chambers/xihu/campaigns/{slugs['live']}/ledger")
+    payment = next(e["id"] for e in ledger["items"] if e["type"] == "payment")
+    members = api.call("GET", "/chambers/xihu/members")["items"]
+    pending = next(m["member_id"] for m in members if m.get("status") == "pending")
+    approved = next(m["member_id"] for m in members if m.get("status") == "approved")
+    c, m = "/chambers/xihu/campaigns", "/chambers/xihu/manage/campaigns"
+    member = ["/account", "/chambers/new", "/c/xihu/apply", "/chambers/xihu/dashboard", c]
+    for slug in slugs.values():
+        if slug != slugs["draft"]:
+            member += [f"{c}/{slug}", f"{c}/{slug}/ledger"]
+    organizer = ["/chambers/xihu/manage", "/chambers/xihu/manage/tiers", f"/chambers/xihu/manage/members/{pending}",
+                 f"/chambers/xihu/manage/members/{approved}", m, f"{m}/new",
+                 f"{m}/{slugs['open']}/edit", f"{m}/{slugs['draft']}/edit",
+                 f"{m}/{slugs['live']}/payments", f"{m}/{slugs['live']}/expenses",
+                 f"{m}/{slugs['live']}/ledger/{payment}/reversal", f"{m}/{slugs['ended']}/settlement",
+                 f"{c}/{slugs['draft']}"]
+    organizer += [f"{m}/{slug}" for slug in slugs.values()]
+    return {"visitor": _visitor_pages(), "member": member, "organizer": organizer}
+
+
+def test_every_page_route_is_visited(app: Any, pages: dict[str, list[str]]) -> None:
+    listed = [url for urls in pages.values() for url in urls]
+    adapter = app.url_map.bind("localhost")
+    seen = {adapter.match(url, method="GET")[0] for url in listed}
+    routes = {r.endpoint for r in app.url_map.iter_rules()
+              if "GET" in r.methods and not r.rule.startswith("/api/") and r.endpoint not in NOT_PAGES}
+    assert routes - seen == set(), "page routes no browser test visits; list them in tests/browser/test_every_page.py"
+
+
+def _login(page: Any, email: str) -> None:
+    page.goto("/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("form.auth button[type=submit]")
+    page.wait_for_selector("[data-testid=account-link]")
+
+
+def _violations(axe: Any, page: Any) -> list[str]:
+    found = axe.run(page).response["violations"]
+    return [f"axe {v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(" ".join(n["target"]) if isinstance(n["target"][0], str) else str(n["target"]) for n in v["nodes"][:4])
+            for v in found]
+
+
+@pytest.mark.parametrize("language", LOCALES)
+@pytest.mark.parametrize("size", VIEWPORTS)
+def test_every_page_fits_and_passes_axe(browser: Any, live_server: str, pages: dict[str, list[str]],
+                                        size: str, language: str) -> None:
+    axe = Axe()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    problems: list[str] = []
+    for role, urls in pages.items():
+        locale = LOCALES[language]
+        context = browser.new_context(viewport=VIEWPORTS[size], locale=locale, base_url=live_server,
+                                      extra_http_headers={"Accept-Language": locale})
+        context.set_default_timeout(10000)
+        page = context.new_page()
+        try:
+            if role != "visitor":
+                _login(page, ORGANIZER_EMAIL if role == "organizer" else MEMBER_EMAIL)
+            for url in urls:
+                resp = page.goto(url)
+                assert resp is not None and resp.status < 400, f"{role} {url}: {resp and resp.status}"
+                where = f"[{size} {language} {role}] {url}"
+                problems += [f"{where}: {p}" for p in page.evaluate(CHECKS)]
+                problems += [f"{where}: {v}" for v in _violations(axe, page)]
+                if size == "phone":
+                    name = re.sub(r"[^A-Za-z0-9]+", "_", f"every-{language}-{role}-{url}").strip("_")
+                    name = re.sub(r"_\d{12}", "", name)  # the campaigns' run stamp
+                    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        finally:
+            context.close()
+    assert not problems, "\n".join(problems)
