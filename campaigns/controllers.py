@@ -187,6 +187,8 @@ def transition(slug: str, key: str) -> Any:
     cancelling = request.form.get("to") == "cancelled"
     if form.validate_on_submit() and form.to.data != "settled":
         session = get_session()
+        if form.to.data in CONFIRMED_MOVES and form.to.data in next_moves(campaign) and not confirmed():
+            return _confirm_move(chamber, campaign, form.to.data, form.reason.data or "")
         try:
             ops.transition_campaign(session, campaign, form.to.data, current_user, reason=form.reason.data or "")
         except (Conflict, Invalid) as err:
@@ -211,7 +213,7 @@ def confirmed() -> bool:
 
 def confirm_page(chamber: Chamber, campaign: Campaign, *, heading: str, consequences: list[str],
                  fields: dict[str, str], confirm_label: str, back: str, rows: list[tuple[str, int]] | None = None,
-                 danger: bool = False) -> Any:
+                 danger: bool = False, irreversible: bool = True) -> Any:
     """Ask before an irreversible move: what will happen, then a form re-posting ``fields`` with confirmed=yes.
 
     A page of its own, not a script: it works without JavaScript and under a strict CSP.
@@ -219,7 +221,49 @@ def confirm_page(chamber: Chamber, campaign: Campaign, *, heading: str, conseque
     return render_template(
         "campaigns/confirm.html", chamber=chamber, campaign=campaign, heading=heading,
         consequences=consequences, fields=fields, confirm_label=confirm_label, back=back, rows=rows or [],
-        danger=danger, action=request.path,
+        danger=danger, irreversible=irreversible, action=request.path,
+    )
+
+
+#: status moves that cannot be undone and so ask first (settling has its own page)
+CONFIRMED_MOVES = ("locked", "live", "ended", "cancelled")
+
+
+def _confirm_move(chamber: Chamber, campaign: Campaign, to: str, reason: str) -> Any:
+    """What locking, going live, ending or cancelling will do, and the button that does it."""
+    session = get_session()
+    cur, tz = chamber.currency, chamber.timezone
+    now = utcnow()
+    rows = None
+    if to == "locked":
+        lines = [_("Each participant's share is frozen as a pledge they owe; nobody can join, change the offer or "
+                   "withdraw any more.")]
+        try:
+            rows = [(s["business_name"], s["share_minor"]) for s in ops.compute_shares(session, campaign)]
+        except Conflict as err:
+            lines.append(err.message)
+    elif to == "live":
+        lines = [_("The campaign goes live: consumers see it and its offers.")]
+        if campaign.starts_at > now:
+            lines.append(_("It was to start on %(when)s; going live now moves the start to now.",
+                           when=local_time(campaign.starts_at, tz)))
+    elif to == "ended":
+        lines = [_("The campaign ends. Payments and expenses can still be recorded until it is settled.")]
+        if campaign.ends_at > now:
+            lines.append(_("It was to end on %(when)s; ending now moves the end to now.",
+                           when=local_time(campaign.ends_at, tz)))
+    else:
+        available = ops.balances(session, campaign).available
+        lines = [_("Nobody owes anything for it any more, and every participant is told why.")]
+        if available:
+            lines.append(_("%(amount)s paid in and not spent is refunded in proportion to what each member paid.",
+                           amount=money_filter(available, cur)))
+        if reason:
+            lines.append(_("The reason they see: %(reason)s", reason=reason))
+    return confirm_page(
+        chamber, campaign, heading=_("%(move)s “%(title)s”?", move=labels.moves()[to], title=campaign.title),
+        consequences=lines, rows=rows, fields={"to": to, "reason": reason}, confirm_label=labels.moves()[to],
+        back=url_for("campaigns.manage", slug=chamber.slug, key=campaign.slug), danger=to == "cancelled",
     )
 
 
@@ -402,7 +446,7 @@ def _campaign_page(chamber: Chamber, campaign: Campaign, *, failed: tuple[int, A
         if failed is not None and failed[0] == member.id:
             forms[member.id] = failed[1]
             continue
-        p = joined.get(member.id)
+        p = joined.get(member.id) or ops.kept_offer(session, campaign, member)  # a withdrawn offer comes back
         data = {"offer_headline": p.offer_headline, "offer_details": p.offer_details} if p else {}
         forms[member.id] = ParticipationForm(formdata=None, data={**data, "member_id": member.id})
     ledger_rows = {}
@@ -456,6 +500,18 @@ def withdraw(slug: str, key: str) -> Any:
     session = get_session()
     try:
         member = ops.acting_business(session, chamber, current_user, request.form.get("member_id"))
+        if not confirmed() and campaign.status == "open" and ops.get_participation(session, campaign, member):
+            return confirm_page(
+                chamber, campaign, heading=_("Withdraw %(name)s from “%(title)s”?", name=member.business_name,
+                                             title=campaign.title),
+                consequences=[
+                    _("%(name)s no longer takes part: its offer is not shown and the others' shares change.",
+                      name=member.business_name),
+                    _("Your offer is kept: if you join again before the deadline, it is filled in for you."),
+                ],
+                fields={"member_id": str(member.id)}, confirm_label=_("Withdraw"), danger=True, irreversible=False,
+                back=url_for("campaigns.campaign", slug=chamber.slug, key=campaign.slug),
+            )
         ops.withdraw(session, campaign, member)
     except (Conflict, Invalid) as err:
         session.rollback()

@@ -146,6 +146,26 @@ class Participation(Base):
     )
 
 
+class KeptOffer(Base):
+    """The offer of a member who withdrew, kept so that re-joining does not mean typing it again."""
+
+    __tablename__ = "campaign_kept_offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chamber_id: Mapped[int] = mapped_column(ForeignKey("chambers.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int] = mapped_column()
+    member_id: Mapped[int] = mapped_column()
+    offer_headline: Mapped[str] = mapped_column(String(120))
+    offer_details: Mapped[str] = mapped_column(Text, default="")
+    kept_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "member_id"),
+        ForeignKeyConstraint(["chamber_id", "campaign_id"], ["campaigns.chamber_id", "campaigns.id"], ondelete="CASCADE"),
+        ForeignKeyConstraint(["chamber_id", "member_id"], ["members.chamber_id", "members.id"]),
+    )
+
+
 class Receipt(Base):
     """An expense's receipt file (PDF, JPEG or PNG, at most 5 MB), kept in the database."""
 

@@ -32,7 +32,7 @@ from chamber.models import Chamber, Member, Tier, User
 from chamber.rules import CURRENCY_DIGITS, display_money, plain_decimal
 
 from . import rules
-from .models import MAX_PARTICIPANTS, Campaign, CampaignNotice, LedgerEntry, Participation, Receipt
+from .models import MAX_PARTICIPANTS, Campaign, CampaignNotice, KeptOffer, LedgerEntry, Participation, Receipt
 from .rules import RuleError
 
 #: RuleError parameters that are amounts in minor units (formatted as money in messages)
@@ -559,8 +559,21 @@ def withdraw(session: Session, campaign: Campaign, member: Member, *, now: dt.da
     participation = get_participation(session, campaign, member)
     if participation is None:
         raise Conflict(_("This business is not taking part."))
+    kept = kept_offer(session, campaign, member)
+    if kept is None:
+        kept = KeptOffer(chamber_id=campaign.chamber_id, campaign_id=campaign.id, member_id=member.id)
+        session.add(kept)
+    kept.offer_headline, kept.offer_details, kept.kept_at = (
+        participation.offer_headline, participation.offer_details, now)
     session.delete(participation)
     session.flush()
+
+
+def kept_offer(session: Session, campaign: Campaign, member: Member) -> KeptOffer | None:
+    """The offer this member made before withdrawing, if it withdrew (for the opt-in form)."""
+    return session.scalar(select(KeptOffer).where(
+        KeptOffer.chamber_id == campaign.chamber_id, KeptOffer.campaign_id == campaign.id,
+        KeptOffer.member_id == member.id))
 
 
 # --------------------------------------------------------------------------- shares

@@ -85,6 +85,9 @@ def test_organizer_opens_member_joins_organizer_locks_and_records_a_payment(new_
     shot(member, "4-member-share")
 
     org.get_by_test_id("move-locked").click()
+    expect(org.get_by_test_id("confirm-rows")).to_contain_text("¥12,000.00")  # what locking freezes
+    shot(org, "4b-confirm-lock")
+    org.get_by_test_id("confirm-button").click()
     expect(org.get_by_test_id("campaign-status")).to_have_attribute("data-status", "locked")
     org.get_by_test_id("record-payment").first.click()
     org.select_option("select[name=member_id]", index=1)

@@ -159,7 +159,7 @@ def test_status_buttons_open_lock_and_refuse(client, db, organizer_chamber, make
 
     ops.opt_in(db, campaign, create_member(organizer_chamber), offer_headline="九折", now=NOW)
     db.commit()
-    resp = client.post(M(organizer_chamber, campaign, "/transition"), data={"to": "locked"})
+    resp = client.post(M(organizer_chamber, campaign, "/transition"), data={"to": "locked", "confirmed": "yes"})
     assert resp.status_code == 409  # the go/no-go threshold: at least 2 merchants
     assert "2" in " ".join(re.findall(r'data-testid="move-refused">(.*?)<', resp.get_data(as_text=True)))
     db.refresh(campaign)
@@ -168,7 +168,7 @@ def test_status_buttons_open_lock_and_refuse(client, db, organizer_chamber, make
 
     ops.opt_in(db, campaign, create_member(organizer_chamber), offer_headline="八折", now=NOW)
     db.commit()
-    resp = client.post(M(organizer_chamber, campaign, "/transition"), data={"to": "locked"})
+    resp = client.post(M(organizer_chamber, campaign, "/transition"), data={"to": "locked", "confirmed": "yes"})
     assert resp.status_code == 302
     db.refresh(campaign)
     assert campaign.status == "locked"
@@ -182,7 +182,7 @@ def test_cancel_with_a_reason_participants_see(client, db, login, locked_campaig
     campaign, members = locked_campaign(2)
     chamber = campaign.chamber
     login(campaign.organizer)
-    resp = client.post(M(chamber, campaign, "/transition"), data={"to": "cancelled", "reason": "赞助商退出"})
+    resp = client.post(M(chamber, campaign, "/transition"), data={"to": "cancelled", "reason": "赞助商退出", "confirmed": "yes"})
     assert resp.status_code == 302
     db.refresh(campaign)
     assert (campaign.status, campaign.cancel_reason) == ("cancelled", "赞助商退出")
@@ -264,7 +264,7 @@ def test_member_opts_in_sees_the_share_change_and_withdraws(client, db, login, m
     assert resp.status_code == 302
     assert db.scalar(select(Participation.offer_headline).where(Participation.member_id == me.id)) == "全场八折"
 
-    resp = client.post(K(chamber, campaign, "/withdrawal"), data={"member_id": me.id})
+    resp = client.post(K(chamber, campaign, "/withdrawal"), data={"member_id": me.id, "confirmed": "yes"})
     assert resp.status_code == 302
     assert count_rows(db, Participation, Participation.member_id == me.id) == 0
 
