@@ -1,7 +1,7 @@
 """campaigns: the offers of members who withdrew, kept for re-joining
 
-Revision ID: 0003_kept_offers
-Revises: 0002
+Revision ID: campaigns_0004
+Revises: campaigns_0003
 Create Date: 2026-11-29 08:50:00
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import chamber.db
 
 
-revision = '0003_kept_offers'
-down_revision = '0002'
+revision = 'campaigns_0004'
+down_revision = 'campaigns_0003'
 branch_labels = None
 depends_on = None
 
