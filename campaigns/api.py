@@ -17,6 +17,7 @@ from werkzeug.datastructures import CombinedMultiDict, FileStorage
 from chamber.api import ApiError, json_body, local_iso, operation_error, token_user, validate_json
 from chamber.db import get_session
 from chamber.errors import Conflict, Invalid
+from chamber.hardening import private_document
 from chamber.models import Chamber
 from chamber.rules import format_money, plain_decimal
 from chamber.web import chamber_role, load_chamber, upload_limit
@@ -359,6 +360,7 @@ def get_ledger(slug: str, key: str) -> Any:
     )
 
 
+@private_document
 def get_receipt(slug: str, key: str, receipt_id: int) -> Any:
     _chamber, campaign = _load(slug, key, role="member")
     receipt = ops.get_receipt(get_session(), campaign, receipt_id)

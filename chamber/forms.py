@@ -1,14 +1,119 @@
-"""Form fields shared by every package: money, USCC, bounded text."""
+"""Form fields shared by every package: money, USCC, bounded text; BaseForm, the base of every form."""
 from __future__ import annotations
 
+import math
+import unicodedata
+from decimal import Decimal
 from typing import Any
 
+from flask import request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField
+from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto, _is_submitted
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms import DecimalField, FileField, FloatField, PasswordField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from .errors import rule_message
 from .rules import RuleError, check_uscc, parse_money, parse_weight
+
+#: bidirectional embeddings, overrides and isolates: they make text read differently from how it is stored
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: letters that render as nothing (Hangul fillers, the braille blank)
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+LINE_BREAKS = frozenset("\n\r\u2028\u2029\x0b\x0c\x85")
+
+
+class NotText(str):
+    """What a text field gets in place of a file part or a non-text JSON value: empty, and marked."""
+
+
+def _as_text_only(formdata: Any, file_fields: set[str]) -> MultiDict:
+    """formdata with every value that is not text (an uploaded file, a JSON number or object) as NotText,
+    except in the form's file fields; fields then process it as empty and say why (BaseForm.process)."""
+    items = []
+    for key, value in formdata.items(multi=True):
+        if not isinstance(value, str) and key not in file_fields:
+            value = NotText()
+        items.append((key, value))
+    return MultiDict(items)
+
+
+def visible_text_problem(value: str, *, one_line: bool) -> str | None:
+    """Why this text cannot be kept (control characters, direction overrides, nothing visible), or None."""
+    for char in value:
+        if char in LINE_BREAKS:
+            if one_line or char not in "\n\r":
+                return _("Write this on one line.") if one_line else _("Use ordinary line breaks only.")
+        elif char in BIDI_CONTROLS or (unicodedata.category(char) == "Cc" and char != "\t"):
+            return _("Remove the invisible control character %(code)s.", code=f"U+{ord(char):04X}")
+        elif char == "\t" and one_line:
+            return _("Write this on one line.")
+    if not any(unicodedata.category(c)[0] in "LNPS" and c not in BLANK_LETTERS for c in value):
+        return _("Write some visible text: this has only invisible characters.")
+    return None
+
+
+def plain_text(_form: Any, field: Any) -> None:
+    """Every text field's last check (added by BaseForm): printable, visible text."""
+    if isinstance(field.data, str) and field.data:
+        problem = visible_text_problem(field.data, one_line=not isinstance(field, TextAreaField))
+        if problem:
+            raise ValidationError(problem)
+
+
+class BaseForm(FlaskForm):
+    """The base of every form of the app, on pages and in the API (validate_json).
+
+    Text fields take printable, visible text only (plain_text); a file sent for a text field, a
+    JSON number or object where text belongs, or a decimal that is not a finite number is an error
+    by the field, never a crash. tests/test_hostile_input.py checks that every form derives from it.
+    """
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            if formdata is _Auto:
+                if not _is_submitted():
+                    return None
+                if request.files:
+                    return CombinedMultiDict((request.files, request.form))
+                if request.form:
+                    return request.form
+                body = request.get_json(silent=True) if request.is_json else None
+                return MultiDict(body) if isinstance(body, dict) else None
+            return formdata
+
+    def process(self, formdata: Any = None, obj: Any = None, data: Any = None, extra_filters: Any = None,
+                **kwargs: Any) -> None:
+        formdata = self.meta.wrap_formdata(self, formdata)
+        if formdata is not None:
+            files = {f.name for f in self._fields.values() if isinstance(f, FileField)}
+            formdata = _as_text_only(formdata, files)
+        super().process(formdata, obj, data, extra_filters, **kwargs)
+        #: fields whose value was refused while processing, and why (the only message they show)
+        self.refused: dict[str, str] = {}
+        for name, field in self._fields.items():
+            if any(isinstance(v, NotText) for v in getattr(field, "raw_data", None) or ()):
+                self.refused[name] = _("Send this field as text, not as a file or a value of another kind.")
+            elif isinstance(field, (DecimalField, FloatField)) and field.data is not None and not _finite(field.data):
+                self.refused[name] = _("Give a number such as 12.5.")
+            if name in self.refused:
+                field.data = None
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        extra = {name: list(checks) for name, checks in (extra_validators or {}).items()}
+        for name, field in self._fields.items():
+            if isinstance(field, StringField) and not isinstance(field, PasswordField):
+                extra.setdefault(name, []).append(plain_text)
+        valid = super().validate(extra)
+        for name, message in self.refused.items():
+            self._fields[name].errors = [message]  # not "This field is required." for a file sent as text
+        return valid and not self.refused
+
+
+def _finite(value: Any) -> bool:
+    return value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
 
 
 class MoneyField(StringField):

@@ -4,12 +4,11 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import FieldList, FormField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..errors import rule_message
-from ..forms import MoneyField, WeightField, strip, uscc_validator
+from ..forms import BaseForm, MoneyField, WeightField, strip, uscc_validator
 from ..rules import CURRENCY_DIGITS, RuleError, check_slug
 
 MAX_TIERS = 20
@@ -32,7 +31,7 @@ def zone_validator(_form: Any, field: Any) -> None:
         raise ValidationError(_l("Unknown time zone; use an IANA name such as Asia/Shanghai."))
 
 
-class ChamberForm(FlaskForm):
+class ChamberForm(BaseForm):
     slug = StringField(_l("Web address (slug)"), validators=[DataRequired(), Length(max=40), slug_validator],
                        filters=[strip])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)], filters=[strip])
@@ -56,7 +55,7 @@ class ChamberForm(FlaskForm):
         }
 
 
-class TierRow(FlaskForm):
+class TierRow(BaseForm):
     class Meta:
         csrf = False  # a row inside TiersForm, which carries the token
 
@@ -66,7 +65,7 @@ class TierRow(FlaskForm):
     weight = WeightField(_l("Weight"), validators=[DataRequired(), Length(max=12)], filters=[strip])
 
 
-class TiersForm(FlaskForm):
+class TiersForm(BaseForm):
     # no max_entries: WTForms would silently drop the rows past it; too many is an error instead
     items = FieldList(FormField(TierRow), min_entries=0)
 
@@ -83,7 +82,7 @@ class TiersForm(FlaskForm):
             raise ValidationError(_l("Each tier needs its own name."))
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(BaseForm):
     business_name = StringField(_l("Business name"), validators=[DataRequired(), Length(max=120)], filters=[strip])
     uscc = StringField(_l("Unified Social Credit Code"), validators=[DataRequired(), Length(max=40), uscc_validator],
                        filters=[strip])
@@ -119,14 +118,14 @@ DECISIONS = [
 ]
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(BaseForm):
     decision = SelectField(_l("Decision"), choices=DECISIONS, validators=[DataRequired()])
     tier = StringField(_l("Tier"), validators=[Optional(), Length(max=40)], filters=[strip])
     reason = TextAreaField(_l("Reason (the applicant sees it)"), validators=[Optional(), Length(max=2000)],
                            filters=[strip])
 
 
-class OrganizerForm(FlaskForm):
+class OrganizerForm(BaseForm):
     member_id = IntegerField(
         _l("Member"),
         validators=[InputRequired(), NumberRange(min=1, max=2**31 - 1, message=_l("Not a member id."))],
