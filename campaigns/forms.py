@@ -29,7 +29,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 
 from chamber.chambers.forms import slug_validator
 from chamber.db import utcnow
-from chamber.forms import BaseForm, MoneyField, strip
+from chamber.forms import BaseForm, MoneyField, Nullable, strip
 
 from .models import MAX_PARTICIPANTS, PAYMENT_METHODS
 
@@ -101,7 +101,11 @@ class LocalDateTimeField(StringField):
     ``YYYY-MM-DDTHH:MM``, as ``<input type="datetime-local">`` wants.
     """
 
-    openapi_format = "date-time"
+    openapi = {
+        "pattern": r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$",
+        "description": "ISO 8601 date and time between the years 2000 and 2100; without an offset it is read in the "
+                       "chamber's time zone.",
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -136,6 +140,9 @@ def _positive_amount(_form: Any, field: Any) -> None:
 class CampaignForm(BaseForm):
     """Create or edit a campaign.  The API nests method/min_share/max_share_pct under ``apportionment``."""
 
+    #: fields the API nests in an object (chamber.api: validate_json reads them there, the OpenAPI document says so)
+    api_groups = {"apportionment": ("method", "min_share", "max_share_pct")}
+
     slug = StringField(_l("Web address (slug)"), validators=[DataRequired(), Length(max=40), slug_validator],
                        filters=[strip])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)], filters=[strip])
@@ -146,22 +153,22 @@ class CampaignForm(BaseForm):
     optin_deadline = LocalDateTimeField(_l("Opt-in deadline"), validators=[DataRequired(), Length(max=40)],
                                         filters=[strip])
     opens_at = LocalDateTimeField(_l("Open for opt-in automatically at (optional)"),
-                                  validators=[Optional(), Length(max=40)], filters=[strip])
+                                  validators=[Nullable(), Length(max=40)], filters=[strip])
     budget = MoneyField(_l("Budget"), validators=[DataRequired(), Length(max=20), _positive_amount], filters=[strip])
     method = SelectField(_l("Share the budget"), choices=METHODS, validators=[DataRequired()])
-    min_share = MoneyField(_l("Minimum share (optional)"), validators=[Optional(), Length(max=20)], filters=[strip])
+    min_share = MoneyField(_l("Minimum share (optional)"), validators=[Nullable(), Length(max=20)], filters=[strip])
     max_share_pct = DecimalField(
         _l("Maximum share, in percent of the budget (optional)"),
-        validators=[Optional(), NumberRange(min=Decimal("0.0001"), max=100,
+        validators=[Nullable(), NumberRange(min=Decimal("0.0001"), max=100,
                                             message=_l("Give a percentage above 0 and at most 100."))],
     )
     min_participants = IntegerField(
         _l("Go ahead only with at least this many merchants (optional)"),
-        validators=[Optional(), NumberRange(min=1, max=MAX_PARTICIPANTS,
+        validators=[Nullable(), NumberRange(min=1, max=MAX_PARTICIPANTS,
                                             message=_l("Give a whole number from 1 to 100,000."))],
     )
     min_pooled = MoneyField(_l("Go ahead only if at least this much can be pooled (optional)"),
-                            validators=[Optional(), Length(max=20)], filters=[strip])
+                            validators=[Nullable(), Length(max=20)], filters=[strip])
 
     def validate_max_share_pct(self, field: Any) -> None:
         if field.data is not None:

@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto, _is_submitted
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms import DecimalField, FileField, FloatField, PasswordField, StringField, TextAreaField
-from wtforms.validators import ValidationError
+from wtforms.validators import Optional, ValidationError
 
 from .errors import rule_message
 from .rules import RuleError, check_uscc, parse_money, parse_weight
@@ -116,10 +116,47 @@ def _finite(value: Any) -> bool:
     return value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
 
 
+def openapi(**keywords: Any) -> Any:
+    """Attach JSON Schema keywords to a validator (a function, a form's validate_<field> or a class)
+    for the OpenAPI document, which chamber.api derives from the forms: say what the check accepts."""
+
+    def mark(check: Any) -> Any:
+        check.openapi = keywords
+        return check
+
+    return mark
+
+
+class Nullable(Optional):
+    """Optional, and in the API a JSON null means the same as leaving the field out (documented as
+    nullable). Elsewhere null is refused: a field that answers null in the API takes null back."""
+
+    field_flags = {"optional": True, "nullable": True}
+
+
+class ItemCount:
+    """How many entries a FieldList may have, with the messages to say so (and minItems/maxItems)."""
+
+    def __init__(self, min: int, max: int, too_few: Any, too_many: Any) -> None:
+        self.min, self.max, self.too_few, self.too_many = min, max, too_few, too_many
+        self.openapi = {"minItems": min, "maxItems": max}
+
+    def __call__(self, _form: Any, field: Any) -> None:
+        if len(field.entries) < self.min:
+            raise ValidationError(self.too_few)
+        if len(field.entries) > self.max:
+            raise ValidationError(self.too_many)
+
+
+#: what MoneyField accepts, for the OpenAPI document (at most 2 decimals: CNY and every currency but JPY)
+MONEY_PATTERN = r"^[0-9]{1,15}(\.[0-9]{1,2})?$"
+
+
 class MoneyField(StringField):
     """A decimal amount in the form's currency, kept as integer minor units in .minor."""
 
-    openapi_format = "decimal"
+    openapi = {"format": "decimal", "pattern": MONEY_PATTERN,
+               "description": "A decimal string with at most the currency's minor digits, e.g. \"1250.00\" (CNY)."}
 
     def __init__(self, *args: Any, allow_negative: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -146,7 +183,8 @@ class MoneyField(StringField):
 class WeightField(StringField):
     """A positive decimal weight, kept as a Decimal in .weight."""
 
-    openapi_format = "decimal"
+    openapi = {"format": "decimal", "pattern": r"^[0-9]{1,6}(\.[0-9]{1,4})?$",
+               "description": "A positive decimal string with at most 4 decimals, e.g. \"2.5\"."}
 
     def pre_validate(self, form: Any) -> None:
         self.weight = None
@@ -158,6 +196,8 @@ class WeightField(StringField):
             raise ValidationError(rule_message(err)) from None
 
 
+@openapi(pattern=r"^[1-9ANYany][0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y][0-9]{6}[0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{10}$",
+         description="Unified Social Credit Code (GB 32100-2015): 18 characters with a valid check character.")
 def uscc_validator(_form: Any, field: Any) -> None:
     try:
         field.data = check_uscc(field.data or "")

@@ -8,14 +8,15 @@ from wtforms import FieldList, FormField, IntegerField, SelectChoice, SelectFiel
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..errors import rule_message
-from ..forms import BaseForm, MoneyField, WeightField, strip, uscc_validator
-from ..rules import CURRENCY_DIGITS, RuleError, check_slug
+from ..forms import BaseForm, ItemCount, MoneyField, WeightField, openapi, strip, uscc_validator
+from ..rules import CURRENCY_DIGITS, SLUG_RE, RuleError, check_slug
 
 MAX_TIERS = 20
 KINDS = [SelectChoice("regional", _l("Regional chamber")), SelectChoice("brand", _l("Brand alliance"))]
 COMMON_ZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo", "UTC"]
 
 
+@openapi(pattern=f"^{SLUG_RE.pattern}$")
 def slug_validator(_form: Any, field: Any) -> None:
     try:
         check_slug(field.data or "")
@@ -23,11 +24,16 @@ def slug_validator(_form: Any, field: Any) -> None:
         raise ValidationError(rule_message(err)) from None
 
 
+#: IANA area/city names and UTC: available_timezones() also lists "localtime", "Factory", "posixrules"…
+TIME_ZONES = sorted(
+    {z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "posix/", "right/", "SystemV/"))} | {"UTC"}
+)
+_TIME_ZONES = frozenset(TIME_ZONES)
+
+
+@openapi(enum=TIME_ZONES)
 def zone_validator(_form: Any, field: Any) -> None:
-    zone = field.data or ""
-    # IANA area/city names only: available_timezones() also lists "localtime", "Factory", "posixrules"…
-    pseudo = zone.startswith(("Etc/", "posix/", "right/", "SystemV/"))
-    if zone != "UTC" and (zone not in available_timezones() or "/" not in zone or pseudo):
+    if (field.data or "") not in _TIME_ZONES:
         raise ValidationError(_l("Unknown time zone; use an IANA name such as Asia/Shanghai."))
 
 
@@ -67,13 +73,10 @@ class TierRow(BaseForm):
 
 class TiersForm(BaseForm):
     # no max_entries: WTForms would silently drop the rows past it; too many is an error instead
-    items = FieldList(FormField(TierRow), min_entries=0)
+    items = FieldList(FormField(TierRow), min_entries=0, validators=[
+        ItemCount(1, MAX_TIERS, _l("Define at least one tier."), _l("At most %(n)d tiers.", n=MAX_TIERS))])
 
     def validate_items(self, field: Any) -> None:
-        if not field.entries:
-            raise ValidationError(_l("Define at least one tier."))
-        if len(field.entries) > MAX_TIERS:
-            raise ValidationError(_l("At most %(n)d tiers.", n=MAX_TIERS))
         keys = [row.form.key.data for row in field.entries if row.form.key.data]
         if len(set(keys)) != len(keys):
             raise ValidationError(_l("Each tier needs its own key."))
@@ -106,6 +109,7 @@ class ApplicationForm(BaseForm):
             "annual_revenue_minor": self.annual_revenue.minor,
         }
 
+    @openapi(pattern=r"^[0-9+\- ()]+$")
     def validate_phone(self, field: Any) -> None:
         if not all(c in "0123456789+- ()" for c in field.data):
             raise ValidationError(_l("A phone number has digits, spaces, +, - and brackets only."))
