@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 
 from chamber.api import is_api_request
 from chamber.db import get_session, utcnow
-from chamber.hardening import private_document
 from chamber.errors import Conflict
+from chamber.hardening import private_document
 from chamber.models import Chamber, Member
 from chamber.pdf import render_pdf
 from chamber.rules import format_money, plain_decimal

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
@@ -101,8 +101,9 @@ class LocalDateTimeField(StringField):
     ``YYYY-MM-DDTHH:MM``, as ``<input type="datetime-local">`` wants.
     """
 
-    openapi = {
-        "pattern": r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$",
+    openapi: ClassVar[dict[str, str]] = {
+        "pattern": r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}"
+                   r"(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$",
         "description": "ISO 8601 date and time between the years 2000 and 2100; without an offset it is read in the "
                        "chamber's time zone.",
     }
@@ -141,7 +142,7 @@ class CampaignForm(BaseForm):
     """Create or edit a campaign.  The API nests method/min_share/max_share_pct under ``apportionment``."""
 
     #: fields the API nests in an object (chamber.api: validate_json reads them there, the OpenAPI document says so)
-    api_groups = {"apportionment": ("method", "min_share", "max_share_pct")}
+    api_groups: ClassVar[dict[str, tuple[str, ...]]] = {"apportionment": ("method", "min_share", "max_share_pct")}
 
     slug = StringField(_l("Web address (slug)"), validators=[DataRequired(), Length(max=40), slug_validator],
                        filters=[strip])

@@ -17,8 +17,18 @@ from flask import Blueprint, Response, g, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, DateField, DecimalField, FieldList, FileField, FloatField, FormField, IntegerField
-from wtforms import SelectFieldBase, SelectMultipleField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    FieldList,
+    FileField,
+    FloatField,
+    FormField,
+    IntegerField,
+    SelectFieldBase,
+    SelectMultipleField,
+)
 from wtforms.validators import URL, AnyOf, DataRequired, Email, InputRequired, Length, NumberRange, Regexp
 
 from .db import get_session
@@ -484,10 +494,10 @@ def _responses(route: ApiRoute, method: str, has_params: bool) -> dict[str, Any]
             types = (route.content,) if isinstance(route.content, str) else route.content
             if route.form is not None and method != "GET":
                 types = ("application/json",)  # a form's route answers JSON; content is what it takes
-            json_body_schema = body if body is not None else {"type": ["object", "array"]}
+            json_schema = body if body is not None else {"type": ["object", "array"]}
+            binary = {"type": "string", "format": "binary"}
             out[str(code)] = {"description": description, "content": {
-                t: {"schema": json_body_schema} if t == "application/json" else {"schema": {"type": "string", "format": "binary"}}
-                for t in types}}
+                t: {"schema": json_schema if t == "application/json" else binary} for t in types}}
     return out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import request
 from flask_babel import gettext as _
@@ -131,7 +131,7 @@ class Nullable(Optional):
     """Optional, and in the API a JSON null means the same as leaving the field out (documented as
     nullable). Elsewhere null is refused: a field that answers null in the API takes null back."""
 
-    field_flags = {"optional": True, "nullable": True}
+    field_flags: ClassVar[dict[str, bool]] = {"optional": True, "nullable": True}
 
 
 class ItemCount:
@@ -155,7 +155,7 @@ MONEY_PATTERN = r"^[0-9]{1,15}(\.[0-9]{1,2})?$"
 class MoneyField(StringField):
     """A decimal amount in the form's currency, kept as integer minor units in .minor."""
 
-    openapi = {"format": "decimal", "pattern": MONEY_PATTERN,
+    openapi: ClassVar[dict[str, str]] = {"format": "decimal", "pattern": MONEY_PATTERN,
                "description": "A decimal string with at most the currency's minor digits, e.g. \"1250.00\" (CNY)."}
 
     def __init__(self, *args: Any, allow_negative: bool = False, **kwargs: Any) -> None:
@@ -183,7 +183,7 @@ class MoneyField(StringField):
 class WeightField(StringField):
     """A positive decimal weight, kept as a Decimal in .weight."""
 
-    openapi = {"format": "decimal", "pattern": r"^[0-9]{1,6}(\.[0-9]{1,4})?$",
+    openapi: ClassVar[dict[str, str]] = {"format": "decimal", "pattern": r"^[0-9]{1,6}(\.[0-9]{1,4})?$",
                "description": "A positive decimal string with at most 4 decimals, e.g. \"2.5\"."}
 
     def pre_validate(self, form: Any) -> None:

@@ -7,7 +7,6 @@ direction overrides in names and descriptions. The campaign cases: tests/campaig
 from __future__ import annotations
 
 import io
-import json
 from typing import Any
 
 import pytest
@@ -102,7 +101,10 @@ def test_json_values_that_are_not_text_on_a_page_form(client, create_user, db):
 def test_every_form_derives_from_base_form(app):
     """BaseForm is where text is checked for every field: a form that skips it skips the checks."""
     def subclasses(cls: type) -> list[type]:
-        return [c for sub in cls.__subclasses__() for c in (sub, *subclasses(sub))]
+        found: list[type] = []
+        for sub in cls.__subclasses__():
+            found += [sub, *subclasses(sub)]
+        return found
 
     forms = [c for c in subclasses(FlaskForm) if c.__module__.split(".")[0] in ("chamber", "campaigns", "pricing_alliance")]
     assert len(forms) > 15

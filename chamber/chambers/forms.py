@@ -25,9 +25,8 @@ def slug_validator(_form: Any, field: Any) -> None:
 
 
 #: IANA area/city names and UTC: available_timezones() also lists "localtime", "Factory", "posixrules"…
-TIME_ZONES = sorted(
-    {z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "posix/", "right/", "SystemV/"))} | {"UTC"}
-)
+_PSEUDO_ZONES = ("Etc/", "posix/", "right/", "SystemV/")
+TIME_ZONES = sorted({z for z in available_timezones() if "/" in z and not z.startswith(_PSEUDO_ZONES)} | {"UTC"})
 _TIME_ZONES = frozenset(TIME_ZONES)
 
 
