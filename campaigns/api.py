@@ -14,9 +14,10 @@ from flask import Response, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
-from chamber.api import ApiError, json_body, local_iso, operation_error, token_user, validate_json
+from chamber.api import ApiError, local_iso, operation_error, token_user, validate_json
 from chamber.db import get_session
 from chamber.errors import Conflict, Invalid
+from chamber.hardening import private_document
 from chamber.models import Chamber
 from chamber.rules import format_money, plain_decimal
 from chamber.web import chamber_role, load_chamber, upload_limit
@@ -32,9 +33,6 @@ from .forms import (
     TransitionForm,
 )
 from .models import MAX_RECEIPT, MAX_RECEIPT_REQUEST, Campaign
-
-APPORTIONMENT_KEYS = ("method", "min_share", "max_share_pct")
-
 
 # --------------------------------------------------------------------------- helpers
 
@@ -119,20 +117,8 @@ def entry_json(item: dict[str, Any], currency: str, timezone: str) -> dict[str, 
 
 
 def _campaign_form(chamber: Chamber) -> CampaignForm:
-    """Validate the campaign body; ``apportionment`` is a nested object in the API."""
-    data = dict(json_body())
-    nested = data.pop("apportionment", None)
-    if nested is not None:
-        if not isinstance(nested, dict):
-            raise ApiError(400, _("Some fields are not valid."), fields={"apportionment": _("Expected an object.")})
-        for key in APPORTIONMENT_KEYS:
-            if key in nested:
-                data[key] = nested[key]
-    try:
-        return validate_json(CampaignForm, data=data, currency=chamber.currency, timezone=chamber.timezone)
-    except ApiError as err:
-        err.fields = {(f"apportionment.{k}" if k in APPORTIONMENT_KEYS else k): v for k, v in err.fields.items()}
-        raise
+    """Validate the campaign body (``apportionment`` is nested: CampaignForm.api_groups)."""
+    return validate_json(CampaignForm, currency=chamber.currency, timezone=chamber.timezone)
 
 
 _RULE_FIELDS = {"min_share": "apportionment.min_share", "max_share_pct": "apportionment.max_share_pct"}
@@ -361,6 +347,7 @@ def get_ledger(slug: str, key: str) -> Any:
     )
 
 
+@private_document
 def get_receipt(slug: str, key: str, receipt_id: int) -> Any:
     _chamber, campaign = _load(slug, key, role="member")
     receipt = ops.get_receipt(get_session(), campaign, receipt_id)

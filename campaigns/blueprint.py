@@ -78,7 +78,7 @@ api_route(bp, K + "/ledger", ["GET"], auth="member",
           responses={200: "The ledger"})(api.get_ledger)
 api_route(bp, K + "/receipts/<int:receipt_id>", ["GET"], auth="member",
           summary="An expense's receipt file.", responses={200: "The file"},
-          content="application/octet-stream")(api.get_receipt)
+          content=("application/pdf", "image/jpeg", "image/png"))(api.get_receipt)
 api_route(bp, "/chambers/<slug>/campaign-notices", ["GET"], auth="member",
           summary="Notices for the caller's businesses, e.g. why a campaign was cancelled.",
           responses={200: "{items: [{campaign, member_id, kind, message, created_at}]}"})(api.get_notices)

@@ -18,6 +18,7 @@ from werkzeug.datastructures import FileStorage
 
 from chamber.db import get_session, utcnow
 from chamber.errors import Conflict, Invalid
+from chamber.hardening import private_document
 from chamber.i18n import local_time
 from chamber.models import Chamber, Member
 from chamber.rules import format_money, plain_decimal
@@ -578,6 +579,7 @@ def ledger(slug: str, key: str) -> Any:
     )
 
 
+@private_document
 @login_required
 def receipt(slug: str, key: str, receipt_id: int) -> Any:
     _chamber, campaign = _load(slug, key, "member")

@@ -26,6 +26,7 @@ from chamber.api import is_api_request
 from chamber.datefmt import spreadsheet_time
 from chamber.db import get_session, utcnow
 from chamber.errors import Conflict
+from chamber.hardening import private_document
 from chamber.models import Chamber, Member
 from chamber.pdf import render_pdf
 from chamber.rules import format_money, plain_decimal
@@ -259,7 +260,6 @@ def _end_transaction(session: Session) -> None:
 def _pdf(data: bytes, filename: str) -> Response:
     resp = Response(data, mimetype="application/pdf")
     resp.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    resp.headers["Cache-Control"] = "private, no-store"
     return resp
 
 
@@ -267,10 +267,10 @@ def _csv(data: bytes, filename: str) -> Response:
     resp = Response(data, mimetype="text/csv")
     resp.headers["Content-Type"] = "text/csv; charset=utf-8"
     resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    resp.headers["Cache-Control"] = "private, no-store"
     return resp
 
 
+@private_document
 def statement_pdf(slug: str, key: str, member_id: int) -> Response:
     """A member's contribution statement: the member's owner and organizers; anyone else 404."""
     chamber, campaign = _load(slug, key)
@@ -291,6 +291,7 @@ def statement_pdf(slug: str, key: str, member_id: int) -> Response:
     return _pdf(render_pdf("pdf/campaigns/statement.html", data), f"statement-{campaign.slug}-{member.id}.pdf")
 
 
+@private_document
 def report_pdf(slug: str, key: str) -> Response:
     """The campaign's budget report: members and organizers."""
     chamber, campaign = _load(slug, key)
@@ -300,6 +301,7 @@ def report_pdf(slug: str, key: str) -> Response:
     return _pdf(render_pdf("pdf/campaigns/report.html", data), f"report-{campaign.slug}.pdf")
 
 
+@private_document
 def shares_csv(slug: str, key: str) -> Response:
     """The shares as CSV (frozen pledges once locked, else a preview): members and organizers."""
     chamber, campaign = _load(slug, key)
@@ -311,6 +313,7 @@ def shares_csv(slug: str, key: str) -> Response:
     return _csv(to_csv(_header(SHARES_COLUMNS), rows), f"shares-{campaign.slug}.csv")
 
 
+@private_document
 def ledger_csv(slug: str, key: str) -> Response:
     """The whole ledger as CSV: members and organizers."""
     chamber, campaign = _load(slug, key)

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     DateField,
@@ -30,7 +29,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 
 from chamber.chambers.forms import slug_validator
 from chamber.db import utcnow
-from chamber.forms import MoneyField, strip
+from chamber.forms import BaseForm, MoneyField, Nullable, strip
 
 from .models import MAX_PARTICIPANTS, PAYMENT_METHODS
 
@@ -75,9 +74,20 @@ SETTLEMENT_MODES = [
 ]
 
 
+#: campaign times are typed between these years (year 0001 or 9999 is a typing mistake, and breaks
+#: the conversion to and from the chamber's zone)
+CAMPAIGN_YEARS = (2000, 2100)
+
+
+class YearOutOfRange(ValueError):
+    """A date outside CAMPAIGN_YEARS."""
+
+
 def parse_local_datetime(text: str, timezone: str) -> dt.datetime:
-    """ISO 8601 → aware UTC; a time without an offset is read in the given zone."""
+    """ISO 8601 → aware UTC; a time without an offset is read in the given zone. ValueError outside CAMPAIGN_YEARS."""
     value = dt.datetime.fromisoformat(text.strip())
+    if not CAMPAIGN_YEARS[0] <= value.year <= CAMPAIGN_YEARS[1]:
+        raise YearOutOfRange(value.year)
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(timezone))
     return value.astimezone(dt.timezone.utc)
@@ -91,7 +101,12 @@ class LocalDateTimeField(StringField):
     ``YYYY-MM-DDTHH:MM``, as ``<input type="datetime-local">`` wants.
     """
 
-    openapi_format = "date-time"
+    openapi: ClassVar[dict[str, str]] = {
+        "pattern": r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}"
+                   r"(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$",
+        "description": "ISO 8601 date and time between the years 2000 and 2100; without an offset it is read in the "
+                       "chamber's time zone.",
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -111,6 +126,9 @@ class LocalDateTimeField(StringField):
             return
         try:
             self.utc = parse_local_datetime(str(self.data)[:40], getattr(form, "timezone", "Asia/Shanghai"))
+        except YearOutOfRange:
+            raise ValidationError(_("Give a date between the years %(first)d and %(last)d.",
+                                    first=CAMPAIGN_YEARS[0], last=CAMPAIGN_YEARS[1])) from None
         except ValueError:
             raise ValidationError(_("Give a date and time like 2026-11-11T20:00 (ISO 8601).")) from None
 
@@ -120,8 +138,11 @@ def _positive_amount(_form: Any, field: Any) -> None:
         raise ValidationError(_("The amount must be more than zero."))
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(BaseForm):
     """Create or edit a campaign.  The API nests method/min_share/max_share_pct under ``apportionment``."""
+
+    #: fields the API nests in an object (chamber.api: validate_json reads them there, the OpenAPI document says so)
+    api_groups: ClassVar[dict[str, tuple[str, ...]]] = {"apportionment": ("method", "min_share", "max_share_pct")}
 
     slug = StringField(_l("Web address (slug)"), validators=[DataRequired(), Length(max=40), slug_validator],
                        filters=[strip])
@@ -133,22 +154,22 @@ class CampaignForm(FlaskForm):
     optin_deadline = LocalDateTimeField(_l("Opt-in deadline"), validators=[DataRequired(), Length(max=40)],
                                         filters=[strip])
     opens_at = LocalDateTimeField(_l("Open for opt-in automatically at (optional)"),
-                                  validators=[Optional(), Length(max=40)], filters=[strip])
-    budget = MoneyField(_l("Budget"), validators=[DataRequired(), Length(max=20)], filters=[strip])
+                                  validators=[Nullable(), Length(max=40)], filters=[strip])
+    budget = MoneyField(_l("Budget"), validators=[DataRequired(), Length(max=20), _positive_amount], filters=[strip])
     method = SelectField(_l("Share the budget"), choices=METHODS, validators=[DataRequired()])
-    min_share = MoneyField(_l("Minimum share (optional)"), validators=[Optional(), Length(max=20)], filters=[strip])
+    min_share = MoneyField(_l("Minimum share (optional)"), validators=[Nullable(), Length(max=20)], filters=[strip])
     max_share_pct = DecimalField(
         _l("Maximum share, in percent of the budget (optional)"),
-        validators=[Optional(), NumberRange(min=Decimal("0.0001"), max=100,
+        validators=[Nullable(), NumberRange(min=Decimal("0.0001"), max=100,
                                             message=_l("Give a percentage above 0 and at most 100."))],
     )
     min_participants = IntegerField(
         _l("Go ahead only with at least this many merchants (optional)"),
-        validators=[Optional(), NumberRange(min=1, max=MAX_PARTICIPANTS,
+        validators=[Nullable(), NumberRange(min=1, max=MAX_PARTICIPANTS,
                                             message=_l("Give a whole number from 1 to 100,000."))],
     )
     min_pooled = MoneyField(_l("Go ahead only if at least this much can be pooled (optional)"),
-                            validators=[Optional(), Length(max=20)], filters=[strip])
+                            validators=[Nullable(), Length(max=20)], filters=[strip])
 
     def validate_max_share_pct(self, field: Any) -> None:
         if field.data is not None:
@@ -193,7 +214,7 @@ class CampaignForm(FlaskForm):
         }
 
 
-class ParticipationForm(FlaskForm):
+class ParticipationForm(BaseForm):
     """Opt in (or update the offer).  A second opt-in from the page just updates the offer.
 
     ``member_id`` is needed only when the user has several approved businesses in the chamber.
@@ -205,7 +226,7 @@ class ParticipationForm(FlaskForm):
     member_id = IntegerField(_l("Business"), validators=[Optional(), ID_RANGE])
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(BaseForm):
     to = SelectField(_l("New status"), choices=TARGETS, validators=[DataRequired()])
     mode = StringField(_l("Settlement"),
                        validators=[Optional(), AnyOf(["refund", "carry"], message=_l("Choose refund or carry."))])
@@ -213,14 +234,14 @@ class TransitionForm(FlaskForm):
                            filters=[strip])
 
 
-class SettlementForm(FlaskForm):
+class SettlementForm(BaseForm):
     """Settle: refunding in proportion to payments is the default; carrying to the fund is a choice."""
 
     mode = RadioField(_l("What happens to the unspent remainder"), choices=SETTLEMENT_MODES, default="refund",
                       validators=[DataRequired()])
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(BaseForm):
     """A payment; ``form.timezone`` (the chamber's zone) decides what "today" is for ``paid_on``."""
 
     member_id = IntegerField(_l("Member"), validators=[InputRequired(), ID_RANGE])
@@ -239,7 +260,7 @@ class PaymentForm(FlaskForm):
             raise ValidationError(_("Give a date from 2000-01-01 on."))
 
 
-class ExpenseForm(FlaskForm):
+class ExpenseForm(BaseForm):
     payee = StringField(_l("Paid to"), validators=[DataRequired(), Length(max=120)], filters=[strip])
     category = StringField(_l("Category"), validators=[DataRequired(), Length(max=40)], filters=[strip])
     amount = MoneyField(_l("Amount"), validators=[DataRequired(), Length(max=20), _positive_amount], filters=[strip])
@@ -247,6 +268,6 @@ class ExpenseForm(FlaskForm):
     receipt = FileField(_l("Receipt (PDF, JPEG or PNG, at most 5 MB)"))
 
 
-class ReversalForm(FlaskForm):
+class ReversalForm(BaseForm):
     reason = TextAreaField(_l("Why is this entry reversed?"), validators=[DataRequired(), Length(max=2000)],
                            filters=[strip])

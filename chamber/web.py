@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import IntegerConverter
 
-from . import api
+from . import api, hardening
 from .db import get_session
 from .models import Chamber, Member, Organizer, User
 from .rules import display_money, plain_decimal
@@ -112,19 +112,12 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = money_filter
     app.jinja_env.filters["plain"] = plain_decimal
     app.jinja_env.globals["chamber_role"] = chamber_role
-    app.after_request(_security_headers)
+    hardening.init_app(app)  # JSON depth, security headers
     app.add_url_rule(api.API_PREFIX + "/openapi.json", "openapi", _openapi)
 
 
 def _openapi() -> Response:
     return jsonify(api.openapi_document("Chamber API", "1"))
-
-
-def _security_headers(resp: Response) -> Response:
-    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-    resp.headers.setdefault("X-Frame-Options", "DENY")
-    resp.headers.setdefault("Referrer-Policy", "same-origin")
-    return resp
 
 
 def _rollback() -> None:

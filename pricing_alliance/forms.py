@@ -9,14 +9,21 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DecimalField, FieldList, FormField, IntegerField, SelectChoice, SelectField, StringField
-from wtforms import TextAreaField
+from wtforms import (
+    DecimalField,
+    FieldList,
+    FormField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from campaigns.forms import ID_RANGE, LocalDateTimeField
-from chamber.forms import MoneyField, strip
+from chamber.forms import BaseForm, MoneyField, strip
 
 from . import rules
 from .models import MAX_QUANTITY
@@ -53,7 +60,7 @@ class ShareField(StringField):
             raise ValidationError(_("Give a share from 0 to 100 per cent."))
 
 
-class ProductForm(FlaskForm):
+class ProductForm(BaseForm):
     name = StringField(_l("Product"), validators=[DataRequired(), Length(max=120)], filters=[strip])
     unit = StringField(_l("Unit / specification (e.g. 250g)"), validators=[DataRequired(), Length(max=60)],
                        filters=[strip])
@@ -63,7 +70,7 @@ class ProductForm(FlaskForm):
     image = FileField(_l("Image (JPEG or PNG, at most 2 MB, optional)"))
 
 
-class PriceForm(FlaskForm):
+class PriceForm(BaseForm):
     """A participant's price for a product, with an optional original ("was") price."""
 
     price = MoneyField(_l("Your price"), validators=[DataRequired(), Length(max=20), _positive], filters=[strip])
@@ -76,7 +83,7 @@ class PriceForm(FlaskForm):
             raise ValidationError(_("The original price must not be below the price."))
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(BaseForm):
     product_id = IntegerField(_l("Product"), validators=[InputRequired(), ID_RANGE])
     price = MoneyField(_l("Alliance price"), validators=[DataRequired(), Length(max=20), _positive], filters=[strip])
     floor = MoneyField(_l("Lowest allowed price (optional)"), validators=[Optional(), Length(max=20), _positive],
@@ -98,17 +105,17 @@ class ProposalForm(FlaskForm):
             raise ValidationError(_("The price must not be above its own ceiling."))
 
 
-class VoteForm(FlaskForm):
+class VoteForm(BaseForm):
     choice = SelectField(_l("Your vote"), choices=CHOICE_LABELS, validators=[DataRequired()])
     member_id = IntegerField(_l("Business"), validators=[Optional(), ID_RANGE])
 
 
-class DemandForm(FlaskForm):
+class DemandForm(BaseForm):
     quantity = IntegerField(_l("Quantity you will buy"), validators=[InputRequired(), QUANTITY_RANGE])
     member_id = IntegerField(_l("Business"), validators=[Optional(), ID_RANGE])
 
 
-class TierForm(FlaskForm):
+class TierForm(BaseForm):
     class Meta:
         csrf = False
 
@@ -118,7 +125,7 @@ class TierForm(FlaskForm):
     unit_price = MoneyField(_l("Unit price"), validators=[DataRequired(), Length(max=20), _positive], filters=[strip])
 
 
-class SupplierPriceForm(FlaskForm):
+class SupplierPriceForm(BaseForm):
     supplier = StringField(_l("Supplier"), validators=[Optional(), Length(max=120)], filters=[strip])
     unit_price = MoneyField(_l("Negotiated unit price"), validators=[DataRequired(), Length(max=20), _positive],
                             filters=[strip])
@@ -131,7 +138,7 @@ class SupplierPriceForm(FlaskForm):
                 if t.min_quantity.data is not None and t.unit_price.minor is not None]
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(BaseForm):
     weighting = SelectField(_l("Votes count"), choices=WEIGHTING_LABELS, validators=[DataRequired()])
     quorum = ShareField(_l("Quorum: share of the participants' weight that must vote (e.g. 50 or 1/2)"),
                         validators=[DataRequired()], filters=[strip])

@@ -1,16 +1,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from ..forms import strip
+from ..forms import BaseForm, strip
 
 PASSWORD_MIN = 10
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(BaseForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254), Email()], filters=[strip])
     password = PasswordField(
         _l("Password"),
@@ -20,12 +19,12 @@ class RegisterForm(FlaskForm):
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=80)], filters=[strip])
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)], filters=[strip])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
     new_password = PasswordField(
         _l("New password"),
@@ -38,7 +37,7 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ApiPasswordForm(FlaskForm):
+class ApiPasswordForm(BaseForm):
     """Changing the password through the API: the same rules as the account page."""
 
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
@@ -49,13 +48,13 @@ class ApiPasswordForm(FlaskForm):
     )
 
 
-class TokenForm(FlaskForm):
+class TokenForm(BaseForm):
     name = StringField(_l("What is the token for?"), validators=[DataRequired(), Length(max=80)], filters=[strip])
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(BaseForm):
     locale = SelectField(_l("Language"), choices=[SelectChoice("zh_CN", "中文"), SelectChoice("en", "English")])
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(BaseForm):
     """A form with only the CSRF token, for buttons that post."""

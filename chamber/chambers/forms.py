@@ -4,19 +4,19 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import FieldList, FormField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..errors import rule_message
-from ..forms import MoneyField, WeightField, strip, uscc_validator
-from ..rules import CURRENCY_DIGITS, RuleError, check_slug
+from ..forms import BaseForm, ItemCount, MoneyField, WeightField, openapi, strip, uscc_validator
+from ..rules import CURRENCY_DIGITS, SLUG_RE, RuleError, check_slug
 
 MAX_TIERS = 20
 KINDS = [SelectChoice("regional", _l("Regional chamber")), SelectChoice("brand", _l("Brand alliance"))]
 COMMON_ZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo", "UTC"]
 
 
+@openapi(pattern=f"^{SLUG_RE.pattern}$")
 def slug_validator(_form: Any, field: Any) -> None:
     try:
         check_slug(field.data or "")
@@ -24,15 +24,19 @@ def slug_validator(_form: Any, field: Any) -> None:
         raise ValidationError(rule_message(err)) from None
 
 
+#: IANA area/city names and UTC: available_timezones() also lists "localtime", "Factory", "posixrules"…
+_PSEUDO_ZONES = ("Etc/", "posix/", "right/", "SystemV/")
+TIME_ZONES = sorted({z for z in available_timezones() if "/" in z and not z.startswith(_PSEUDO_ZONES)} | {"UTC"})
+_TIME_ZONES = frozenset(TIME_ZONES)
+
+
+@openapi(enum=TIME_ZONES)
 def zone_validator(_form: Any, field: Any) -> None:
-    zone = field.data or ""
-    # IANA area/city names only: available_timezones() also lists "localtime", "Factory", "posixrules"…
-    pseudo = zone.startswith(("Etc/", "posix/", "right/", "SystemV/"))
-    if zone != "UTC" and (zone not in available_timezones() or "/" not in zone or pseudo):
+    if (field.data or "") not in _TIME_ZONES:
         raise ValidationError(_l("Unknown time zone; use an IANA name such as Asia/Shanghai."))
 
 
-class ChamberForm(FlaskForm):
+class ChamberForm(BaseForm):
     slug = StringField(_l("Web address (slug)"), validators=[DataRequired(), Length(max=40), slug_validator],
                        filters=[strip])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)], filters=[strip])
@@ -56,7 +60,7 @@ class ChamberForm(FlaskForm):
         }
 
 
-class TierRow(FlaskForm):
+class TierRow(BaseForm):
     class Meta:
         csrf = False  # a row inside TiersForm, which carries the token
 
@@ -66,15 +70,12 @@ class TierRow(FlaskForm):
     weight = WeightField(_l("Weight"), validators=[DataRequired(), Length(max=12)], filters=[strip])
 
 
-class TiersForm(FlaskForm):
+class TiersForm(BaseForm):
     # no max_entries: WTForms would silently drop the rows past it; too many is an error instead
-    items = FieldList(FormField(TierRow), min_entries=0)
+    items = FieldList(FormField(TierRow), min_entries=0, validators=[
+        ItemCount(1, MAX_TIERS, _l("Define at least one tier."), _l("At most %(n)d tiers.", n=MAX_TIERS))])
 
     def validate_items(self, field: Any) -> None:
-        if not field.entries:
-            raise ValidationError(_l("Define at least one tier."))
-        if len(field.entries) > MAX_TIERS:
-            raise ValidationError(_l("At most %(n)d tiers.", n=MAX_TIERS))
         keys = [row.form.key.data for row in field.entries if row.form.key.data]
         if len(set(keys)) != len(keys):
             raise ValidationError(_l("Each tier needs its own key."))
@@ -83,7 +84,7 @@ class TiersForm(FlaskForm):
             raise ValidationError(_l("Each tier needs its own name."))
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(BaseForm):
     business_name = StringField(_l("Business name"), validators=[DataRequired(), Length(max=120)], filters=[strip])
     uscc = StringField(_l("Unified Social Credit Code"), validators=[DataRequired(), Length(max=40), uscc_validator],
                        filters=[strip])
@@ -107,6 +108,7 @@ class ApplicationForm(FlaskForm):
             "annual_revenue_minor": self.annual_revenue.minor,
         }
 
+    @openapi(pattern=r"^[0-9+\- ()]+$")
     def validate_phone(self, field: Any) -> None:
         if not all(c in "0123456789+- ()" for c in field.data):
             raise ValidationError(_l("A phone number has digits, spaces, +, - and brackets only."))
@@ -119,14 +121,14 @@ DECISIONS = [
 ]
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(BaseForm):
     decision = SelectField(_l("Decision"), choices=DECISIONS, validators=[DataRequired()])
     tier = StringField(_l("Tier"), validators=[Optional(), Length(max=40)], filters=[strip])
     reason = TextAreaField(_l("Reason (the applicant sees it)"), validators=[Optional(), Length(max=2000)],
                            filters=[strip])
 
 
-class OrganizerForm(FlaskForm):
+class OrganizerForm(BaseForm):
     member_id = IntegerField(
         _l("Member"),
         validators=[InputRequired(), NumberRange(min=1, max=2**31 - 1, message=_l("Not a member id."))],

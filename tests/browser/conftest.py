@@ -117,17 +117,22 @@ def browser() -> Iterator[Any]:
 def new_page(browser: Any, live_server: str) -> Iterator[Any]:
     """new_page(locale="zh-CN") → a page in a fresh phone-sized context (own cookies)."""
     contexts: list[Any] = []
+    blocked: list[str] = []  # what the Content-Security-Policy refused: a page it breaks
 
     def make(locale: str = "zh-CN") -> Any:
         context = browser.new_context(viewport=PHONE, locale=locale, base_url=live_server,
                                       extra_http_headers={"Accept-Language": locale})
         context.set_default_timeout(5000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", lambda msg: blocked.append(f"{page.url}: {msg.text}")
+                if msg.type == "error" and "Content Security Policy" in msg.text else None)
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    assert blocked == [], "the Content-Security-Policy blocked something"
 
 
 @pytest.fixture
