@@ -1,4 +1,5 @@
-"""Benchmark the pricing alliance: the tally of a proposal with 10,000 voters, the compliance report of 1,000 participants × 50 products.
+"""Benchmark the pricing alliance: the tally of a proposal with 10,000 voters, the compliance report of
+1,000 participants × 50 products.
 
 Run: python bench/bench_alliance.py
 Builds a fresh SQLite database in a temporary directory (Alembic migrations) with a chamber of
@@ -17,22 +18,23 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event, func, insert, select  # noqa: E402
+from sqlalchemy import event, func, insert, select
 
-from campaigns import operations as campaign_ops  # noqa: E402
-from campaigns.models import Participation  # noqa: E402
-from chamber import create_app, freeze_startup_objects, migrate  # noqa: E402
-from chamber.chambers.operations import create_chamber  # noqa: E402
-from chamber.db import utcnow  # noqa: E402
-from chamber.models import Member, Tier, User  # noqa: E402
-from chamber.rules import make_uscc  # noqa: E402
-from pricing_alliance import operations as ops  # noqa: E402
-from pricing_alliance.models import PriceListing, PriceProposal, PriceVote  # noqa: E402
+from campaigns import operations as campaign_ops
+from campaigns.models import Participation
+from chamber import create_app, freeze_startup_objects, migrate
+from chamber.chambers.operations import create_chamber
+from chamber.db import utcnow
+from chamber.models import Member, Tier, User
+from chamber.rules import make_uscc
+from pricing_alliance import operations as ops
+from pricing_alliance.models import PriceListing, PriceProposal, PriceVote
 
 VOTERS = 10_000
 SMALL = 100
@@ -44,7 +46,7 @@ CHOICES = ("approve", "approve", "reject", "abstain")
 
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
-    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
 def build(session: Any, n_members: int, slug: str, listers: int, products: int) -> tuple[Any, Any]:

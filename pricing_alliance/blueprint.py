@@ -116,7 +116,7 @@ bp.add_url_rule(MKA + "/joint-purchase", "joint_purchase", pages.joint_purchase)
 bp.add_url_rule(MKA + "/joint-purchase/<int:product_id>/supplier", "supplier_price", pages.supplier_price, methods=GP)
 bp.add_url_rule(MKA + "/joint-purchase/dues", "record_dues", pages.record_dues, methods=["POST"])
 bp.add_url_rule(K + "/joint-purchase.pdf", "joint_purchase_pdf", documents.joint_purchase_pdf)
-bp.add_app_template_global(labels, "alliance_labels")
+bp.record_once(lambda state: state.app.jinja_env.globals.update(alliance_labels=labels))  # a module, not a function
 bp.add_app_template_global(pages.dashboard_notices, "alliance_notices")
 bp.add_app_template_global(pages.public_alliance, "alliance_public")
 bp.add_app_template_filter(labels.plain_fraction, "plain_fraction")

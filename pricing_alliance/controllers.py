@@ -79,7 +79,8 @@ def home(slug: str) -> Any:
         Campaign.chamber_id == chamber.id, Campaign.status.in_(ops.ACTIVE)).order_by(Campaign.starts_at, Campaign.id)))
     members = [m.id for m in approved_members_of(session, chamber, current_user)]
     return render_template("pricing_alliance/home.html", chamber=chamber, campaigns=campaigns,
-                           products=ops.list_products(session, chamber), notices=ops.notices_for(session, chamber, members),
+                           products=ops.list_products(session, chamber), notices=ops.notices_for(session, chamber,
+                                                                                                 members),
                            settings=ops.get_settings(session, chamber), organizer=chamber_role(chamber) == "organizer")
 
 
@@ -213,7 +214,8 @@ def list_price(slug: str, key: str, product_id: int) -> Any:
                 flash(_("Your price for %(product)s is saved, but it does not keep to the alliance: %(problems)s",
                         product=f"{product.name} {product.unit}",
                         problems=", ".join(labels.problems()[p] for p in result["problems"])), "error")
-            return redirect(url_for("pricing_alliance.campaign", slug=chamber.slug, key=campaign.slug) + f"#p{product.id}")
+            return redirect(url_for("pricing_alliance.campaign", slug=chamber.slug,
+                                    key=campaign.slug) + f"#p{product.id}")
     else:
         status = 400
     member_id = form.member_id.data if isinstance(form.member_id.data, int) else 0
@@ -239,7 +241,8 @@ def set_demand(slug: str, key: str, product_id: int) -> Any:
             session.commit()
             flash(_("You will buy %(n)s × %(product)s through the joint purchase.", n=form.quantity.data,
                     product=f"{product.name} {product.unit}"), "success")
-            return redirect(url_for("pricing_alliance.campaign", slug=chamber.slug, key=campaign.slug) + f"#p{product.id}")
+            return redirect(url_for("pricing_alliance.campaign", slug=chamber.slug,
+                                    key=campaign.slug) + f"#p{product.id}")
     else:
         status = 400
     member_id = form.member_id.data if isinstance(form.member_id.data, int) else 0

@@ -49,7 +49,7 @@ def load_demo(session: Session, chamber: Chamber) -> None:
         max_share_pct=None, min_participants=None, min_pooled_minor=None)
     campaign_ops.transition_campaign(session, campaign, "open", organizer, now=now - dt.timedelta(days=3))
     for member in members:
-        campaign_ops.opt_in(session, campaign, member, offer_headline="中秋茶礼满300减40", now=now - dt.timedelta(days=3))
+        campaign_ops.opt_in(session, campaign, member, offer_headline="中秋茶礼满300减40", now=now - dt.timedelta(days=3))  # noqa: E501
     ops.update_settings(session, chamber, weighting="member", quorum=Fraction(1, 2),
                         threshold=Fraction(2, 3), lookback_days=7, max_markup_pct=Decimal(40))
     ops.set_supplier_price(session, campaign, tea, unit_price_minor=195_00, supplier="梅家坞茶厂",

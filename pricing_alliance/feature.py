@@ -57,7 +57,7 @@ FEATURE = Feature(
     access={**API_ACCESS, **PAGE_ACCESS},
     demo="pricing_alliance.demo:load_demo",
     notification_kinds={
-        "pricing_alliance.vote_reminder": "A participant has not voted on a price proposal that closes within 24 hours.",
+        "pricing_alliance.vote_reminder": "A participant has not voted on a price proposal that closes within 24 hours.",  # noqa: E501
         "pricing_alliance.proposal_result": "A price proposal of a campaign the member takes part in was closed: "
                                             "adopted, rejected or without quorum.",
     },

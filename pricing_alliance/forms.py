@@ -121,7 +121,7 @@ class TierForm(BaseForm):
 
     min_quantity = IntegerField(_l("From a total quantity of"),
                                 validators=[InputRequired(), NumberRange(min=2, max=MAX_QUANTITY * 1000,
-                                                                         message=_l("A volume tier starts at a quantity of 2 or more."))])
+                                                                         message=_l("A volume tier starts at a quantity of 2 or more."))])  # noqa: E501
     unit_price = MoneyField(_l("Unit price"), validators=[DataRequired(), Length(max=20), _positive], filters=[strip])
 
 
@@ -146,10 +146,10 @@ class SettingsForm(BaseForm):
                            validators=[DataRequired()], filters=[strip])
     lookback_days = IntegerField(_l("Days looked back for an original price (7; 30 for the EU rule)"),
                                  validators=[InputRequired(), NumberRange(min=1, max=rules.MAX_LOOKBACK_DAYS,
-                                                                          message=_l("Give a number of days from 1 to 90."))])
+                                                                          message=_l("Give a number of days from 1 to 90."))])  # noqa: E501
     max_markup_pct = DecimalField(_l("Maximum mark-up over the supplier price, in per cent (optional)"),
                                   validators=[Optional(), NumberRange(min=0, max=10000,
-                                                                      message=_l("Give a percentage from 0 to 10,000."))])
+                                                                      message=_l("Give a percentage from 0 to 10,000."))])  # noqa: E501
 
     def validate_threshold(self, field: Any) -> None:
         if getattr(field, "share", None) is not None and field.share <= 0:

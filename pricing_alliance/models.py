@@ -80,7 +80,8 @@ class AllianceSettings(Base):
         CheckConstraint("quorum_den > 0 AND quorum_num >= 0 AND quorum_num <= quorum_den", name="quorum"),
         CheckConstraint("threshold_den > 0 AND threshold_num > 0 AND threshold_num <= threshold_den", name="threshold"),
         CheckConstraint("lookback_days >= 1 AND lookback_days <= 90", name="lookback_days"),
-        CheckConstraint("max_markup_pct IS NULL OR (max_markup_pct >= 0 AND max_markup_pct <= 10000)", name="max_markup"),
+        CheckConstraint("max_markup_pct IS NULL OR (max_markup_pct >= 0 AND max_markup_pct <= 10000)",
+                        name="max_markup"),
     )
 
 
@@ -127,7 +128,8 @@ class PriceListing(Base):
     __table_args__ = (
         _campaign_fk(), _member_fk(), _product_fk(),
         CheckConstraint("price_minor > 0", name="price_positive"),
-        CheckConstraint("original_price_minor IS NULL OR original_price_minor >= price_minor", name="original_not_below"),
+        CheckConstraint("original_price_minor IS NULL OR original_price_minor >= price_minor",
+                        name="original_not_below"),
         Index("ix_price_listings_campaign_member_product", "campaign_id", "member_id", "product_id", "id"),
         Index("ix_price_listings_member_product", "chamber_id", "member_id", "product_id", "listed_at"),
     )

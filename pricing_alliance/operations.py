@@ -165,7 +165,9 @@ def product_image(session: Session, chamber: Chamber, product_id: int) -> tuple[
     """A product's image (content type, bytes), or None."""
     row = session.execute(select(Product.image_type, Product.image_data).where(
         Product.chamber_id == chamber.id, Product.id == product_id, Product.image_type.is_not(None))).first()
-    return (row[0], row[1]) if row else None
+    if row is None or row[0] is None or row[1] is None:
+        return None
+    return row[0], row[1]
 
 
 # --------------------------------------------------------------------------- participants
@@ -204,12 +206,12 @@ def _takes_part(session: Session, campaign: Campaign, member_id: int) -> bool:
 
 def participant_weights(session: Session, campaign: Campaign) -> dict[int, Decimal]:
     """Each participant's tier weight (one query)."""
-    return {mid: w for mid, w in session.execute(
+    return dict(session.execute(
         select(Participation.member_id, Tier.weight)
         .join(Member, and_(Member.id == Participation.member_id, Member.chamber_id == Participation.chamber_id))
         .join(Tier, and_(Tier.id == Member.tier_id, Tier.chamber_id == Member.chamber_id))
         .where(Participation.chamber_id == campaign.chamber_id, Participation.campaign_id == campaign.id)
-    )}
+    ).all())
 
 
 def _check_active(campaign: Campaign) -> None:
@@ -421,7 +423,7 @@ def compliance_report(session: Session, campaign: Campaign, member_ids: list[int
 def violation_counts(session: Session, chamber_id: int, member_ids: list[int]) -> dict[int, int]:
     """How many of each member's current listings break an alliance band or the cap, over the chamber's
     campaigns that are not cancelled (an input to the member's credit score)."""
-    counts: dict[int, int] = {m: 0 for m in member_ids}
+    counts: dict[int, int] = dict.fromkeys(member_ids, 0)
     for campaign in session.scalars(select(Campaign).where(Campaign.chamber_id == chamber_id,
                                                            Campaign.status.in_(("open", "locked", "live", "ended",
                                                                                 "settled")))):
@@ -773,7 +775,7 @@ def joint_purchase_view(session: Session, campaign: Campaign) -> dict[str, Any]:
                         for m, q, n in rows],
         })
     recorded = recorded_dues(session, campaign)
-    members = [
+    members: list[dict[str, Any]] = [
         {"member_id": m, "business_name": names.get(m, ""), "amount_minor": member_totals.get(m, 0),
          "recorded_minor": recorded.get(m, 0)}
         for m in sorted(set(member_totals) | set(recorded), key=lambda m: (names.get(m, ""), m))
@@ -782,8 +784,8 @@ def joint_purchase_view(session: Session, campaign: Campaign) -> dict[str, Any]:
     if missing:
         extra = dict(session.execute(select(Member.id, Member.business_name).where(
             Member.chamber_id == cid, Member.id.in_(missing))).all())
-        for row in members:
-            row["business_name"] = row["business_name"] or extra.get(row["member_id"], "")
+        for member_row in members:
+            member_row["business_name"] = member_row["business_name"] or extra.get(member_row["member_id"], "")
     return {"items": items, "members": members, "total_minor": sum(member_totals.values()),
             "recorded_total_minor": sum(recorded.values())}
 
@@ -828,7 +830,8 @@ def record_dues(session: Session, campaign: Campaign, by: User, now: dt.datetime
 
 def member_prices(session: Session, campaign: Campaign, member_ids: list[int]) -> list[dict[str, Any]]:
     """The members' own current listings with their problems (what a member sees of compliance)."""
-    return compliance_report(session, campaign, member_ids)["rows"]
+    rows: list[dict[str, Any]] = compliance_report(session, campaign, member_ids)["rows"]
+    return rows
 
 
 def demand_of(session: Session, campaign: Campaign, member_ids: list[int]) -> dict[tuple[int, int], int]:
@@ -842,4 +845,4 @@ def demand_of(session: Session, campaign: Campaign, member_ids: list[int]) -> di
 def volume_tiers(session: Session, row: SupplierPrice) -> list[tuple[int, int]]:
     """(min_quantity, unit price) of a supplier price's volume tiers, smallest quantity first."""
     return [(q, u) for q, u in session.execute(select(VolumeTier.min_quantity, VolumeTier.unit_price_minor).where(
-        VolumeTier.chamber_id == row.chamber_id, VolumeTier.supplier_price_id == row.id).order_by(VolumeTier.min_quantity))]
+        VolumeTier.chamber_id == row.chamber_id, VolumeTier.supplier_price_id == row.id).order_by(VolumeTier.min_quantity))]  # noqa: E501

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 
 def N_(s: str) -> str:
@@ -206,7 +207,7 @@ def check_markup(price: int, supplier_price: int | None, max_markup: Fraction | 
     if price > cap:
         raise RuleError(
             "above_markup_cap",
-            N_("%(price)s is above the mark-up cap of %(cap)s (the supplier price %(supplier)s plus at most %(markup)s)."),
+            N_("%(price)s is above the mark-up cap of %(cap)s (the supplier price %(supplier)s plus at most %(markup)s)."),  # noqa: E501
             price=price, cap=cap, supplier=supplier_price, markup=max_markup, field=field,
         )
 
@@ -316,7 +317,7 @@ def amounts_due(demand: Mapping[int, int], unit_price: int) -> dict[int, int]:
     return {member: quantity * unit_price for member, quantity in demand.items()}
 
 
-def due_adjustments(target: Mapping[int, int], recorded: Mapping[int, int]) -> dict[int, int]:
+def due_adjustments(target: Mapping[Any, int], recorded: Mapping[Any, int]) -> dict[Any, int]:
     """What to append to an append-only account so each member's net becomes target (±, zeros left out)."""
     out = {}
     for member in sorted(set(target) | set(recorded)):

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 pytest.importorskip("playwright.sync_api", reason="the playwright package is missing: pip install playwright")
-from playwright.sync_api import expect  # noqa: E402
+from playwright.sync_api import expect
 
-from chamber.demo import DEMO_PASSWORD, MEMBER_EMAIL, ORGANIZER_EMAIL  # noqa: E402
-from pricing_alliance.demo import DEMO_CAMPAIGN_SLUG  # noqa: E402
+from chamber.demo import DEMO_PASSWORD, MEMBER_EMAIL, ORGANIZER_EMAIL
+from pricing_alliance.demo import DEMO_CAMPAIGN_SLUG
 
 VOTERS = [MEMBER_EMAIL] + [f"merchant{i:02d}@xihu.example" for i in range(2, 7)]
 

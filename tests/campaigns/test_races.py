@@ -245,7 +245,7 @@ def test_cancel_twice_at_once_refunds_once(arena: Arena) -> None:
 
 def test_live_twice_at_once_has_one_winner(arena: Arena) -> None:
     for _ in rounds():
-        cid, slug = arena.campaign("locked")
+        _cid, slug = arena.campaign("locked")
         results = arena.racers.race(arena.move(slug, "live"), arena.move(slug, "live"))
         assert sorted(statuses(results)) == [200, 409], results
 
@@ -273,7 +273,7 @@ def test_cancel_racing_a_payment_leaves_nothing_on_the_closed_ledger(arena: Aren
         results = arena.racers.race(arena.move(slug, "cancelled"), pay)
         assert results[0][0] == 200 and results[1][0] in (201, 409), results
         assert_second_told(results)
-        campaign, b = arena.check(cid)
+        _campaign, b = arena.check(cid)
         assert b.refunded == b.paid == 150_00 + (50_00 if results[1][0] == 201 else 0)
 
 

@@ -305,7 +305,7 @@ def test_compliance_report_and_own_problems(client, alliance, db):
 
 def test_joint_purchase_demand_volume_tiers_and_dues(client, alliance, db):
     w = alliance
-    for h, q in zip(w.h, (10, 25, 5)):
+    for h, q in zip(w.h, (10, 25, 5), strict=False):
         resp = client.put(f"{w.k}/demand/{w.tea.id}", headers=h, json={"quantity": q})
         assert resp.status_code == 200 and resp.json["quantity"] == q
     client.put(f"{w.k}/demand/{w.tea.id}", headers=w.h[0], json={"quantity": 15})  # changed
@@ -349,7 +349,7 @@ def test_dues_need_a_supplier_price(client, alliance, db):
 def test_purchase_request_pdf_prints_the_numbers(client, alliance):
     pdftext = pytest.importorskip("pypdf")
     w = alliance
-    for h, q in zip(w.h, (12, 30, 8)):
+    for h, q in zip(w.h, (12, 30, 8), strict=False):
         client.put(f"{w.k}/demand/{w.tea.id}", headers=h, json={"quantity": q})
     client.put(f"{w.k}/supplier-prices/{w.tea.id}", headers=w.org_h, json={
         "supplier": "梅家坞茶厂", "unit_price": "190.00", "delivery_notes": "送到商会仓库",
@@ -361,7 +361,7 @@ def test_purchase_request_pdf_prints_the_numbers(client, alliance):
     text = " ".join(page.extract_text() for page in pdftext.PdfReader(io.BytesIO(resp.data)).pages)
     text = " ".join(text.split())
     names = {m.id: m.business_name for m in w.members}
-    for member, quantity, due in zip(w.members, (12, 30, 8), ("2,160.00", "5,400.00", "1,440.00")):
+    for member, quantity, due in zip(w.members, (12, 30, 8), ("2,160.00", "5,400.00", "1,440.00"), strict=False):
         assert f"{names[member.id]} {quantity} ¥{due}" in text, text
     assert "Total 50 ¥9,000.00" in text or "合计 50 ¥9,000.00" in text, text
     assert "梅家坞茶厂" in text and "送到商会仓库" in text

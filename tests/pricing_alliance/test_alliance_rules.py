@@ -5,7 +5,7 @@ import datetime as dt
 from fractions import Fraction
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pricing_alliance import rules
@@ -44,7 +44,7 @@ def test_a_member_is_counted_once_and_only_participants_count(e, quorum, thresho
 def test_a_repeated_ballot_of_the_same_member_counts_once(e, quorum, threshold):
     weights, votes = e
     member = next(iter(weights))
-    as_list = list(votes.items()) + [(member, "approve"), (member, "approve")]
+    as_list = [*list(votes.items()), (member, "approve"), (member, "approve")]
     once = rules.tally(weights, dict(as_list), quorum, threshold)  # the last ballot of each member stands
     assert once.voters == len({m for m, _c in as_list if m in weights})
 
