@@ -128,7 +128,7 @@ api_route(bp, K + "/shares.csv", ["GET"], auth="member",
           responses={200: "The CSV", 409: "The rule cannot share the budget among the current participants"},
           content="text/csv")(documents.shares_csv)
 api_route(bp, K + "/ledger.csv", ["GET"], auth="member",
-          summary="The whole ledger as CSV (UTF-8 with BOM), times in the chamber's zone as YYYY-MM-DD HH:MM (spreadsheets read "
+          summary="The whole ledger as CSV (UTF-8 with BOM), times in the chamber's zone as YYYY-MM-DD HH:MM (spreadsheets read "  # noqa: E501
                   "them as dates), amounts as decimals.",
           responses={200: "The CSV"}, content="text/csv")(documents.ledger_csv)
 bp.add_url_rule(K + "/statements/<int:member_id>.pdf", "statement_pdf", documents.statement_pdf)

@@ -542,7 +542,7 @@ def ledger(slug: str, key: str) -> Any:
     member_filter = request.args.get("member", type=int)
     kind_filter = request.args.get("kind", "")
     kind_filter = kind_filter if kind_filter in type_labels else ""
-    filters = {k: v for k, v in (("member", member_filter), ("kind", kind_filter)) if v}
+    filters: dict[str, Any] = {k: v for k, v in (("member", member_filter), ("kind", kind_filter)) if v}
     view = ops.ledger_view(get_session(), campaign, page=request.args.get("page", 1, type=int),
                            per_page=LEDGER_PAGE_SIZE, member_id=member_filter,
                            kinds=frozenset({kind_filter}) if kind_filter else None)

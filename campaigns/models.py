@@ -161,7 +161,7 @@ class KeptOffer(Base):
 
     __table_args__ = (
         UniqueConstraint("campaign_id", "member_id"),
-        ForeignKeyConstraint(["chamber_id", "campaign_id"], ["campaigns.chamber_id", "campaigns.id"], ondelete="CASCADE"),
+        ForeignKeyConstraint(["chamber_id", "campaign_id"], ["campaigns.chamber_id", "campaigns.id"], ondelete="CASCADE"),  # noqa: E501
         ForeignKeyConstraint(["chamber_id", "member_id"], ["members.chamber_id", "members.id"]),
     )
 

@@ -817,13 +817,13 @@ def entry_view(session: Session, campaign: Campaign, entry: LedgerEntry) -> dict
                                                               LedgerEntry.reverses_id == entry.id))
     item = _entry_dict(rows[0], reversed_by)
     reversed_type = session.scalar(select(LedgerEntry.entry_type).where(
-        LedgerEntry.chamber_id == campaign.chamber_id, LedgerEntry.id == entry.reverses_id)) if entry.reverses_id else None
+        LedgerEntry.chamber_id == campaign.chamber_id, LedgerEntry.id == entry.reverses_id)) if entry.reverses_id else None  # noqa: E501
     item["direction"] = rules.entry_direction(item["type"], reversed_type)
     return item
 
 
 def ledger_view(session: Session, campaign: Campaign, *, page: int | None = None,
-                per_page: int = 200, member_id: int | None = None, kinds: frozenset[str] | None = None) -> dict[str, Any]:
+                per_page: int = 200, member_id: int | None = None, kinds: frozenset[str] | None = None) -> dict[str, Any]:  # noqa: E501
     """The ledger as plain data (amounts in minor units), in a constant number of queries (2, or 3 with page).
 
     {items: [entry dicts], balances: {pledged, paid, spent, refunded, carried, available},
@@ -877,7 +877,7 @@ def ledger_view(session: Session, campaign: Campaign, *, page: int | None = None
         }
         ledger = ledger_all
     for item in items:
-        item["direction"] = rules.entry_direction(item["type"], type_of.get(item["reverses"]) if item["reverses"] else None)
+        item["direction"] = rules.entry_direction(item["type"], type_of.get(item["reverses"]) if item["reverses"] else None)  # noqa: E501
     entry_members = {e[2] for e in ledger if e[2] is not None}
     names = dict(session.execute(
         select(Member.id, Member.business_name).where(

@@ -47,7 +47,7 @@ def date_range(start: dt.datetime, end: dt.datetime, language: str, *, this_year
                 return left
             return f"{left} {start_clock or '00:00'}–{end_clock or '24:00'}"
         right = _zh_date(end, year=years_differ, month=not same_month)
-        return (f"{left} {start_clock}" if start_clock else left) + "–" + (f"{right} {end_clock}" if end_clock else right)
+        return (f"{left} {start_clock}" if start_clock else left) + "–" + (f"{right} {end_clock}" if end_clock else right)  # noqa: E501
     if same_day:
         day = _en_date(start, year=show_year)
         if not end_clock and not start_clock:

@@ -102,7 +102,7 @@ def test_every_form_derives_from_base_form(app):
     """BaseForm is where text is checked for every field: a form that skips it skips the checks."""
     def subclasses(cls: type) -> list[type]:
         found: list[type] = []
-        for sub in cls.__subclasses__():
+        for sub in list[type](cls.__subclasses__()):
             found += [sub, *subclasses(sub)]
         return found
 

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 pytest.importorskip("playwright.sync_api", reason="the playwright package is missing: pip install playwright")
-from playwright.sync_api import expect  # noqa: E402
+from playwright.sync_api import expect
 
-from chamber.demo import MEMBER_EMAIL, ORGANIZER_EMAIL  # noqa: E402
-from tests.browser.test_campaign_flow import login  # noqa: E402
+from chamber.demo import MEMBER_EMAIL, ORGANIZER_EMAIL
+from tests.browser.test_campaign_flow import login
 
 
 def test_member_withdraws_after_confirming_and_rejoins_without_retyping(new_page: Any, live_api: Any, shot: Any) -> None:

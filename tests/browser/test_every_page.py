@@ -15,10 +15,10 @@ import pytest
 
 pytest.importorskip("playwright.sync_api", reason="the playwright package is missing: pip install playwright")
 pytest.importorskip("axe_playwright_python", reason="pip install axe-playwright-python")
-from axe_playwright_python.sync_playwright import Axe  # noqa: E402
+from axe_playwright_python.sync_playwright import Axe
 
-from chamber.demo import DEMO_PASSWORD, MEMBER_EMAIL, ORGANIZER_EMAIL  # noqa: E402
-from tests.browser.conftest import CHROMIUM_ARGS, SCREENSHOTS  # noqa: E402
+from chamber.demo import DEMO_PASSWORD, MEMBER_EMAIL, ORGANIZER_EMAIL
+from tests.browser.conftest import SCREENSHOTS
 
 VIEWPORTS = {"phone": {"width": 360, "height": 780}, "desktop": {"width": 1366, "height": 900}}
 LOCALES = {"zh": "zh-CN", "en": "en-US"}

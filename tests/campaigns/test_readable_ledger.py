@@ -24,7 +24,7 @@ def _ledger(db, locked_campaign):
 
 
 def test_ledger_amounts_are_signed_and_can_be_filtered(client, db, login, locked_campaign):
-    campaign, a, b, org = _ledger(db, locked_campaign)
+    campaign, _a, b, org = _ledger(db, locked_campaign)
     login(org)
     base = f"/chambers/{campaign.chamber.slug}/campaigns/{campaign.slug}/ledger"
     html = client.get(base).get_data(as_text=True)
@@ -41,7 +41,7 @@ def test_ledger_amounts_are_signed_and_can_be_filtered(client, db, login, locked
 
 
 def test_api_ledger_has_directions_and_filters(client, db, locked_campaign, token_for):
-    campaign, a, b, org = _ledger(db, locked_campaign)
+    campaign, a, _b, org = _ledger(db, locked_campaign)
     url = f"/api/v1/chambers/{campaign.chamber.slug}/campaigns/{campaign.slug}/ledger"
     items = client.get(url, headers=token_for(org)).json["items"]
     assert [(i["type"], i["direction"]) for i in items] == [
@@ -51,7 +51,7 @@ def test_api_ledger_has_directions_and_filters(client, db, locked_campaign, toke
 
 
 def test_own_share_comes_before_the_downloads(client, db, login, locked_campaign):
-    campaign, a, b, org = _ledger(db, locked_campaign)
+    campaign, a, _b, _org = _ledger(db, locked_campaign)
     login(a.user)
     html = client.get(f"/chambers/{campaign.chamber.slug}/campaigns/{campaign.slug}").get_data(as_text=True)
     assert 0 < html.index('data-testid="my-account"') < html.index('data-testid="downloads"')
