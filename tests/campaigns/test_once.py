@@ -79,7 +79,8 @@ def test_a_settlement_that_runs_into_a_committed_one_answers_409_on_the_page(cli
     db.commit()
     login(org)
     chamber = campaign.chamber
-    resp = client.post(f"/chambers/{chamber.slug}/manage/campaigns/{campaign.slug}/settlement", data={"mode": "carry"})
+    resp = client.post(f"/chambers/{chamber.slug}/manage/campaigns/{campaign.slug}/settlement",
+                       data={"mode": "carry", "confirmed": "yes"})
     assert resp.status_code == 409
     db.expire_all()
     assert db.get(Campaign, campaign.id).status == "ended"
