@@ -40,7 +40,7 @@ def _serve(index: int, url: str, instance: str, barrier: Any, tasks: Any, result
                 assert resp.status_code == 302, resp.status_code
             barrier.wait(TIMEOUT)
             results.put((index, _act(app, api, pages, task)))
-        except Exception as err:
+        except Exception as err:  # reported to the test, which fails on it
             results.put((index, ("error", repr(err))))
     app.extensions["chamber.db"].engine.dispose()
 
@@ -101,7 +101,7 @@ class Racers:
         assert len(tasks) <= self.n
         if not self.started:
             self.wait_ready()
-        for q, task in zip(self.tasks, [*tasks, *[("noop",)] * (self.n - len(tasks))], strict=False):
+        for q, task in zip(self.tasks, [*tasks, *[("noop",)] * (self.n - len(tasks))], strict=True):
             q.put(task)
         out: list[Any] = [None] * self.n
         for _ in range(self.n):

@@ -245,9 +245,11 @@ def test_cancel_twice_at_once_refunds_once(arena: Arena) -> None:
 
 def test_live_twice_at_once_has_one_winner(arena: Arena) -> None:
     for _ in rounds():
-        _cid, slug = arena.campaign("locked")
+        cid, slug = arena.campaign("locked")
         results = arena.racers.race(arena.move(slug, "live"), arena.move(slug, "live"))
         assert sorted(statuses(results)) == [200, 409], results
+        assert_second_told(results, "live", "进行")
+        assert arena.check(cid)[0].status == "live"
 
 
 def test_settle_refund_and_settle_carry_at_once_settle_one_way(arena: Arena) -> None:
