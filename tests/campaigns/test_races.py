@@ -229,7 +229,7 @@ def test_lock_double_click_on_the_page_pledges_once(arena: Arena) -> None:
     for _ in rounds():
         cid, slug = arena.campaign("open")
         path = f"/chambers/{arena.slug}/manage/campaigns/{slug}/transition"
-        results = arena.racers.race(*[("page", arena.org.email, path, {"to": "locked"})] * 2)
+        results = arena.racers.race(*[("page", arena.org.email, path, {"to": "locked", "confirmed": "yes"})] * 2)
         assert sorted(statuses(results)) == [302, 409], results
         arena.check(cid)
 
