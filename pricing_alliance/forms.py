@@ -23,7 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from campaigns.forms import ID_RANGE, LocalDateTimeField
-from chamber.forms import BaseForm, MoneyField, strip
+from chamber.forms import BaseForm, MoneyField, Nullable, strip
 
 from . import rules
 from .models import MAX_QUANTITY
@@ -66,7 +66,7 @@ class ProductForm(BaseForm):
                        filters=[strip])
     category = StringField(_l("Category"), validators=[Optional(), Length(max=60)], filters=[strip])
     reference_price = MoneyField(_l("Manufacturer's suggested price (optional)"),
-                                 validators=[Optional(), Length(max=20), _positive], filters=[strip])
+                                 validators=[Nullable(), Length(max=20), _positive], filters=[strip])
     image = FileField(_l("Image (JPEG or PNG, at most 2 MB, optional)"))
 
 
@@ -75,7 +75,7 @@ class PriceForm(BaseForm):
 
     price = MoneyField(_l("Your price"), validators=[DataRequired(), Length(max=20), _positive], filters=[strip])
     original_price = MoneyField(_l("Original price, for a was/now display (optional)"),
-                                validators=[Optional(), Length(max=20)], filters=[strip])
+                                validators=[Nullable(), Length(max=20)], filters=[strip])
     member_id = IntegerField(_l("Business"), validators=[Optional(), ID_RANGE])
 
     def validate_original_price(self, field: Any) -> None:
@@ -86,9 +86,9 @@ class PriceForm(BaseForm):
 class ProposalForm(BaseForm):
     product_id = IntegerField(_l("Product"), validators=[InputRequired(), ID_RANGE])
     price = MoneyField(_l("Alliance price"), validators=[DataRequired(), Length(max=20), _positive], filters=[strip])
-    floor = MoneyField(_l("Lowest allowed price (optional)"), validators=[Optional(), Length(max=20), _positive],
+    floor = MoneyField(_l("Lowest allowed price (optional)"), validators=[Nullable(), Length(max=20), _positive],
                        filters=[strip])
-    ceiling = MoneyField(_l("Highest allowed price (optional)"), validators=[Optional(), Length(max=20), _positive],
+    ceiling = MoneyField(_l("Highest allowed price (optional)"), validators=[Nullable(), Length(max=20), _positive],
                          filters=[strip])
     closes_at = LocalDateTimeField(_l("Voting closes"), validators=[DataRequired(), Length(max=40)], filters=[strip])
 
@@ -148,7 +148,7 @@ class SettingsForm(BaseForm):
                                  validators=[InputRequired(), NumberRange(min=1, max=rules.MAX_LOOKBACK_DAYS,
                                                                           message=_l("Give a number of days from 1 to 90."))])  # noqa: E501
     max_markup_pct = DecimalField(_l("Maximum mark-up over the supplier price, in per cent (optional)"),
-                                  validators=[Optional(), NumberRange(min=0, max=10000,
+                                  validators=[Nullable(), NumberRange(min=0, max=10000,
                                                                       message=_l("Give a percentage from 0 to 10,000."))])  # noqa: E501
 
     def validate_threshold(self, field: Any) -> None:
