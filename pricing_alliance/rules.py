@@ -7,6 +7,7 @@ the callers translate, with their parameters in ``RuleError.params``.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -86,13 +87,18 @@ class Tally:
         return self.approve_weight / cast if cast else Fraction(0)
 
 
-def vote_weights(tier_weights: Mapping[int, Number], weighting: str) -> dict[int, Fraction]:
+def vote_weights(tier_weights: Mapping[int, Number], weighting: str) -> Mapping[int, Number]:
     """Each participant's voting weight: 1 each ("member"), or its tier weight ("tier")."""
     if weighting not in WEIGHTINGS:
         raise RuleError("bad_weighting", N_("Unknown weighting %(weighting)s."), weighting=weighting)
     if weighting == "member":
-        return {m: Fraction(1) for m in tier_weights}
-    return {m: as_fraction(w) for m, w in tier_weights.items()}
+        return dict.fromkeys(tier_weights, 1)
+    return tier_weights
+
+
+def _weight_sum(counts: Counter[Number]) -> Fraction:
+    """Σ weight × how many have it, exactly (each distinct weight converted once: a few tiers, many voters)."""
+    return sum((as_fraction(w) * n for w, n in counts.items()), Fraction(0))
 
 
 def tally(weights: Mapping[int, Number], votes: Mapping[int, str], quorum: Number, threshold: Number) -> Tally:
@@ -105,16 +111,18 @@ def tally(weights: Mapping[int, Number], votes: Mapping[int, str], quorum: Numbe
     """
     q, t = as_fraction(quorum), as_fraction(threshold)
     check_shares(q, t)
-    sums = {c: Fraction(0) for c in CHOICES}
+    counts: dict[str, Counter[Number]] = {c: Counter() for c in CHOICES}
     voters = 0
     for member, choice in votes.items():
-        if member not in weights:
+        weight = weights.get(member)
+        if weight is None:
             continue
-        if choice not in sums:
+        if choice not in counts:
             raise RuleError("bad_choice", N_("Vote approve, reject or abstain."))
-        sums[choice] += as_fraction(weights[member])
+        counts[choice][weight] += 1
         voters += 1
-    eligible_weight = sum((as_fraction(w) for w in weights.values()), Fraction(0))
+    sums = {c: _weight_sum(counts[c]) for c in CHOICES}
+    eligible_weight = _weight_sum(Counter(weights.values()))
     voted = sums["approve"] + sums["reject"] + sums["abstain"]
     quorum_met = eligible_weight > 0 and voted >= q * eligible_weight
     cast = sums["approve"] + sums["reject"]

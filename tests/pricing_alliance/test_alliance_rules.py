@@ -5,13 +5,15 @@ import datetime as dt
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pricing_alliance import rules
 from pricing_alliance.rules import RuleError
 
 T0 = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
+#: generating electorates is slow on a busy machine; the properties, not the speed, are under test
+relaxed = settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 choices = st.sampled_from(rules.CHOICES)
 shares = st.fractions(min_value=0, max_value=1, max_denominator=12)
 thresholds = st.fractions(min_value=Fraction(1, 12), max_value=1, max_denominator=12)
@@ -29,6 +31,7 @@ def electorates(draw):  # weights, votes (some from non-participants)
 # --------------------------------------------------------------------------- tally
 
 
+@relaxed
 @given(electorates(), shares, thresholds)
 def test_a_member_is_counted_once_and_only_participants_count(e, quorum, threshold):
     weights, votes = e
@@ -40,6 +43,7 @@ def test_a_member_is_counted_once_and_only_participants_count(e, quorum, thresho
     assert t.approve_weight + t.reject_weight + t.abstain_weight == t.voted_weight
 
 
+@relaxed
 @given(electorates(), shares, thresholds)
 def test_a_repeated_ballot_of_the_same_member_counts_once(e, quorum, threshold):
     weights, votes = e
@@ -49,6 +53,7 @@ def test_a_repeated_ballot_of_the_same_member_counts_once(e, quorum, threshold):
     assert once.voters == len({m for m, _c in as_list if m in weights})
 
 
+@relaxed
 @given(electorates(), shares, thresholds, st.integers(1, 1000))
 def test_weights_are_scale_free(e, quorum, threshold, k):
     weights, votes = e
@@ -58,6 +63,7 @@ def test_weights_are_scale_free(e, quorum, threshold, k):
            (b.outcome, b.quorum_met, b.threshold_met, b.turnout, b.approval)
 
 
+@relaxed
 @given(electorates(), shares, shares, thresholds)
 def test_quorum_is_monotone(e, q1, q2, threshold):
     weights, votes = e
@@ -66,6 +72,7 @@ def test_quorum_is_monotone(e, q1, q2, threshold):
         assert rules.tally(weights, votes, low, threshold).quorum_met
 
 
+@relaxed
 @given(electorates(), shares, thresholds, thresholds)
 def test_threshold_is_monotone(e, quorum, t1, t2):
     weights, votes = e
@@ -74,6 +81,7 @@ def test_threshold_is_monotone(e, quorum, t1, t2):
         assert rules.tally(weights, votes, quorum, low).outcome == "adopted"
 
 
+@relaxed
 @given(electorates(), shares, thresholds, st.data())
 def test_one_more_approval_never_turns_adopted_into_anything_else(e, quorum, threshold, data):
     weights, votes = e
@@ -153,7 +161,7 @@ def brute_force_reference(history, at, window):
     return min(seen)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(history_st, st.integers(1, 60 * 24), st.sampled_from([1, 7, 30]))
 def test_reference_price_matches_the_brute_force_model(raw, at_half_hours, days):
     history = [(T0 + dt.timedelta(minutes=30 * m), p) for m, p in raw]
@@ -162,6 +170,7 @@ def test_reference_price_matches_the_brute_force_model(raw, at_half_hours, days)
     assert rules.reference_price(history, at, window) == brute_force_reference(history, at, window)
 
 
+@relaxed
 @given(history_st, st.integers(1, 60 * 24), st.integers(1, 500), st.integers(1, 600))
 def test_a_claim_is_allowed_exactly_up_to_the_reference(raw, at_half_hours, price, original):
     history = [(T0 + dt.timedelta(minutes=30 * m), p) for m, p in raw]
@@ -215,6 +224,7 @@ def test_bad_proposals(price, floor, ceiling, closes, code):
     assert err.value.code == code
 
 
+@relaxed
 @given(st.integers(1, 10**7), st.fractions(min_value=0, max_value=5, max_denominator=100), st.integers(1, 10**8))
 def test_markup_cap_is_the_largest_price_within_the_markup(supplier, markup, price):
     cap = rules.markup_cap(supplier, markup)
@@ -232,6 +242,7 @@ def test_forty_percent_markup():
         rules.check_markup(140_01, 100_00, Fraction(2, 5))
 
 
+@relaxed
 @given(st.integers(1, 10**6), st.lists(st.tuples(st.integers(2, 1000), st.integers(1, 10**6)), max_size=5),
        st.integers(0, 2000), st.integers(0, 2000))
 def test_volume_price_never_rises_with_quantity(base, tiers, q1, q2):
@@ -239,12 +250,14 @@ def test_volume_price_never_rises_with_quantity(base, tiers, q1, q2):
     assert rules.volume_unit_price(base, tiers, high) <= rules.volume_unit_price(base, tiers, low) <= base
 
 
+@relaxed
 @given(st.dictionaries(st.integers(1, 100), st.integers(1, 1000), max_size=30), st.integers(1, 10**6))
 def test_amounts_due_add_up_to_total_quantity_times_unit(demand, unit):
     due = rules.amounts_due(demand, unit)
     assert sum(due.values()) == sum(demand.values()) * unit
 
 
+@relaxed
 @given(st.dictionaries(st.integers(1, 20), st.integers(0, 10**6)), st.dictionaries(st.integers(1, 20), st.integers(-10**6, 10**6)))
 def test_due_adjustments_bring_the_account_to_target(target, recorded):
     adj = rules.due_adjustments(target, recorded)
