@@ -364,7 +364,8 @@ def _utc(value: Any) -> dt.datetime:
     """A raw listed_at (SQLite: text; PostgreSQL: an aware datetime) as an aware UTC datetime."""
     if isinstance(value, str):
         return dt.datetime.fromisoformat(value).replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc) if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    moment: dt.datetime = value
+    return moment.astimezone(dt.timezone.utc) if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def _current_listings(session: Session, campaign: Campaign, member_ids: list[int] | None = None) -> list[Any]:
