@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
+from urllib.parse import unquote, urlsplit
 
 
 def N_(s: str) -> str:
@@ -157,6 +159,33 @@ def lockout_remaining(failures: Iterable[dt.datetime], now: dt.datetime) -> dt.t
 def minutes_ceil(delta: dt.timedelta) -> int:
     """Whole minutes, rounded up, at least 1 (for “try again in N minutes”)."""
     return max(1, -(-int(delta.total_seconds()) // 60))
+
+
+# --- Where to send someone next -----------------------------------------------------------
+
+def local_path(target: object) -> str | None:
+    """target if it is a path on this site (a safe ?next=), else None.
+
+    Browsers drop tabs and newlines from a Location and read a backslash as a slash, so a tab or
+    a backslash between two slashes would lead off the site. Refused rather than cleaned: any
+    control, format or space character or backslash, anything not starting with one slash, and
+    anything with a scheme or host; the path part is checked again after each percent-decoding.
+    """
+    if not isinstance(target, str) or not target or len(target) > 2000:
+        return None
+    candidate, seen = target, set()
+    while candidate not in seen:
+        seen.add(candidate)
+        if not candidate.startswith("/") or candidate.startswith("//") or "\\" in candidate:
+            return None
+        if any(unicodedata.category(c)[0] in "CZ" for c in candidate):
+            return None
+        parts = urlsplit(candidate)
+        if parts.scheme or parts.netloc:
+            return None
+        # decoded, only the path matters: a space in a query value (?q=a%20b) leads nowhere else
+        candidate = unquote(re.split(r"[?#]", candidate, maxsplit=1)[0])
+    return target
 
 
 # --- Slugs ------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from flask import Flask, Response, abort, current_app, g, jsonify, render_template, request
+from flask import Flask, Response, abort, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -15,7 +15,7 @@ from werkzeug.routing import IntegerConverter
 from . import api, hardening
 from .db import get_session
 from .models import Chamber, Member, Organizer, User
-from .rules import display_money, plain_decimal
+from .rules import display_money, local_path, plain_decimal
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -239,6 +239,14 @@ def load_chamber(slug: str, *, role: str | None = None) -> Chamber:
             fail(404, _("There is no such chamber."))
     g.chamber = chamber
     return chamber
+
+
+def safe_next(target: str | None = None, default: str | None = None) -> str:
+    """Where to send someone after a form: target (by default the request's ?next=) when it is a
+    path on this site (rules.local_path), else default (by default the home page)."""
+    if target is None:
+        target = request.args.get("next")
+    return local_path(target) or default or url_for("chambers.home")
 
 
 def money_filter(amount_minor: int | None, currency: str = "CNY") -> str:

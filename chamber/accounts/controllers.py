@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
 from flask import session as flask_session
@@ -11,14 +12,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..db import get_session
 from ..errors import Conflict
 from ..i18n import LANG_COOKIE
+from ..web import safe_next
 from . import operations as ops
 from .forms import ChangePasswordForm, EmptyForm, LanguageForm, LoginForm, RegisterForm, TokenForm
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("chambers.home")
 
 
 def register() -> Any:
@@ -33,7 +29,7 @@ def register() -> Any:
             session.commit()
             login_user(user)
             flash(_("Welcome! Your account is ready."), "success")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next())
     return render_template("accounts/register.html", form=form), 400 if form.errors else 200
 
 
@@ -51,7 +47,7 @@ def login() -> Any:
             session.commit()  # the attempt is recorded either way
             if user is not None:
                 login_user(user)
-                return redirect(_safe_next(request.args.get("next")))
+                return redirect(safe_next())
             form.password.errors.append(_("Wrong email or password."))
             status = 400
     elif form.errors:
@@ -118,7 +114,8 @@ def revoke(token_id: int) -> Any:
 
 def set_language() -> Any:
     form = LanguageForm()
-    target = _safe_next(request.args.get("next") or (request.referrer and _local_path(request.referrer)))
+    # back to the page the switch was pressed on: ?next=, else the Referer's path (never its host)
+    target = safe_next(request.args.get("next") or (request.referrer and _referrer_path(request.referrer)) or None)
     if not form.validate_on_submit():
         return redirect(target)
     locale = form.locale.data
@@ -130,8 +127,6 @@ def set_language() -> Any:
     return resp
 
 
-def _local_path(url: str) -> str | None:
-    from urllib.parse import urlsplit
-
+def _referrer_path(url: str) -> str | None:
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "") if parts.path else None
