@@ -42,6 +42,7 @@ CORE_ACCESS: dict[str, str] = {
     "chambers.tiers": "organizer",
     "chambers.member_detail": "organizer",
     "chambers.promote": "organizer",
+    "chambers.demote": "organizer",  # walked before promote: the last organizer, so 409 and no change
     "chambers.api_create_chamber": "login",
     "chambers.api_get_chamber": "public",
     "chambers.api_get_tiers": "public",
@@ -50,4 +51,6 @@ CORE_ACCESS: dict[str, str] = {
     "chambers.api_decide": "organizer",
     "chambers.api_list_members": "public",
     "chambers.api_add_organizer": "organizer",
+    "chambers.api_list_organizers": "organizer",
+    "chambers.api_remove_organizer": "organizer",
 }

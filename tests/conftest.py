@@ -227,6 +227,7 @@ def world(create_chamber: Any, create_member: Any, create_user: Any, token_for: 
     params: dict[str, Any] = {
         "slug": chamber_b.slug, "member_id": member_b.id, "token_id": 999_999, "filename": "css/chamber.css",
         "key": campaign.slug, "entry_id": payment.id, "receipt_id": expense.receipt_id,
+        "user_id": chamber_b.organizer.id,  # the last organizer: removing them is refused
     }
     people = {
         "anonymous": None,

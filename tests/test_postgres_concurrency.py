@@ -68,3 +68,40 @@ def test_parallel_sign_ups_with_one_email_give_one_account_and_409s(app):
             ids = select(User.id).where(User.email == email)
             s.execute(delete(ApiToken).where(ApiToken.user_id.in_(ids)))
             s.execute(delete(User).where(User.email == email))
+
+
+def test_two_organizers_removing_each_other_at_once_leave_one(app):
+    from chamber.accounts.operations import create_token
+    from chamber.models import Chamber, Organizer
+
+    database = app.extensions["chamber.db"]
+    tag = uuid.uuid4().hex[:8]
+    with database.sessionmaker() as s, s.begin():
+        users = [User(email=f"org{i}-{tag}@example.com", display_name=f"org {i}", password_hash=_PASSWORD_HASH) for i in range(2)]
+        chamber = Chamber(slug=f"duel-{tag}", name="duel", kind="regional", region="x")
+        s.add_all([*users, chamber])
+        s.flush()
+        s.add_all([Organizer(chamber_id=chamber.id, user_id=u.id) for u in users])
+        secrets_ = [create_token(s, u, "t")[1] for u in users]
+        ids = [u.id for u in users]
+        chamber_id = chamber.id
+    try:
+        calls = iter([(secrets_[0], ids[1]), (secrets_[1], ids[0])])
+        lock = threading.Lock()
+
+        def call(client: Any) -> int:
+            with lock:
+                secret, target = next(calls)
+            return client.delete(f"/api/v1/chambers/duel-{tag}/organizers/{target}",
+                                 headers={"Authorization": f"Bearer {secret}"}).status_code
+
+        statuses = _parallel(app, 2, call)
+        assert sorted(statuses) in ([204, 404], [204, 409])
+        with database.sessionmaker() as s:
+            assert s.scalar(select(func.count()).select_from(Organizer).where(Organizer.chamber_id == chamber_id)) == 1
+    finally:
+        with database.sessionmaker() as s, s.begin():
+            s.execute(delete(Organizer).where(Organizer.chamber_id == chamber_id))
+            s.execute(delete(Chamber).where(Chamber.id == chamber_id))
+            s.execute(delete(ApiToken).where(ApiToken.user_id.in_(ids)))
+            s.execute(delete(User).where(User.id.in_(ids)))

@@ -112,6 +112,28 @@ def add_organizer(slug: str) -> Any:
     return jsonify(member_id=member.id, user_id=member.user_id, role="organizer"), 201
 
 
+def list_organizers(slug: str) -> Any:
+    chamber = load_chamber(slug, role="organizer")
+    return jsonify(items=[
+        {"user_id": o.user_id, "display_name": o.user.display_name, "email": o.user.email,
+         "granted_at": local_iso(o.granted_at, chamber.timezone)}
+        for o in ops.list_organizers(get_session(), chamber)
+    ])
+
+
+def remove_organizer(slug: str, user_id: int) -> Any:
+    chamber = load_chamber(slug, role="organizer")
+    session = get_session()
+    try:
+        removed = ops.remove_organizer(session, chamber, user_id)
+    except Conflict as err:
+        raise operation_error(err) from None
+    if not removed:
+        raise ApiError(404, _("There is no such organizer."))
+    session.commit()
+    return "", 204
+
+
 def member_json(member: Member, chamber: Chamber, contact: bool) -> dict[str, Any]:
     data: dict[str, Any] = {
         "member_id": member.id,

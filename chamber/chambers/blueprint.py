@@ -19,6 +19,7 @@ bp.add_url_rule("/chambers/<slug>/manage/tiers", "tiers", c.tiers, methods=["GET
 bp.add_url_rule("/chambers/<slug>/manage/members/<int:member_id>", "member_detail", c.member_detail,
                 methods=["GET", "POST"])
 bp.add_url_rule("/chambers/<slug>/manage/members/<int:member_id>/organizer", "promote", c.promote, methods=["POST"])
+bp.add_url_rule("/chambers/<slug>/manage/demote/<int:user_id>", "demote", c.demote, methods=["GET", "POST"])
 
 api_route(bp, "/chambers", ["POST"], summary="Create a chamber; the caller becomes its organizer.", form=ChamberForm,
           responses={201: "The chamber", 409: "Slug taken"})(api.create_chamber)
@@ -38,3 +39,8 @@ api_route(bp, "/chambers/<slug>/members", ["GET"],
 api_route(bp, "/chambers/<slug>/organizers", ["POST"], summary="Make an approved member an organizer.",
           auth="organizer",
           form=OrganizerForm, responses={201: "Added"})(api.add_organizer)
+api_route(bp, "/chambers/<slug>/organizers", ["GET"], summary="The chamber's organizers.", auth="organizer",
+          responses={200: "{items: [{user_id, display_name, email, granted_at}]}"})(api.list_organizers)
+api_route(bp, "/chambers/<slug>/organizers/<int:user_id>", ["DELETE"],
+          summary="Take an organizer's rights (their membership stays); the last organizer cannot be removed.",
+          auth="organizer", responses={204: "Removed", 404: "Not an organizer here", 409: "The last organizer"})(api.remove_organizer)

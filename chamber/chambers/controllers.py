@@ -157,6 +157,33 @@ def promote(slug: str, member_id: int) -> Any:
 
 
 @login_required
+def demote(slug: str, user_id: int) -> Any:
+    """Confirm (GET) and take (POST) an organizer's rights."""
+    chamber = load_chamber(slug, role="organizer")
+    session = get_session()
+    organizer = ops.get_organizer(session, chamber, user_id)
+    if organizer is None:
+        abort(404)
+    form = EmptyForm()
+    status = 200
+    if form.validate_on_submit():
+        name = organizer.user.display_name
+        try:
+            ops.remove_organizer(session, chamber, user_id)
+        except Conflict as err:
+            form.form_errors.append(err.message)
+            status = 409
+        else:
+            session.commit()
+            flash(_("%(name)s is no longer an organizer.", name=name), "success")
+            if user_id == current_user.id:
+                return redirect(url_for("chambers.public_page", slug=chamber.slug))
+            return redirect(url_for("chambers.manage", slug=chamber.slug))
+    return render_template("chambers/demote.html", chamber=chamber, organizer=organizer, form=form,
+                           yourself=user_id == current_user.id), status
+
+
+@login_required
 def tiers(slug: str) -> Any:
     chamber = load_chamber(slug, role="organizer")
     session = get_session()

@@ -112,10 +112,28 @@ def decision_label(decision: str) -> str:
     return {"approve": _("approve"), "reject": _("reject"), "suspend": _("suspend")}.get(decision, decision)
 
 
+def _lock_organizers(session: Session, chamber: Chamber) -> int:
+    """Lock the chamber's row (changes to its organizers go one at a time) and count its organizers.
+
+    Two organizers suspending or demoting each other at once would otherwise both see two
+    organizers and leave none.
+    """
+    session.scalars(select(Chamber.id).where(Chamber.id == chamber.id).with_for_update()).one()
+    return session.scalar(select(func.count(Organizer.id)).where(Organizer.chamber_id == chamber.id)) or 0
+
+
+def _last_organizer_message() -> str:
+    return _("The chamber needs at least one organizer: make another member an organizer first.")
+
+
 def decide_membership(
     session: Session, chamber: Chamber, member: Member, decision: str, tier_key: str | None, reason: str, by: User
 ) -> Member:
-    """Approve (with a tier), reject (with a reason) or suspend a member."""
+    """Approve (with a tier), reject (with a reason) or suspend a member.
+
+    Suspending or rejecting a business ends its owner's organizer rights in the same step (they
+    are not given back on reinstatement); the chamber's last organizer cannot lose them this way.
+    """
     target = TRANSITIONS.get((member.status, decision))
     if target is None:
         raise Conflict(
@@ -134,6 +152,15 @@ def decide_membership(
             member.tier_id = tier.id
     elif not reason:
         raise Invalid(_("Give a reason: the merchant will see it."), field="reason")
+    if target in ("suspended", "rejected"):
+        organizers = _lock_organizers(session, chamber)
+        organizer = session.scalar(
+            select(Organizer).where(Organizer.chamber_id == chamber.id, Organizer.user_id == member.user_id)
+        )
+        if organizer is not None:
+            if organizers <= 1:
+                raise Conflict(_last_organizer_message(), field="decision")
+            session.delete(organizer)
     member.status = target
     member.reason = reason if decision != "approve" else ""
     member.decided_at = utcnow()
@@ -155,6 +182,27 @@ def make_organizer(session: Session, chamber: Chamber, member: Member, by: User)
     session.add(organizer)
     session.flush()
     return organizer
+
+
+def remove_organizer(session: Session, chamber: Chamber, user_id: int) -> bool:
+    """Take a user's organizer rights in this chamber (their membership stays); False if they had none.
+
+    Conflict if they are the chamber's last organizer.
+    """
+    organizers = _lock_organizers(session, chamber)
+    organizer = session.scalar(select(Organizer).where(Organizer.chamber_id == chamber.id, Organizer.user_id == user_id))
+    if organizer is None:
+        return False
+    if organizers <= 1:
+        raise Conflict(_last_organizer_message())
+    session.delete(organizer)
+    session.flush()
+    return True
+
+
+def get_organizer(session: Session, chamber: Chamber, user_id: int) -> Organizer | None:
+    """The chamber's organizer row of this user, or None."""
+    return session.scalar(select(Organizer).where(Organizer.chamber_id == chamber.id, Organizer.user_id == user_id))
 
 
 def get_member(session: Session, chamber: Chamber, member_id: int) -> Member | None:
