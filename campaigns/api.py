@@ -255,7 +255,8 @@ def get_shares(slug: str, key: str) -> Any:
 
 
 def _entry_response(campaign: Campaign, chamber: Chamber, entry: Any) -> Any:
-    item = ops.entry_view(get_session(), campaign, entry)
+    # organizers only: they see every reference
+    item = ops.entry_view(get_session(), campaign, entry, references="all")
     return jsonify(entry_json(item, chamber.currency, chamber.timezone)), 201
 
 
@@ -327,8 +328,10 @@ def post_reversal(slug: str, key: str, entry_id: int) -> Any:
 def get_ledger(slug: str, key: str) -> Any:
     chamber, campaign = _load(slug, key, role="member")
     kind = request.args.get("kind") or None
-    view = ops.ledger_view(get_session(), campaign, member_id=request.args.get("member_id", type=int),
-                           kinds=frozenset({kind}) if kind else None)
+    session = get_session()
+    readers = ops.reference_readers(session, chamber, token_user(), organizer=chamber_role(chamber) == "organizer")
+    view = ops.ledger_view(session, campaign, member_id=request.args.get("member_id", type=int),
+                           kinds=frozenset({kind}) if kind else None, references=readers)
     cur = chamber.currency
     return jsonify(
         items=entries_json(view["items"], cur, chamber.timezone),

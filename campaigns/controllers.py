@@ -408,7 +408,7 @@ def reversal(slug: str, key: str, entry_id: int) -> Any:
             return redirect(url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug))
     elif form.errors:
         status = 400
-    item = ops.entry_view(session, campaign, entry)
+    item = ops.entry_view(session, campaign, entry, references="all")  # organizers only
     member = session.get(Member, entry.member_id) if entry.member_id is not None else None
     return render_template("campaigns/reversal.html", chamber=chamber, campaign=campaign, form=form, item=item,
                            member=member), status
@@ -543,9 +543,11 @@ def ledger(slug: str, key: str) -> Any:
     kind_filter = request.args.get("kind", "")
     kind_filter = kind_filter if kind_filter in type_labels else ""
     filters: dict[str, Any] = {k: v for k, v in (("member", member_filter), ("kind", kind_filter)) if v}
-    view = ops.ledger_view(get_session(), campaign, page=request.args.get("page", 1, type=int),
+    session = get_session()
+    view = ops.ledger_view(session, campaign, page=request.args.get("page", 1, type=int),
                            per_page=LEDGER_PAGE_SIZE, member_id=member_filter,
-                           kinds=frozenset({kind_filter}) if kind_filter else None)
+                           kinds=frozenset({kind_filter}) if kind_filter else None,
+                           references=ops.reference_readers(session, chamber, current_user, organizer=organizer))
     entries = view["items"]
     # "reverses #n" / "reversed by #n" may point to an entry on another page (or one the filter hides)
     links = {

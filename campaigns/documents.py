@@ -187,9 +187,10 @@ def shares_rows(session: Session, chamber: Chamber, campaign: Campaign) -> list[
     ]
 
 
-def ledger_rows(session: Session, chamber: Chamber, campaign: Campaign) -> list[list[str]]:
+def ledger_rows(session: Session, chamber: Chamber, campaign: Campaign,
+                references: ops.References = ()) -> list[list[str]]:
     """CSV rows (without header) of the whole ledger, times in the chamber's zone as spreadsheets read them."""
-    view = ops.ledger_view(session, campaign)
+    view = ops.ledger_view(session, campaign, references=references)
     names = {m["member_id"]: m["business_name"] for m in view["members"]}
     zone = ZoneInfo(chamber.timezone)
     # the API's CSV keeps the codes (stable for programs); the pages' CSV speaks the user's language
@@ -317,7 +318,9 @@ def shares_csv(slug: str, key: str) -> Response:
 def ledger_csv(slug: str, key: str) -> Response:
     """The whole ledger as CSV: members and organizers."""
     chamber, campaign = _load(slug, key)
-    rows = ledger_rows(get_session(), chamber, campaign)
+    session = get_session()
+    readers = ops.reference_readers(session, chamber, acting_user(), organizer=chamber_role(chamber) == "organizer")
+    rows = ledger_rows(session, chamber, campaign, readers)
     return _csv(to_csv(_header(LEDGER_COLUMNS), rows), f"ledger-{campaign.slug}.csv")
 
 

@@ -20,7 +20,8 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from collections.abc import Collection
+from typing import Any, Literal
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
@@ -810,7 +811,29 @@ def _entry_dict(row: Sequence[Any], reversed_by: int | None) -> dict[str, Any]:
     }
 
 
-def entry_view(session: Session, campaign: Campaign, entry: LedgerEntry) -> dict[str, Any]:
+#: whose payment references a reader may see: "all" (organizers) or the ids of their own businesses
+References = Collection[int] | Literal["all"]
+
+
+def reference_readers(session: Session, chamber: Chamber, user: User | None, *, organizer: bool) -> References:
+    """Payment references (transaction numbers) are for organizers and the paying member only."""
+    if organizer:
+        return "all"
+    if user is None:
+        return ()
+    return frozenset(session.scalars(select(Member.id).where(Member.chamber_id == chamber.id, Member.user_id == user.id)))
+
+
+def _hide_references(items: list[dict[str, Any]], references: References) -> None:
+    # amounts and methods stay: the ledger is open to every participant, the transaction numbers are not
+    if references == "all":
+        return
+    for item in items:
+        if item["reference"] and item["member_id"] not in references:
+            item["reference"] = ""
+
+
+def entry_view(session: Session, campaign: Campaign, entry: LedgerEntry, *, references: References = ()) -> dict[str, Any]:
     """One ledger entry as plain data, shaped like the items of ledger_view()."""
     rows = _entry_rows(session, campaign, entry.id)
     reversed_by = session.scalar(select(LedgerEntry.id).where(LedgerEntry.chamber_id == campaign.chamber_id,
@@ -819,11 +842,13 @@ def entry_view(session: Session, campaign: Campaign, entry: LedgerEntry) -> dict
     reversed_type = session.scalar(select(LedgerEntry.entry_type).where(
         LedgerEntry.chamber_id == campaign.chamber_id, LedgerEntry.id == entry.reverses_id)) if entry.reverses_id else None  # noqa: E501
     item["direction"] = rules.entry_direction(item["type"], reversed_type)
+    _hide_references([item], references)
     return item
 
 
 def ledger_view(session: Session, campaign: Campaign, *, page: int | None = None,
-                per_page: int = 200, member_id: int | None = None, kinds: frozenset[str] | None = None) -> dict[str, Any]:  # noqa: E501
+                per_page: int = 200, member_id: int | None = None, kinds: frozenset[str] | None = None,
+                references: References = ()) -> dict[str, Any]:
     """The ledger as plain data (amounts in minor units), in a constant number of queries (2, or 3 with page).
 
     {items: [entry dicts], balances: {pledged, paid, spent, refunded, carried, available},
@@ -834,6 +859,8 @@ def ledger_view(session: Session, campaign: Campaign, *, page: int | None = None
     (all entries), page, pages, and pages_of: the page of each entry the items point to (reverses,
     reversed_by). Balances and members are always over the whole ledger; member_id and kinds (entry
     types) filter the items only. Each item says which way it moves the money (``direction``).
+
+    Payment references are kept only where `references` allows (see reference_readers), others are "".
     """
     session.flush()
     # ledger: tuples starting (id, entry_type, member_id, amount_minor), with reverses_id at position rev
@@ -878,6 +905,7 @@ def ledger_view(session: Session, campaign: Campaign, *, page: int | None = None
         ledger = ledger_all
     for item in items:
         item["direction"] = rules.entry_direction(item["type"], type_of.get(item["reverses"]) if item["reverses"] else None)  # noqa: E501
+    _hide_references(items, references)
     entry_members = {e[2] for e in ledger if e[2] is not None}
     names = dict(session.execute(
         select(Member.id, Member.business_name).where(
