@@ -23,6 +23,8 @@ CORE_ACCESS: dict[str, str] = {
     "accounts.register": "public",
     "accounts.login": "public",
     "accounts.logout": "public",
+    "accounts.logout_everywhere": "login",
+    "accounts.api_revoke_sessions": "login",
     "accounts.set_language": "public",
     "accounts.account": "login",
     "accounts.revoke": "login",

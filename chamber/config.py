@@ -1,12 +1,24 @@
 """Configuration: defaults, then the environment, then what create_app() is given."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
 from typing import Any
 
 MAX_UPLOAD = 5 * 1024 * 1024
+
+#: per client address (Flask-Limiter's syntax; "a;b" means both). The lock-out per account is
+#: separate: chamber/rules.py login_lockout.
+RATE_LIMITS = {
+    # every POST to /login and /api/v1/auth/tokens, whatever the outcome
+    "login": "30 per minute;300 per hour",
+    # wrong passwords (any account): one address trying many accounts
+    "login_failures": "30 per 15 minutes",
+    # new API tokens (the account page and the API together)
+    "token": "10 per minute;50 per hour",
+}
 
 
 def instance_path() -> Path:
@@ -60,8 +72,17 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             ("chamber.jobs:prune_login_attempts", 3600),
         ],
         "PUBLIC_URL": os.environ.get("CHAMBER_PUBLIC_URL", "http://127.0.0.1:5000"),
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(days=14),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATE_LIMITS": dict(RATE_LIMITS),
     }
     cfg.update(overrides)
+    # cookies only over HTTPS when the site is served over it (CHAMBER_HTTPS=1, or an https public URL)
+    cfg.setdefault(
+        "SESSION_COOKIE_SECURE",
+        os.environ.get("CHAMBER_HTTPS") == "1" or str(cfg["PUBLIC_URL"]).startswith("https://"),
+    )
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = os.environ.get("SECRET_KEY") or _secret_key(instance)
     return cfg

@@ -13,7 +13,7 @@ KEEP_ATTEMPTS = dt.timedelta(days=1)
 
 
 def prune_login_attempts(app: Flask) -> int:
-    """Forget login attempts older than a day; the lock-out only looks at 15 minutes."""
+    """Forget login attempts older than a day; the lock-out looks at the last hour."""
     with app.extensions["chamber.db"].sessionmaker() as session, session.begin():
         result = session.execute(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - KEEP_ATTEMPTS))
         return result.rowcount or 0

@@ -35,6 +35,9 @@ class User(UserMixin, Base):
     display_name: Mapped[str] = mapped_column(String(80))
     locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: kept in the session cookie at login; bumping it (logout, password change, "log out
+    #: everywhere") ends every browser session of the account
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower"),)
 
@@ -65,6 +68,8 @@ class LoginAttempt(Base):
     email: Mapped[str] = mapped_column(String(254))
     succeeded: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: the client's address (IPv6 at most 45 characters); None for attempts from before it was kept
+    address: Mapped[str | None] = mapped_column(String(45))
 
     __table_args__ = (Index("ix_login_attempts_email_at", "email", "at"),)
 

@@ -144,16 +144,41 @@ def parse_weight(value: object) -> Decimal:
 
 # --- Login lock-out ---------------------------------------------------------------------
 
+#: wrong passwords for one account from one client address before that address is locked out of it
 MAX_FAILURES = 5
 LOCKOUT_WINDOW = dt.timedelta(minutes=15)
+#: wrong passwords for one account from all addresses together before it is locked for everyone:
+#: a guesser needs at least 4 addresses (5 each) to lock someone else out of their account
+ACCOUNT_MAX_FAILURES = 20
+ACCOUNT_WINDOW = dt.timedelta(hours=1)
 
 
-def lockout_remaining(failures: Iterable[dt.datetime], now: dt.datetime) -> dt.timedelta | None:
-    """How long an account stays locked: 5 failures within 15 minutes lock it until the 5th-newest ages out."""
-    recent = sorted((t for t in failures if now - t < LOCKOUT_WINDOW), reverse=True)
-    if len(recent) < MAX_FAILURES:
+def lockout_remaining(failures: Iterable[dt.datetime], now: dt.datetime, *, limit: int = MAX_FAILURES,
+                      window: dt.timedelta = LOCKOUT_WINDOW) -> dt.timedelta | None:
+    """How long a lock lasts: `limit` failures within `window` lock until the limit-th newest ages out."""
+    recent = sorted((t for t in failures if now - t < window), reverse=True)
+    if len(recent) < limit:
         return None
-    return recent[MAX_FAILURES - 1] + LOCKOUT_WINDOW - now
+    return recent[limit - 1] + window - now
+
+
+def login_lockout(attempts: Iterable[tuple[dt.datetime, bool, str | None]], address: str | None,
+                  now: dt.datetime) -> dt.timedelta | None:
+    """How long a login to one account from address must wait, given its (at, succeeded, address) attempts.
+
+    5 failures from this address within 15 minutes lock this address out of the account; 20 from
+    anywhere within an hour lock the account for everyone. A success ends the count before it:
+    from this address for the first rule, from anywhere for the second.
+    """
+    attempts = list(attempts)
+    here_since = max((t for t, ok, a in attempts if ok and a == address), default=None)
+    anywhere_since = max((t for t, ok, _a in attempts if ok), default=None)
+    here = [t for t, ok, a in attempts if not ok and a == address and (here_since is None or t > here_since)]
+    anywhere = [t for t, ok, _a in attempts if not ok and (anywhere_since is None or t > anywhere_since)]
+    waits = [w for w in (lockout_remaining(here, now),
+                         lockout_remaining(anywhere, now, limit=ACCOUNT_MAX_FAILURES, window=ACCOUNT_WINDOW))
+             if w is not None]
+    return max(waits, default=None)
 
 
 def minutes_ceil(delta: dt.timedelta) -> int:

@@ -4,8 +4,12 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from flask import Flask, Response, abort, current_app, g, jsonify, render_template, request, url_for
+from flask import session as cookie_session
 from flask_babel import gettext as _
-from flask_login import LoginManager, current_user
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user, login_user
+from limits import parse_many
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -19,13 +23,51 @@ from .rules import display_money, local_path, plain_decimal
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
+#: per client address; storage from RATELIMIT_STORAGE_URI (memory:// : each process counts alone)
+limiter = Limiter(key_func=get_remote_address)
+
+#: the session cookie's copy of User.session_version
+SESSION_VERSION = "sv"
 
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
     if not user_id.isdigit():
         return None
-    return get_session().get(User, int(user_id))
+    user = get_session().get(User, int(user_id))
+    # a cookie from before the last logout, password change or "log out everywhere" opens nothing
+    if user is None or cookie_session.get(SESSION_VERSION) != user.session_version:
+        return None
+    return user
+
+
+def start_session(user: User) -> None:
+    """Log the user in on this browser: a permanent (PERMANENT_SESSION_LIFETIME) cookie with their session version."""
+    login_user(user)
+    cookie_session.permanent = True
+    cookie_session[SESSION_VERSION] = user.session_version
+
+
+def rate_limit(name: str) -> None:
+    """Count this request against RATE_LIMITS[name] for the client's address; 429 once over it.
+
+    For limits that fit no route decorator (one action of a form that does several things).
+    """
+    for item in parse_many(current_app.config["RATE_LIMITS"][name]):
+        if not limiter.limiter.hit(item, "chamber", name, get_remote_address()):
+            fail(429, _("Too many requests from your address. Try again in a few minutes."))
+
+
+def login_failure_limit(view: Any) -> Any:
+    """RATE_LIMITS["login_failures"]: failed logins from one address, whatever the account (spraying)."""
+    return limiter.shared_limit(lambda: current_app.config["RATE_LIMITS"]["login_failures"], scope="login_failures",
+                                methods=["POST"], deduct_when=lambda resp: resp.status_code in (400, 401))(view)
+
+
+def route_limit(name: str) -> Any:
+    """Flask-Limiter's limit for a view, read from RATE_LIMITS[name] at request time, shared by the
+    views with the same name (the login page and the token API count together)."""
+    return limiter.shared_limit(lambda: current_app.config["RATE_LIMITS"][name], scope=name, methods=["POST"])
 
 
 class IdConverter(IntegerConverter):
@@ -91,6 +133,7 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None

@@ -21,6 +21,9 @@ from chamber.models import Chamber, Member, Tier, User
 from chamber.rules import make_uscc
 
 PASSWORD = "correct horse battery"
+#: many tests log in and make tokens from one address (127.0.0.1): the suite runs with limits out of
+#: the way; the tests of the limits themselves take the real ones (the real_rate_limits fixture)
+GENEROUS_RATE_LIMITS = {"login": "100000 per minute", "login_failures": "100000 per minute", "token": "100000 per minute"}
 _PASSWORD_HASH = hash_password(PASSWORD)  # scrypt once, not per user
 _seq = itertools.count(1)
 
@@ -45,6 +48,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
+        "RATE_LIMITS": GENEROUS_RATE_LIMITS,
     })
     yield app
     app.extensions["chamber.db"].engine.dispose()
@@ -73,6 +77,22 @@ def db(app: Any) -> Iterator[Session]:
 @pytest.fixture
 def client(app: Any, db: Session) -> Any:
     return app.test_client()
+
+
+@pytest.fixture
+def real_rate_limits(app: Any) -> Iterator[dict[str, str]]:
+    """The production rate limits (chamber/config.py RATE_LIMITS), counted from zero."""
+    from chamber.config import RATE_LIMITS
+    from chamber.web import limiter
+
+    saved = app.config["RATE_LIMITS"]
+    app.config["RATE_LIMITS"] = dict(RATE_LIMITS)
+    limiter.reset()
+    try:
+        yield dict(RATE_LIMITS)
+    finally:
+        app.config["RATE_LIMITS"] = saved
+        limiter.reset()
 
 
 @pytest.fixture

@@ -163,8 +163,12 @@ def test_api_tokens_list_revoke_and_password(client, create_user, token_for, db)
     resp = client.put(url, json={"current_password": "wrong one!!", "new_password": "brand new password"}, headers={**headers, "Accept-Language": "en"})
     assert resp.status_code == 400 and resp.json["error"]["fields"] == {"current_password": "The current password is wrong."}
     assert client.put(url, json={"current_password": PASSWORD, "new_password": "short"}, headers=headers).status_code == 400
-    assert client.put(url, json={"current_password": PASSWORD, "new_password": "brand new password"}, headers=headers).status_code == 204
-    assert client.post("/api/v1/auth/tokens", json={"email": user.email, "password": "brand new password"}).status_code == 201
+    resp = client.put(url, json={"current_password": PASSWORD, "new_password": "brand new password"}, headers=headers)
+    assert resp.status_code == 200 and resp.json["revoked_tokens"] == 1  # the caller's token too
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    secret = client.post("/api/v1/auth/tokens", json={"email": user.email, "password": "brand new password"}).json["token"]
+    headers = {"Authorization": f"Bearer {secret}"}
+    token_id = client.get("/api/v1/auth/tokens", headers=headers).json["items"][0]["id"]
 
     assert client.delete(f"/api/v1/auth/tokens/{token_id}", headers=headers).status_code == 204  # log out
     assert client.get("/api/v1/me", headers=headers).status_code == 401

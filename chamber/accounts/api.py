@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import jsonify, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..api import ApiError, error_response, operation_error, token_user, validate_json
 from ..chambers.operations import memberships_of
 from ..db import get_session
 from ..errors import Conflict
+from ..web import rate_limit
 from . import operations as ops
 from .forms import ApiPasswordForm, LoginForm, RegisterForm
 
@@ -29,7 +31,7 @@ def create_api_token() -> Any:
     form = validate_json(LoginForm)
     session = get_session()
     try:
-        user = ops.authenticate(session, form.email.data, form.password.data)
+        user = ops.authenticate(session, form.email.data, form.password.data, address=request.remote_addr)
     except ops.LoginLocked as locked:
         resp = error_response(429, locked.message)
         resp.headers["Retry-After"] = str(int(locked.remaining.total_seconds()) + 1)
@@ -37,7 +39,12 @@ def create_api_token() -> Any:
     if user is None:
         session.commit()  # keep the failed attempt: it counts towards the lock-out
         return error_response(401, _("Wrong email or password."))
-    _token, secret = ops.create_token(session, user, "API")
+    session.commit()  # the successful attempt counts even when a limit below refuses the token
+    rate_limit("token")  # tokens made, not guesses: those are the lock-out's and RATE_LIMITS["login"]'s
+    try:
+        _token, secret = ops.create_token(session, user, "API")
+    except Conflict as err:
+        raise operation_error(err, rename={"name": ""}) from None
     session.commit()
     return jsonify(token=secret), 201
 
@@ -65,13 +72,26 @@ def change_api_password() -> Any:
     form = validate_json(ApiPasswordForm)
     session = get_session()
     try:
-        changed = ops.change_password(session, user, form.current_password.data, form.new_password.data)
+        revoked = ops.change_password(session, user, form.current_password.data, form.new_password.data,
+                                      address=request.remote_addr)
     except ops.LoginLocked as locked:
         return error_response(429, locked.message)
     session.commit()  # a wrong current password counts towards the lock-out
-    if not changed:
+    if revoked is None:
         message = _("The current password is wrong.")
         return error_response(400, message, fields={"current_password": message})
+    message = _("Your password is changed. You are logged out everywhere else.") + " " + ngettext(
+        "%(num)d API token is revoked, this one too: create a new one with the new password.",
+        "%(num)d API tokens are revoked, this one too: create a new one with the new password.", revoked,
+    )
+    return jsonify(revoked_tokens=revoked, message=message)
+
+
+def revoke_sessions() -> Any:
+    user = token_user()
+    session = get_session()
+    ops.end_sessions(session, user)
+    session.commit()
     return "", 204
 
 

@@ -7,12 +7,13 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, url_for
 from flask import session as flask_session
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_babel import ngettext
+from flask_login import current_user, login_required, logout_user
 
 from ..db import get_session
 from ..errors import Conflict
 from ..i18n import LANG_COOKIE
-from ..web import safe_next
+from ..web import SESSION_VERSION, rate_limit, safe_next, start_session
 from . import operations as ops
 from .forms import ChangePasswordForm, EmptyForm, LanguageForm, LoginForm, RegisterForm, TokenForm
 
@@ -27,7 +28,7 @@ def register() -> Any:
             form.email.errors.append(err.message)
         else:
             session.commit()
-            login_user(user)
+            start_session(user)
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(safe_next())
     return render_template("accounts/register.html", form=form), 400 if form.errors else 200
@@ -39,14 +40,14 @@ def login() -> Any:
     if form.validate_on_submit():
         session = get_session()
         try:
-            user = ops.authenticate(session, form.email.data, form.password.data)
+            user = ops.authenticate(session, form.email.data, form.password.data, address=request.remote_addr)
         except ops.LoginLocked as locked:
             form.form_errors.append(locked.message)
             status = 429
         else:
             session.commit()  # the attempt is recorded either way
             if user is not None:
-                login_user(user)
+                start_session(user)
                 return redirect(safe_next())
             form.password.errors.append(_("Wrong email or password."))
             status = 400
@@ -56,10 +57,28 @@ def login() -> Any:
 
 
 def logout() -> Any:
+    """Log out: this cookie, and any copy of it, opens nothing any more (the session version moves on)."""
     if EmptyForm().validate_on_submit():
+        if current_user.is_authenticated:
+            session = get_session()
+            ops.end_sessions(session, current_user)
+            session.commit()
         logout_user()
         flash(_("You are logged out."), "info")
     return redirect(url_for("chambers.home"))
+
+
+@login_required
+def logout_everywhere() -> Any:
+    """End every browser session of the account, this one too; API tokens stay (revoke them below them)."""
+    if EmptyForm().validate_on_submit():
+        session = get_session()
+        ops.end_sessions(session, current_user)
+        session.commit()
+        logout_user()
+        flash(_("You are logged out on every device. API tokens still work until you revoke them."), "info")
+        return redirect(url_for("accounts.login"))
+    return redirect(url_for("accounts.account"))
 
 
 @login_required
@@ -73,22 +92,32 @@ def account() -> Any:
     if request.method == "POST":
         if request.form.get("action") == "password" and password_form.validate_on_submit():
             try:
-                changed = ops.change_password(session, current_user, password_form.current_password.data,
-                                              password_form.new_password.data)
+                revoked = ops.change_password(session, current_user, password_form.current_password.data,
+                                              password_form.new_password.data, address=request.remote_addr)
             except ops.LoginLocked as locked:
                 password_form.current_password.errors.append(locked.message)
                 status = 429
             else:
                 session.commit()  # a wrong current password counts towards the lock-out too
-                if changed:
-                    flash(_("Your password is changed."), "success")
+                if revoked is not None:
+                    flask_session[SESSION_VERSION] = current_user.session_version  # this browser stays in
+                    flash(_("Your password is changed. You are logged out everywhere else.") + " " + ngettext(
+                        "%(num)d API token is revoked: create a new one where you need it.",
+                        "%(num)d API tokens are revoked: create new ones where you need them.", revoked,
+                    ), "success")
                     return redirect(url_for("accounts.account"))
                 password_form.current_password.errors.append(_("The current password is wrong."))
         elif request.form.get("action") == "token" and token_form.validate_on_submit():
-            _token, secret = ops.create_token(session, current_user, token_form.name.data)
-            session.commit()
-            flask_session["new_token"] = secret
-            return redirect(url_for("accounts.account") + "#tokens")
+            rate_limit("token")
+            try:
+                _token, secret = ops.create_token(session, current_user, token_form.name.data)
+            except Conflict as err:
+                token_form.name.errors.append(err.message)
+                status = 409
+            else:
+                session.commit()
+                flask_session["new_token"] = secret
+                return redirect(url_for("accounts.account") + "#tokens")
         if (password_form.errors or token_form.errors) and status == 200:
             status = 400
     tokens = ops.list_tokens(session, current_user)
@@ -99,6 +128,8 @@ def account() -> Any:
         tokens=tokens,
         new_secret=new_secret,
         revoke_form=EmptyForm(),
+        active_tokens=sum(1 for t in tokens if t.revoked_at is None),
+        max_tokens=ops.MAX_ACTIVE_TOKENS,
     ), status
 
 
