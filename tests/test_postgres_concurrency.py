@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from chamber.models import ApiToken, LoginAttempt, User
-from tests.conftest import _PASSWORD_HASH
+from tests.conftest import PASSWORD, _PASSWORD_HASH
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
@@ -105,3 +105,28 @@ def test_two_organizers_removing_each_other_at_once_leave_one(app):
             s.execute(delete(Chamber).where(Chamber.id == chamber_id))
             s.execute(delete(ApiToken).where(ApiToken.user_id.in_(ids)))
             s.execute(delete(User).where(User.id.in_(ids)))
+
+
+def test_parallel_token_requests_stop_at_the_cap(app):
+    from chamber.accounts.operations import MAX_ACTIVE_TOKENS, create_token
+
+    database = app.extensions["chamber.db"]
+    email = f"tokens-{uuid.uuid4().hex[:8]}@example.com"
+    with database.sessionmaker() as s, s.begin():
+        user = User(email=email, display_name="tokens", password_hash=_PASSWORD_HASH)
+        s.add(user)
+        s.flush()
+        for i in range(MAX_ACTIVE_TOKENS - 2):
+            create_token(s, user, f"t{i}")
+        user_id = user.id
+    try:
+        statuses = _parallel(app, 6, lambda c: c.post("/api/v1/auth/tokens", json={"email": email, "password": PASSWORD}).status_code)
+        assert sorted(statuses) == [201, 201, 409, 409, 409, 409]
+        with database.sessionmaker() as s:
+            active = s.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)))
+            assert active == MAX_ACTIVE_TOKENS
+    finally:
+        with database.sessionmaker() as s, s.begin():
+            s.execute(delete(ApiToken).where(ApiToken.user_id == user_id))
+            s.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
+            s.execute(delete(User).where(User.id == user_id))

@@ -101,10 +101,13 @@ def account() -> Any:
                 session.commit()  # a wrong current password counts towards the lock-out too
                 if revoked is not None:
                     flask_session[SESSION_VERSION] = current_user.session_version  # this browser stays in
-                    flash(_("Your password is changed. You are logged out everywhere else.") + " " + ngettext(
-                        "%(num)d API token is revoked: create a new one where you need it.",
-                        "%(num)d API tokens are revoked: create new ones where you need them.", revoked,
-                    ), "success")
+                    message = _("Your password is changed. You are logged out everywhere else.")
+                    if revoked:
+                        message += " " + ngettext(
+                            "%(num)d API token is revoked: create a new one where you need it.",
+                            "%(num)d API tokens are revoked: create new ones where you need them.", revoked,
+                        )
+                    flash(message, "success")
                     return redirect(url_for("accounts.account"))
                 password_form.current_password.errors.append(_("The current password is wrong."))
         elif request.form.get("action") == "token" and token_form.validate_on_submit():

@@ -73,6 +73,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     from chamber import create_app, migrate
     from chamber.demo import load_demo
+    from tests.conftest import GENEROUS_RATE_LIMITS
 
     databases = live_database(tmp_path_factory, "live")
     url = next(databases)
@@ -82,6 +83,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "SECRET_KEY": "browser-test-secret",
         "DATABASE_URL": url,
         "INSTANCE_PATH": str(tmp_path_factory.mktemp("live-instance")),
+        # every browser and API call comes from 127.0.0.1; the limits have their own tests
+        "RATE_LIMITS": GENEROUS_RATE_LIMITS,
     })
     database = app.extensions["chamber.db"]
     with database.sessionmaker() as s, s.begin():

@@ -128,7 +128,7 @@ def test_account_change_password_and_api_tokens(new_page: Any, shot: Any) -> Non
     page.fill("input[name=pw-new_password]", "brand-new-pass-1")
     page.fill("input[name=pw-confirm]", "brand-new-pass-1")
     page.click("form[data-testid=password-form] button[type=submit]")
-    expect(page.locator(".flash-success")).to_have_text("Your password is changed.")
+    expect(page.locator(".flash-success")).to_have_text("Your password is changed. You are logged out everywhere else.")
 
     # an API token is shown once, works against the API, and stops working once revoked
     page.fill("input[name=tok-name]", "收银机 POS")
