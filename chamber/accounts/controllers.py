@@ -70,7 +70,7 @@ def logout() -> Any:
 
 @login_required
 def logout_everywhere() -> Any:
-    """End every browser session of the account, this one too; API tokens stay (revoke them below them)."""
+    """End every browser session of the account, this one too; API tokens stay (revoked one by one)."""
     if EmptyForm().validate_on_submit():
         session = get_session()
         ops.end_sessions(session, current_user)
