@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
-from collections.abc import Collection
 from typing import Any, Literal
 
 from flask_babel import gettext as _
@@ -821,7 +820,8 @@ def reference_readers(session: Session, chamber: Chamber, user: User | None, *, 
         return "all"
     if user is None:
         return ()
-    return frozenset(session.scalars(select(Member.id).where(Member.chamber_id == chamber.id, Member.user_id == user.id)))
+    return frozenset(session.scalars(
+        select(Member.id).where(Member.chamber_id == chamber.id, Member.user_id == user.id)))
 
 
 def _hide_references(items: list[dict[str, Any]], references: References) -> None:
@@ -833,7 +833,8 @@ def _hide_references(items: list[dict[str, Any]], references: References) -> Non
             item["reference"] = ""
 
 
-def entry_view(session: Session, campaign: Campaign, entry: LedgerEntry, *, references: References = ()) -> dict[str, Any]:
+def entry_view(session: Session, campaign: Campaign, entry: LedgerEntry, *,
+               references: References = ()) -> dict[str, Any]:
     """One ledger entry as plain data, shaped like the items of ledger_view()."""
     rows = _entry_rows(session, campaign, entry.id)
     reversed_by = session.scalar(select(LedgerEntry.id).where(LedgerEntry.chamber_id == campaign.chamber_id,

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_user
-from limits import parse_many
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from limits import parse_many
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from chamber.models import ApiToken, LoginAttempt, User
-from tests.conftest import PASSWORD, _PASSWORD_HASH
+from tests.conftest import _PASSWORD_HASH, PASSWORD
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgresql"),

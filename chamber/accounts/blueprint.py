@@ -9,7 +9,8 @@ from .forms import ApiPasswordForm, LoginForm, RegisterForm
 bp = Blueprint("accounts", __name__)
 
 bp.add_url_rule("/register", view_func=controllers.register, methods=["GET", "POST"])
-bp.add_url_rule("/login", view_func=login_failure_limit(route_limit("login")(controllers.login)), methods=["GET", "POST"])
+bp.add_url_rule("/login", view_func=login_failure_limit(route_limit("login")(controllers.login)),
+                methods=["GET", "POST"])
 bp.add_url_rule("/logout", view_func=controllers.logout, methods=["POST"])
 bp.add_url_rule("/account/sessions/revoke", view_func=controllers.logout_everywhere, methods=["POST"])
 bp.add_url_rule("/account", view_func=controllers.account, methods=["GET", "POST"])

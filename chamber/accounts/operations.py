@@ -70,7 +70,7 @@ def authenticate(session: Session, email: str, password: str, now: dt.datetime |
         # one password check per account at a time, or parallel guesses would all see < 5 failures
         # (SQLite needs nothing: BEGIN IMMEDIATE already serialises writers)
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:email))"), {"email": email})
-    attempts = [tuple(row) for row in session.execute(
+    attempts: list[tuple[dt.datetime, bool, str | None]] = [(at, ok, addr) for at, ok, addr in session.execute(
         select(LoginAttempt.at, LoginAttempt.succeeded, LoginAttempt.address)
         .where(LoginAttempt.email == email, LoginAttempt.at > now - ACCOUNT_WINDOW)
     )]
@@ -97,7 +97,7 @@ def change_password(session: Session, user: User, current: str, new: str, addres
 def end_sessions(session: Session, user: User) -> int:
     """End every browser session of the user (the session version in their cookies no longer matches)."""
     # in SQL, so two bumps at once both count
-    user.session_version = User.session_version + 1  # type: ignore[assignment]
+    user.session_version = User.session_version + 1
     session.flush()
     session.refresh(user, ["session_version"])
     return user.session_version
@@ -105,10 +105,10 @@ def end_sessions(session: Session, user: User) -> int:
 
 def revoke_all_tokens(session: Session, user: User) -> int:
     """Revoke every active API token of the user; how many."""
-    result = session.execute(
-        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
-    )
-    return result.rowcount or 0
+    ids = list(session.scalars(select(ApiToken.id).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))))
+    if ids:
+        session.execute(update(ApiToken).where(ApiToken.id.in_(ids)).values(revoked_at=utcnow()))
+    return len(ids)
 
 
 def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:

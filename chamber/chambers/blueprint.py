@@ -43,4 +43,5 @@ api_route(bp, "/chambers/<slug>/organizers", ["GET"], summary="The chamber's org
           responses={200: "{items: [{user_id, display_name, email, granted_at}]}"})(api.list_organizers)
 api_route(bp, "/chambers/<slug>/organizers/<int:user_id>", ["DELETE"],
           summary="Take an organizer's rights (their membership stays); the last organizer cannot be removed.",
-          auth="organizer", responses={204: "Removed", 404: "Not an organizer here", 409: "The last organizer"})(api.remove_organizer)
+          auth="organizer",
+          responses={204: "Removed", 404: "Not an organizer here", 409: "The last organizer"})(api.remove_organizer)

@@ -190,7 +190,7 @@ def remove_organizer(session: Session, chamber: Chamber, user_id: int) -> bool:
     Conflict if they are the chamber's last organizer.
     """
     organizers = _lock_organizers(session, chamber)
-    organizer = session.scalar(select(Organizer).where(Organizer.chamber_id == chamber.id, Organizer.user_id == user_id))
+    organizer = get_organizer(session, chamber, user_id)
     if organizer is None:
         return False
     if organizers <= 1:

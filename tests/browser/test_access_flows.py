@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 pytest.importorskip("playwright")
-from playwright.sync_api import expect  # noqa: E402
+from playwright.sync_api import expect
 
-from tests.browser.test_core_flows import login, register, unique  # noqa: E402
+from tests.browser.test_core_flows import login, register, unique
 
 
 def test_log_out_everywhere_ends_the_other_browsers_session(new_page: Any, shot: Any) -> None:
