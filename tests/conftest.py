@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from chamber import create_app
 from chamber.accounts.operations import hash_password
 from chamber.db import Database
-from chamber.models import Chamber, Member, Tier, User
+from chamber.models import ApiToken, Chamber, Member, Tier, User
 from chamber.rules import make_uscc
 
 PASSWORD = "correct horse battery"
@@ -184,11 +184,16 @@ def create_member(db: Session, create_user: Any, create_chamber: Any) -> Any:
 
 @pytest.fixture
 def token_for(db: Session) -> Any:
-    """Bearer headers for a user: token_for(user) -> {"Authorization": ...}."""
-    from chamber.accounts.operations import create_token
+    """Bearer headers for a user: token_for(user) -> {"Authorization": ...}.
+
+    A factory: the row is written directly, so tests that make many tokens for one user (hypothesis
+    examples) are not stopped by the cap on active tokens, which has its own tests.
+    """
+    from chamber.tokens import hash_token, new_token_secret
 
     def make(user: User) -> dict[str, str]:
-        _token, secret = create_token(db, user, "test")
+        secret = new_token_secret()
+        db.add(ApiToken(user_id=user.id, name="test", token_hash=hash_token(secret), prefix=secret[:10]))
         db.commit()
         return {"Authorization": f"Bearer {secret}"}
 

@@ -101,7 +101,8 @@ def test_random_garbage_to_pages(app, world, extra_world_params, data):
     client = world["page_client"]
     params = {**world["params"], **extra_world_params}
     rules = sorted((r for r in app.url_map.iter_rules()
-                    if not r.rule.startswith("/api/") and "POST" in (r.methods or set()) and r.endpoint != "accounts.logout"),
+                    if not r.rule.startswith("/api/") and "POST" in (r.methods or set())
+                    and r.endpoint not in ("accounts.logout", "accounts.logout_everywhere")),
                    key=lambda r: r.rule)
     rule = data.draw(st.sampled_from(rules))
     form = data.draw(st.dictionaries(st.sampled_from(PAGE_FIELDS), page_value, max_size=12))
