@@ -135,3 +135,10 @@ bp.add_url_rule(K + "/statements/<int:member_id>.pdf", "statement_pdf", document
 bp.add_url_rule(K + "/report.pdf", "report_pdf", documents.report_pdf)
 bp.add_url_rule(K + "/shares.csv", "shares_csv", documents.shares_csv)
 bp.add_url_rule(K + "/ledger.csv", "ledger_csv", documents.ledger_csv)
+
+# --------------------------------------------------------------------------- for shoppers
+from . import public  # noqa: E402
+
+bp.add_url_rule("/c/<slug>/<key>", "public_campaign", public.campaign_page)
+bp.add_url_rule("/c/<slug>/<key>/flyer.pdf", "flyer", public.flyer)
+bp.add_url_rule("/c/<slug>/<key>/ledger", "public_ledger", public.public_ledger)

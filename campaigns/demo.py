@@ -30,3 +30,6 @@ def load_demo(session: Session, chamber: Chamber) -> None:
         ends_at=now + dt.timedelta(days=20), budget_minor=8000_00, method="tier", min_share_minor=100_00,
         max_share_pct=None, min_participants=None, min_pooled_minor=None,
     )
+    from .public_demo import load_live_campaign
+
+    load_live_campaign(session, chamber)

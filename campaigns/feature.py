@@ -1,5 +1,7 @@
 """The campaigns package as the core sees it: its one declaration (see chamber/features.py)."""
-from chamber.features import Feature
+from flask_babel import lazy_gettext as _l
+
+from chamber.features import CreditInput, Feature
 
 FEATURE = Feature(
     name="campaigns",
@@ -10,6 +12,8 @@ FEATURE = Feature(
     template_hooks={
         "chamber.dashboard.member": "campaigns/_dashboard_member.html",
         "chamber.manage.organizer": "campaigns/_manage_section.html",
+        "chamber.public.top": "campaigns.public:chamber_campaigns_hook",
+        "member.public.activity": "campaigns.public:member_campaigns_hook",
     },
     access={
         # API
@@ -52,8 +56,15 @@ FEATURE = Feature(
         "campaigns.report_pdf": "member",
         "campaigns.shares_csv": "member",
         "campaigns.ledger_csv": "member",
+        # for shoppers
+        "campaigns.public_campaign": "public",
+        "campaigns.flyer": "public",
+        "campaigns.public_ledger": "public",  # 404 unless the chamber publishes its ledgers
     },
     demo="campaigns.demo:load_demo",
+    campaign_lookup="campaigns.public:lookup_public_campaign",
+    credit_inputs=[CreditInput("on_time_payments", "campaigns.public:on_time_payments", weight=2.0,
+                               label=_l("Campaign budget paid on time"))],
     # the cancellation notice; the delivery service (issue 10) will send these
     notification_kinds={"campaigns.cancelled": "A campaign the member joined was cancelled, with the reason."},
 )

@@ -27,8 +27,9 @@ def _asset_dir(name: str) -> str:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, i18n, web plumbing, feature blueprints, CLI."""
-    from . import cli, db, features, i18n, web
+    from . import caching, cli, db, features, i18n, web  # noqa: F401  # caching: version bumps
     from . import config as config_mod
+    from .trust import models as _trust_models  # noqa: F401  # mapped before the first query
 
     settings = config_mod.load(config)
     app = Flask(

@@ -66,10 +66,12 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "BLUEPRINTS": [
             "chamber.accounts.blueprint",
             "chamber.chambers.blueprint",
+            "chamber.trust.blueprint",
         ],
         # (job, seconds between runs) for the scheduler process
         "JOBS": [
             ("chamber.jobs:prune_login_attempts", 3600),
+            ("chamber.trust.jobs:recompute_credit_scores", 900),
         ],
         "PUBLIC_URL": os.environ.get("CHAMBER_PUBLIC_URL", "http://127.0.0.1:5000"),
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(days=14),

@@ -26,12 +26,22 @@ SLOTS: dict[str, str] = {
     "chamber.dashboard.member": "the chamber dashboard (members and organizers), below their memberships; "
                                 "context: chamber, role, own (the user's memberships)",
     "chamber.manage.organizer": "the organizer dashboard, below the size tiers; context: chamber",
+    "chamber.public.top": "the public chamber page, first thing under its name (e.g. the running and upcoming "
+                          "campaign list); context: chamber",
+    "member.public.activity": "the public merchant page, under the credit score (e.g. campaigns taken part in); "
+                              "context: chamber, member",
+    "campaign.public.prices": "the public campaign page, under the merchants' offers (e.g. alliance prices); "
+                              "context: chamber, campaign. Public pages are cached: show nothing internal, and "
+                              "keep the queries constant",
+    "campaign.public.offer": "one merchant's offer card on the public campaign page (e.g. its alliance prices "
+                             "with was/now); context: chamber, campaign, member_id. Called once per card: load "
+                             "everything for the page once (flask.g) to keep the queries constant",
 }
 
 
 @dataclass(frozen=True)
 class CreditInput:
-    """One input a feature gives the members' credit score (the scoring itself is a later issue).
+    """One input a feature gives the members' credit score (see chamber/trust/rules.py).
 
     `function` ("module:function") is called as `function(session, chamber_id, member_ids)` and
     returns `{member_id: value}` with each value between 0.0 and 1.0 (members it knows nothing
@@ -41,6 +51,8 @@ class CreditInput:
     name: str
     function: str
     weight: float = 1.0
+    #: what the merchant page calls it (a lazy_gettext string); the name if empty
+    label: Any = ""
 
 
 @dataclass(frozen=True)
@@ -57,7 +69,8 @@ class Feature:
     models: Sequence[str] = ()
     #: folder of the package's Alembic revisions, relative to the package (one branch per package)
     migrations: str | None = None
-    #: template-hook slot (see SLOTS) → a template path, or a callable(**context) returning HTML
+    #: template-hook slot (see SLOTS) → a template path, or a callable(**context) returning HTML (or its
+    #: "module:function" name)
     template_hooks: Mapping[str, str | Callable[..., str]] = field(default_factory=dict)
     #: endpoint → who may reach it (chamber.access.KINDS), for the route walk in the tests
     access: Mapping[str, str] = field(default_factory=dict)
@@ -65,8 +78,11 @@ class Feature:
     demo: str | None = None
     #: notification kind code → description; the delivery service of issue 10 fills the shape in
     notification_kinds: Mapping[str, str] = field(default_factory=dict)
-    #: inputs to the members' credit score (empty until the trust features exist)
+    #: inputs to the members' credit score (chamber/trust/rules.py weighs them)
     credit_inputs: Sequence[CreditInput] = ()
+    #: "module:function" called as function(session, chamber_id, key) → (id, title) of the chamber's
+    #: public campaign with that slug, or None: reviews and complaints name campaigns through it
+    campaign_lookup: str | None = None
 
     def __post_init__(self) -> None:
         unknown = {slot for slot in self.template_hooks if slot not in SLOTS}
@@ -127,6 +143,8 @@ class TemplateHooks:
             raise KeyError(f"unknown template-hook slot {slot!r}")
         parts = []
         for hook in self._hooks[slot]:
+            if isinstance(hook, str) and ":" in hook and not hook.endswith(".html"):
+                hook = resolve(hook)  # "module:function" that loads what it shows and renders it
             parts.append(render_template(hook, **context) if isinstance(hook, str) else hook(**context))
         # each part is the output of an autoescaping template (or a feature's Markup), never raw input
         return Markup("").join(Markup(part) for part in parts)  # nosec B704 - autoescaped template output

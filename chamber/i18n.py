@@ -20,6 +20,9 @@ def select_locale() -> str:
     forced = g.get("force_locale")
     if forced:
         return forced
+    asked = request.args.get("lang")  # a shared link in one language (the cached public pages' switch)
+    if asked in LOCALES:
+        return asked
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
         return current_user.locale
     cookie = request.cookies.get(LANG_COOKIE)

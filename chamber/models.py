@@ -87,6 +87,10 @@ class Chamber(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: days a merchant has to respond to a complaint
+    complaint_days: Mapped[int] = mapped_column(default=7, server_default="7")
+    #: open books: off, or each campaign's ledger public with members' payments by name or as totals
+    public_ledger: Mapped[str] = mapped_column(String(8), default="off", server_default="off")
 
     tiers: Mapped[list[Tier]] = relationship(
         back_populates="chamber", order_by="Tier.weight", cascade="all, delete-orphan"
@@ -95,6 +99,8 @@ class Chamber(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('regional', 'brand')", name="kind"),
         CheckConstraint("length(currency) = 3", name="currency"),
+        CheckConstraint("complaint_days BETWEEN 1 AND 60", name="complaint_days"),
+        CheckConstraint("public_ledger IN ('off', 'names', 'totals')", name="public_ledger"),
     )
 
 
@@ -131,6 +137,8 @@ class Member(Base):
     contact_name: Mapped[str] = mapped_column(String(80))
     phone: Mapped[str] = mapped_column(String(32))
     shop_url: Mapped[str] = mapped_column(String(500), default="")
+    #: where shoppers find the merchant on WeChat (shown on the public pages)
+    wechat_id: Mapped[str] = mapped_column(String(40), default="", server_default="")
     #: declared annual revenue, minor units of the chamber's currency
     annual_revenue_minor: Mapped[int] = mapped_column(BigInteger)
     #: pending → approved | rejected; approved → suspended → approved

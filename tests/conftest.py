@@ -248,11 +248,23 @@ def world(create_chamber: Any, create_member: Any, create_user: Any, token_for: 
                                           method="wechat_pay", reference="W1", paid_on=now.date())
     expense = campaign_ops.record_expense(db, campaign, chamber_b.organizer, payee="印刷厂", category="printing",
                                           amount_minor=100_00, receipt=PNG_BYTES)
+    from chamber.trust import operations as trust_ops
+
+    with app.app_context():
+        complaint = trust_ops.submit_complaint(db, chamber_b, member_b, (campaign.id, campaign.title), category="quality",
+                                               description="茶叶受潮了，商家不回复。", email="shopper@example.com",
+                                               ip_hash="walk", evidence=image_bytes())
+        review, review_token = trust_ops.submit_review(db, chamber_b, member_b, (campaign.id, campaign.title), rating=4,
+                                                       text="好茶", email="shopper@example.com", ip_hash="walk")
+        trust_ops.confirm_review(db, review_token)
+    chamber_b.public_ledger = "names"  # its open books are public (the walk reaches them)
     db.commit()
     params: dict[str, Any] = {
         "slug": chamber_b.slug, "member_id": member_b.id, "token_id": 999_999, "filename": "css/chamber.css",
         "key": campaign.slug, "entry_id": payment.id, "receipt_id": expense.receipt_id,
         "user_id": chamber_b.organizer.id,  # the last organizer: removing them is refused
+        "code": complaint.tracking_code, "token": review_token, "review_id": review.id, "complaint_id": complaint.id,
+        "locale": "en",
     }
     people = {
         "anonymous": None,
@@ -290,3 +302,14 @@ def extra_world_params(world: dict[str, Any], db: Session) -> dict[str, Any]:
             continue
         params.update(module.world_params(db, world))
     return params
+
+
+def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (8, 8)) -> bytes:
+    """A small real image (evidence and offer pictures are checked by decoding them)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 40)).save(out, fmt)
+    return out.getvalue()

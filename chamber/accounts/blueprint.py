@@ -16,6 +16,7 @@ bp.add_url_rule("/account/sessions/revoke", view_func=controllers.logout_everywh
 bp.add_url_rule("/account", view_func=controllers.account, methods=["GET", "POST"])
 bp.add_url_rule("/account/tokens/<int:token_id>/revoke", view_func=controllers.revoke, methods=["POST"])
 bp.add_url_rule("/language", view_func=controllers.set_language, methods=["POST"])
+bp.add_url_rule("/language/<locale>", "language_link", view_func=controllers.language_link)
 
 api_route(bp, "/users", ["POST"], summary="Register an account.", auth="public", form=RegisterForm,
           responses={201: "Created: {id, email, display_name}", 409: "Email taken"})(api.create_user)

@@ -14,6 +14,7 @@ from ..db import get_session
 from ..errors import Conflict
 from ..i18n import LANG_COOKIE
 from ..web import SESSION_VERSION, rate_limit, safe_next, start_session
+from ..models import LOCALES
 from . import operations as ops
 from .forms import ChangePasswordForm, EmptyForm, LanguageForm, LoginForm, RegisterForm, TokenForm
 
@@ -162,5 +163,20 @@ def set_language() -> Any:
 
 
 def _referrer_path(url: str) -> str | None:
+def language_link(locale: str) -> Any:
+    """The language switch of the cached public pages: a link (those pages carry no CSRF token).
+
+    Only the visitor's cookie changes here; a logged-in user's saved choice changes through the
+    form (POST /language), which the pages they see render instead."""
+    target = safe_next(request.args.get("next"))
+    resp = redirect(target)
+    if locale in LOCALES:
+        resp.set_cookie(LANG_COOKIE, locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return resp
+
+
+def _local_path(url: str) -> str | None:
+    from urllib.parse import urlsplit
+
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "") if parts.path else None

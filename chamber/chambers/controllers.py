@@ -8,7 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.forms import EmptyForm
+from ..caching import public_cache
 from ..db import get_session
+from ..trust import operations as trust_ops
 from ..errors import Conflict, Invalid
 from ..rules import plain_decimal
 from ..web import chamber_role, load_chamber
@@ -38,12 +40,15 @@ def create() -> Any:
     return render_template("chambers/create.html", form=form), 400 if form.errors else 200
 
 
+@public_cache
 def public_page(slug: str) -> Any:
     chamber = load_chamber(slug)
     session = get_session()
     return render_template(
         "chambers/public.html",
         chamber=chamber,
+        public_page=True,
+        complaints=trust_ops.complaint_stats(session, chamber.id),
         member_count=ops.member_count(session, chamber),
         tiers=ops.list_tiers(session, chamber),
         role=chamber_role(chamber),

@@ -87,7 +87,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "RATE_LIMITS": GENEROUS_RATE_LIMITS,
     })
     database = app.extensions["chamber.db"]
-    with database.sessionmaker() as s, s.begin():
+    with app.app_context(), database.sessionmaker() as s, s.begin():  # the demo's credit scores ask the features
         assert load_demo(s)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=keep_alive_handler())
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)

@@ -1,0 +1,1 @@
+"""Trust: reviews, complaints and the members' credit score (a service of the core)."""

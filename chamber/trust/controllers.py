@@ -1,0 +1,310 @@
+"""Trust pages: the merchant page, writing and confirming reviews, complaints and their tracking
+page, and the desk where merchants answer and organizers decide."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..caching import public_cache
+from ..chambers import operations as chamber_ops
+from ..db import get_session
+from ..errors import Conflict, Invalid
+from ..models import Chamber, Member
+from ..web import chamber_role, fail, load_chamber, upload_limit
+from . import operations as ops
+from .forms import (
+    CATEGORY_LABELS,
+    ComplaintForm,
+    DecideForm,
+    HideForm,
+    ReplyForm,
+    RespondForm,
+    ReviewForm,
+    TrustSettingsForm,
+)
+from .mail import send_mail
+from .models import MAX_EVIDENCE, Complaint, Review
+from .presenters import complaint_dict, review_dict, score_dict, status_label
+
+
+# --- mail (after the commit) ---------------------------------------------------------------
+
+def review_mail(chamber: Chamber, member: Member, review: Review, token: str) -> None:
+    link = url_for("trust.confirm", slug=chamber.slug, token=token, _external=True)
+    send_mail(review.email, _("Confirm your review of %(name)s", name=member.business_name),
+              _("You rated %(name)s %(stars)d of 5 in %(chamber)s. Follow this link to publish your review "
+                "(nothing is published before):\n\n%(link)s\n\nIf you did not write it, ignore this mail.",
+                name=member.business_name, stars=review.rating, chamber=chamber.name, link=link))
+
+
+def complaint_mail(chamber: Chamber, business_name: str, complaint: Complaint, step: str, text: str = "") -> None:
+    link = url_for("trust.tracking", code=complaint.tracking_code, _external=True)
+    subject = _("Your complaint %(code)s about %(name)s: %(step)s", code=complaint.tracking_code, name=business_name,
+                step=status_label(step))
+    body = _("%(chamber)s — complaint %(code)s about %(name)s.\nStatus: %(step)s\n%(text)s\nFollow every step here:\n%(link)s",
+             chamber=chamber.name, code=complaint.tracking_code, name=business_name, step=status_label(step),
+             text=text, link=link)
+    send_mail(complaint.email, subject, body)
+
+
+# --- public pages --------------------------------------------------------------------------
+
+@public_cache
+def merchant_page(slug: str, member_id: int) -> Any:
+    chamber = load_chamber(slug)
+    session = get_session()
+    member = ops.public_member(session, chamber, member_id)
+    if member is None:
+        fail(404, _("There is no such merchant in this chamber."))
+    score = ops.current_scores(session, chamber.id, [member.id]).get(member.id)
+    reviews = [review_dict(r, chamber.timezone) for r in ops.reviews_of(session, chamber.id, member.id)]
+    return render_template("trust/merchant.html", chamber=chamber, member=member, score=score_dict(score),
+                           reviews=reviews, public_page=True)
+
+
+def write_review(slug: str, member_id: int) -> Any:
+    chamber = load_chamber(slug)
+    session = get_session()
+    member = ops.public_member(session, chamber, member_id)
+    if member is None:
+        fail(404, _("There is no such merchant in this chamber."))
+    form = ReviewForm(campaign=request.args.get("campaign", "")[:40])
+    if form.validate_on_submit():
+        campaign = ops.find_campaign(session, chamber, form.campaign.data)
+        if campaign is None:
+            form.campaign.errors.append(_("There is no such campaign in this chamber."))
+        else:
+            try:
+                review, token = ops.submit_review(session, chamber, member, campaign, rating=form.rating.data,
+                                                  text=form.text.data, email=form.email.data,
+                                                  ip_hash=ops.client_hash(request.remote_addr or ""))
+            except (Conflict, Invalid) as err:
+                getattr(form, err.field or "text").errors.append(err.message)
+                if err.status == 429:
+                    return render_template("trust/review_form.html", chamber=chamber, member=member, form=form), 429
+            else:
+                session.commit()
+                review_mail(chamber, member, review, token)
+                return render_template("trust/sent.html", chamber=chamber, member=member,
+                                       message=_("Check your email and follow the link to publish the review."))
+    return render_template("trust/review_form.html", chamber=chamber, member=member, form=form), 400 if form.errors else 200
+
+
+def confirm(slug: str, token: str) -> Any:
+    chamber = load_chamber(slug)
+    session = get_session()
+    try:
+        review = ops.confirm_review(session, token)
+    except Invalid as err:
+        fail(404, err.message)
+    if review.chamber_id != chamber.id:
+        fail(404, _("This confirmation link is not valid."))
+    session.commit()
+    flash(_("Thank you: your review is published."), "success")
+    return redirect(url_for("trust.merchant_page", slug=chamber.slug, member_id=review.member_id))
+
+
+def _complaint_form(session: Any, chamber: Chamber) -> tuple[ComplaintForm, list[Member]]:
+    form = ComplaintForm()
+    members = chamber_ops.list_members(session, chamber, ("approved",))
+    if request.method == "GET":
+        form.member_id.data = request.args.get("member", type=int)
+        form.campaign.data = request.args.get("campaign", "")[:40]
+    return form, members
+
+
+@upload_limit(MAX_EVIDENCE + 64 * 1024)
+def new_complaint(slug: str) -> Any:
+    chamber = load_chamber(slug)
+    session = get_session()
+    form, members = _complaint_form(session, chamber)
+    status = 200
+    if form.validate_on_submit():
+        member = ops.public_member(session, chamber, form.member_id.data)
+        campaign = ops.find_campaign(session, chamber, form.campaign.data) if form.campaign.data else None
+        upload = request.files.get("evidence")
+        evidence = upload.read(MAX_EVIDENCE + 1) if upload and upload.filename else None
+        if member is None:
+            form.member_id.errors.append(_("There is no such merchant in this chamber."))
+        elif form.campaign.data and campaign is None:
+            form.campaign.errors.append(_("There is no such campaign in this chamber."))
+        else:
+            try:
+                complaint = ops.submit_complaint(session, chamber, member, campaign, category=form.category.data,
+                                                 description=form.description.data, email=form.contact_email.data,
+                                                 ip_hash=ops.client_hash(request.remote_addr or ""), evidence=evidence)
+            except (Conflict, Invalid) as err:
+                getattr(form, {"email": "contact_email"}.get(err.field or "", err.field or "description")).errors.append(err.message)
+                status = err.status
+            else:
+                session.commit()
+                complaint_mail(chamber, member.business_name, complaint, "submitted")
+                return redirect(url_for("trust.tracking", code=complaint.tracking_code, new=1))
+    if form.errors and status == 200:
+        status = 400
+    return render_template("trust/complaint_form.html", chamber=chamber, form=form, members=members), status
+
+
+def tracking_view(code: str) -> dict[str, Any] | None:
+    """The tracking page's data (also the API's answer), or None for an unknown code."""
+    session = get_session()
+    complaint = ops.get_complaint(session, code)
+    if complaint is None:
+        return None
+    chamber = session.get(Chamber, complaint.chamber_id)
+    name = session.scalar(select(Member.business_name).where(Member.chamber_id == complaint.chamber_id,
+                                                               Member.id == complaint.member_id))
+    assert chamber is not None
+    data = complaint_dict(complaint, ops.complaint_events(session, complaint), name or "", chamber.timezone)
+    data["chamber"] = {"slug": chamber.slug, "name": chamber.name}
+    return data
+
+
+def tracking(code: str) -> Any:
+    data = tracking_view(code)
+    if data is None:
+        fail(404, _("There is no complaint with this tracking code."))
+    return render_template("trust/tracking.html", complaint=data, new=request.args.get("new") == "1")
+
+
+# --- the desk: merchants answer, organizers decide -----------------------------------------
+
+@login_required
+def desk(slug: str) -> Any:
+    chamber = load_chamber(slug, role="member")
+    session = get_session()
+    organizer = chamber_role(chamber) == "organizer"
+    own = [m.id for m in chamber_ops.own_memberships(session, chamber, current_user) if m.status == "approved"]
+    scope = None if organizer else own
+    complaints = ops.complaints_of_chamber(session, chamber.id, scope)
+    reviews = ops.reviews_for_merchant(session, chamber.id, own if not organizer else
+                                       [m.id for m in chamber_ops.list_members(session, chamber, ("approved",))])
+    names = {m.id: m.business_name for m in chamber_ops.list_members(session, chamber, ("approved", "suspended"))}
+    settings = TrustSettingsForm(complaint_days=chamber.complaint_days, public_ledger=chamber.public_ledger)
+    return render_template("trust/desk.html", chamber=chamber, organizer=organizer, own=set(own), names=names,
+                           complaints=complaints, reviews=reviews, labels=CATEGORY_LABELS, status_label=status_label,
+                           reply_form=ReplyForm(), hide_form=HideForm(), respond_form=RespondForm(),
+                           decide_form=DecideForm(), settings_form=settings)
+
+
+def _own_member_ids(session: Any, chamber: Chamber) -> set[int]:
+    """The user's approved businesses here; someone without one (an organizer only) is refused (403)."""
+    own = {m.id for m in chamber_ops.own_memberships(session, chamber, current_user) if m.status == "approved"}
+    if not own:
+        fail(403, _("Only the merchant concerned can answer."))
+    return own
+
+
+def _back(chamber: Chamber) -> Any:
+    return redirect(url_for("trust.desk", slug=chamber.slug))
+
+
+def _run(chamber: Chamber, form: Any, action: Any, done: str) -> Any:
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return _back(chamber)
+    session = get_session()
+    try:
+        result = action(session)
+    except (Conflict, Invalid) as err:
+        flash(err.message, "error")
+        return _back(chamber)
+    session.commit()
+    flash(done, "success")
+    if callable(result):
+        result()  # mail, after the commit
+    return _back(chamber)
+
+
+@login_required
+def reply(slug: str, review_id: int) -> Any:
+    chamber = load_chamber(slug, role="member")
+    session = get_session()
+    review = ops.get_review(session, chamber, review_id)
+    if review is None or review.member_id not in _own_member_ids(session, chamber):
+        abort(404)
+    form = ReplyForm()
+    return _run(chamber, form, lambda s: ops.reply_to_review(s, review, form.text.data), _("Your reply is published."))
+
+
+@login_required
+def hide(slug: str, review_id: int) -> Any:
+    chamber = load_chamber(slug, role="organizer")
+    review = ops.get_review(get_session(), chamber, review_id)
+    if review is None:
+        abort(404)
+    form = HideForm()
+    return _run(chamber, form, lambda s: ops.hide_review(s, review, form.reason.data, current_user),
+                _("The review is hidden; the reason is shown in its place."))
+
+
+def _business_name(session: Any, complaint: Complaint) -> str:
+    return session.scalar(select(Member.business_name).where(Member.chamber_id == complaint.chamber_id,
+                                                               Member.id == complaint.member_id)) or ""
+
+
+@login_required
+def respond(slug: str, complaint_id: int) -> Any:
+    chamber = load_chamber(slug, role="member")
+    session = get_session()
+    complaint = ops.get_chamber_complaint(session, chamber, complaint_id)
+    if complaint is None or complaint.member_id not in _own_member_ids(session, chamber):
+        abort(404)
+    form = RespondForm()
+    name = _business_name(session, complaint)
+
+    def action(s: Any) -> Any:
+        ops.respond_to_complaint(s, complaint, form.text.data, current_user)
+        return lambda: complaint_mail(chamber, name, complaint, "responded", form.text.data)
+
+    return _run(chamber, form, action, _("Your response is on the complaint's tracking page."))
+
+
+@login_required
+def decide(slug: str, complaint_id: int) -> Any:
+    chamber = load_chamber(slug, role="organizer")
+    session = get_session()
+    complaint = ops.get_chamber_complaint(session, chamber, complaint_id)
+    if complaint is None:
+        abort(404)
+    form = DecideForm()
+    name = _business_name(session, complaint)
+
+    def action(s: Any) -> Any:
+        ops.decide_complaint(s, complaint, form.decision.data, form.reason.data, current_user)
+        return lambda: complaint_mail(chamber, name, complaint, form.decision.data, form.reason.data)
+
+    return _run(chamber, form, action, _("The decision is recorded and mailed to the shopper."))
+
+
+@login_required
+def settings(slug: str) -> Any:
+    chamber = load_chamber(slug, role="organizer")
+    form = TrustSettingsForm()
+
+    def action(s: Any) -> None:
+        chamber.complaint_days, chamber.public_ledger = form.complaint_days.data, form.public_ledger.data
+        s.flush()
+
+    return _run(chamber, form, action, _("Settings saved."))
+
+
+@login_required
+def evidence(slug: str, complaint_id: int) -> Any:
+    chamber = load_chamber(slug, role="member")
+    session = get_session()
+    complaint = ops.get_chamber_complaint(session, chamber, complaint_id)
+    allowed = complaint is not None and (chamber_role(chamber) == "organizer"
+                                         or complaint.member_id in _own_member_ids(session, chamber))
+    if not allowed or complaint is None or complaint.evidence is None:
+        abort(404)
+    from flask import Response
+
+    return Response(complaint.evidence, mimetype=complaint.evidence_type,
+                    headers={"Content-Security-Policy": "default-src 'none'", "Cache-Control": "private, no-store"})

@@ -1,0 +1,182 @@
+"""Reviews (confirmed by email, one per email × merchant × campaign, one reply, hidden with a reason)
+and complaints (tracking code, merchant response, the chamber's decision, each step mailed)."""
+from __future__ import annotations
+
+from typing import Any
+
+from chamber.trust.models import Complaint, ComplaintEvent, CreditScore, Review
+from tests.conftest import count_rows, image_bytes
+
+EN = {"Accept-Language": "en"}
+
+
+def _review(client: Any, chamber: Any, member: Any, **overrides: Any) -> Any:
+    body = {"rating": 5, "text": "茶很好，发货快", "email": "Shopper@Example.com", "campaign": "double11", **overrides}
+    return client.post(f"/api/v1/chambers/{chamber.slug}/members/{member.id}/reviews", json=body, headers=EN)
+
+
+def test_review_is_published_only_after_the_email_is_confirmed(client: Any, db: Any, live_campaign: Any, mailbox: Any) -> None:
+    world = live_campaign()
+    chamber, member = world["chamber"], world["members"][0]
+    resp = _review(client, chamber, member)
+    assert resp.status_code == 202, resp.text
+    page = f"/c/{chamber.slug}/m/{member.id}"
+    assert "茶很好" not in client.get(page).text
+    link = mailbox.last_link("/reviews/confirm/")
+    assert mailbox.messages[-1]["To"] == "shopper@example.com"
+    confirm = client.get(link.split("//", 1)[1].split("/", 1)[1].join(["/", ""]))
+    assert confirm.status_code == 302
+    assert "茶很好" in client.get(page).text
+    assert db.scalar(CreditScore.__table__.select().with_only_columns(CreditScore.score)
+                     .where(CreditScore.member_id == member.id)) is not None
+
+
+def test_one_review_per_email_merchant_and_campaign(client: Any, db: Any, live_campaign: Any) -> None:
+    world = live_campaign()
+    chamber, member = world["chamber"], world["members"][0]
+    assert _review(client, chamber, member).status_code == 202
+    again = _review(client, chamber, member, email="shopper@example.com")
+    assert again.status_code == 409
+    assert again.json["error"]["fields"]["email"]
+    assert _review(client, chamber, world["members"][1]).status_code == 202  # another merchant is fine
+    assert count_rows(db, Review, Review.chamber_id == chamber.id) == 2
+
+
+def test_bad_reviews_are_refused_and_nothing_is_stored(client: Any, db: Any, live_campaign: Any) -> None:
+    world = live_campaign()
+    chamber, member = world["chamber"], world["members"][0]
+    assert _review(client, chamber, member, rating=6).json["error"]["fields"]["rating"]
+    assert _review(client, chamber, member, rating=0).status_code == 400
+    assert _review(client, chamber, member, rating="5").status_code == 400
+    assert _review(client, chamber, member, text="x" * 2001).status_code == 400
+    assert _review(client, chamber, member, email="not-an-email").status_code == 400
+    assert _review(client, chamber, member, campaign="nope").json["error"]["fields"]["campaign"]
+    assert client.post(f"/api/v1/chambers/{chamber.slug}/members/999999/reviews",
+                       json={"rating": 5, "text": "x", "email": "a@b.cn", "campaign": "double11"}).status_code == 404
+    assert count_rows(db, Review, Review.chamber_id == chamber.id) == 0
+    forged = client.post(f"/api/v1/chambers/{chamber.slug}/reviews/confirmations", json={"token": "forged"})
+    assert forged.status_code == 404
+    assert client.get(f"/c/{chamber.slug}/reviews/confirm/forged").status_code == 404
+
+
+def test_reviews_are_rate_limited_per_email_and_per_address(client: Any, db: Any, live_campaign: Any) -> None:
+    from chamber.trust import operations as ops
+
+    world = live_campaign(n_members=ops.PER_IP_PER_HOUR + 1)
+    chamber, members = world["chamber"], world["members"]
+    for member in members[:ops.PER_EMAIL_PER_HOUR]:
+        assert _review(client, chamber, member, email="busy@example.com").status_code == 202
+    limited = _review(client, chamber, members[ops.PER_EMAIL_PER_HOUR], email="busy@example.com")
+    assert limited.status_code == 429
+    assert limited.json["error"]["code"] == "rate_limited"
+    assert "email" in limited.json["error"]["message"]
+    for i, member in enumerate(members[ops.PER_EMAIL_PER_HOUR:ops.PER_IP_PER_HOUR]):
+        assert _review(client, chamber, member, email=f"other{i}@example.com").status_code == 202
+    by_address = _review(client, chamber, members[-1], email="fresh@example.com")
+    assert by_address.status_code == 429
+    assert "network" in by_address.json["error"]["message"]
+    assert count_rows(db, Review, Review.chamber_id == chamber.id) == ops.PER_IP_PER_HOUR
+
+
+def test_merchant_replies_once_and_organizer_hides_with_a_reason(client: Any, db: Any, app: Any, live_campaign: Any,
+                                                                login: Any) -> None:
+    from chamber.trust import operations as ops
+
+    world = live_campaign()
+    chamber, member = world["chamber"], world["members"][0]
+    with app.app_context():
+        review, token = ops.submit_review(db, chamber, member, (world["campaign"].id, "双十一"), rating=1,
+                                          text="<b>骗子</b>", email="a@example.com", ip_hash="t")
+        ops.confirm_review(db, token)
+    db.commit()
+    login(member.user)
+    assert client.post(f"/chambers/{chamber.slug}/trust/reviews/{review.id}/reply", data={"text": "已联系您退款"}).status_code == 302
+    client.post(f"/chambers/{chamber.slug}/trust/reviews/{review.id}/reply", data={"text": "第二次"})
+    db.refresh(review)
+    assert review.reply == "已联系您退款"
+    client.post("/logout")
+    login(chamber.organizer)
+    assert client.post(f"/chambers/{chamber.slug}/trust/reviews/{review.id}/hide", data={"reason": ""}).status_code == 302
+    db.refresh(review)
+    assert review.hidden_at is None  # no reason, not hidden
+    client.post(f"/chambers/{chamber.slug}/trust/reviews/{review.id}/hide", data={"reason": "辱骂商家"})
+    client.post("/logout")
+    page = client.get(f"/c/{chamber.slug}/m/{member.id}").text
+    assert "辱骂商家" in page and "骗子" not in page
+    assert 'data-testid="review-hidden"' in page
+
+
+def test_complaint_from_submission_to_decision_with_every_step_mailed(client: Any, db: Any, live_campaign: Any,
+                                                                      mailbox: Any, login: Any) -> None:
+    world = live_campaign()
+    chamber, member = world["chamber"], world["members"][0]
+    resp = client.post(f"/api/v1/chambers/{chamber.slug}/complaints", json={
+        "member_id": member.id, "campaign": "double11", "category": "not_delivered",
+        "description": "<script>alert(1)</script> 付款后十天没发货", "contact_email": "buyer@example.com"})
+    assert resp.status_code == 201, resp.text
+    code = resp.json["tracking_code"]
+    assert code in mailbox.messages[-1]["Subject"]
+    tracked = client.get(f"/api/v1/complaints/{code}").json
+    assert tracked["status"] == "submitted" and [s["step"] for s in tracked["history"]] == ["submitted"]
+    page = client.get(f"/complaints/{code}").text
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+    login(member.user)
+    complaint = db.scalar(Complaint.__table__.select().with_only_columns(Complaint.id).where(Complaint.tracking_code == code))
+    assert client.post(f"/chambers/{chamber.slug}/trust/complaints/{complaint}/respond",
+                       data={"text": "已补发，单号 SF123"}).status_code == 302
+    client.post("/logout")
+    assert client.get(f"/api/v1/complaints/{code}").json["status"] == "responded"
+    login(chamber.organizer)
+    client.post(f"/chambers/{chamber.slug}/trust/complaints/{complaint}/decide",
+                data={"decision": "resolved", "reason": "双方同意补发"})
+    final = client.get(f"/api/v1/complaints/{code}").json
+    assert final["status"] == "resolved"
+    assert [s["step"] for s in final["history"]] == ["submitted", "responded", "resolved"]
+    assert final["history"][-1]["text"] == "双方同意补发"
+    assert [m["To"] for m in mailbox.messages] == ["buyer@example.com"] * 3
+    # deciding again is refused
+    client.post(f"/chambers/{chamber.slug}/trust/complaints/{complaint}/decide", data={"decision": "upheld", "reason": "x"})
+    assert count_rows(db, ComplaintEvent, ComplaintEvent.complaint_id == complaint) == 3
+    stats = client.get(f"/c/{chamber.slug}").text
+    assert "1 complaint received" in stats or "收到 1" in stats or "1 " in stats
+
+
+def test_bad_complaints_are_refused_and_nothing_is_stored(client: Any, db: Any, live_campaign: Any) -> None:
+    world = live_campaign()
+    chamber, member = world["chamber"], world["members"][0]
+    url = f"/api/v1/chambers/{chamber.slug}/complaints"
+    good = {"member_id": member.id, "category": "quality", "description": "质量有问题，掉色严重", "contact_email": "b@example.com"}
+    assert client.post(url, json={**good, "category": "weather"}).status_code == 400
+    assert client.post(url, json={**good, "member_id": 999999}).json["error"]["fields"]["member_id"]
+    assert client.post(url, json={**good, "campaign": "nope"}).status_code == 400
+    assert client.post(url, json={**good, "description": "短"}).status_code == 400
+    assert client.post(url, json={**good, "contact_email": "x"}).status_code == 400
+    assert client.get("/api/v1/complaints/AAAA-BBBB-CCCC").status_code == 404
+    assert client.get("/complaints/AAAA-BBBB-CCCC").status_code == 404
+    assert count_rows(db, Complaint, Complaint.chamber_id == chamber.id) == 0
+
+
+def test_complaint_page_form_checks_evidence_by_content_and_size(client: Any, db: Any, live_campaign: Any) -> None:
+    import io
+
+    world = live_campaign()
+    chamber, member = world["chamber"], world["members"][0]
+    url = f"/c/{chamber.slug}/complaints/new"
+    form = {"member_id": str(member.id), "category": "quality", "description": "质量有问题，掉色严重",
+            "contact_email": "b@example.com"}
+    fake = client.post(url, data={**form, "evidence": (io.BytesIO(b"%PDF-1.4 not an image"), "x.png")},
+                       content_type="multipart/form-data", headers=EN)
+    assert fake.status_code == 400 and "JPEG, PNG or WebP" in fake.text
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    # encoded in memory: the test client would spool a big body to a file it never closes
+    boundary, body = encode_multipart({**form, "evidence": FileStorage(io.BytesIO(b"\x89PNG" + b"0" * (5 * 1024 * 1024 + 10)), "x.png")})
+    big = client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    assert big.status_code == 413
+    assert count_rows(db, Complaint, Complaint.chamber_id == chamber.id) == 0
+    ok = client.post(url, data={**form, "evidence": (io.BytesIO(image_bytes("JPEG")), "x.jpg")},
+                     content_type="multipart/form-data")
+    assert ok.status_code == 302 and "/complaints/" in ok.headers["Location"]
+    assert count_rows(db, Complaint, Complaint.chamber_id == chamber.id, Complaint.evidence_type == "image/jpeg") == 1
