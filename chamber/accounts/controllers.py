@@ -162,7 +162,6 @@ def set_language() -> Any:
     return resp
 
 
-def _referrer_path(url: str) -> str | None:
 def language_link(locale: str) -> Any:
     """The language switch of the cached public pages: a link (those pages carry no CSRF token).
 
@@ -175,7 +174,7 @@ def language_link(locale: str) -> Any:
     return resp
 
 
-def _local_path(url: str) -> str | None:
+def _referrer_path(url: str) -> str | None:
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)

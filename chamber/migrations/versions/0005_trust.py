@@ -1,7 +1,7 @@
 """core: trust (reviews, complaints, credit scores), chamber content versions, chamber and member settings
 
 Revision ID: 0005_trust
-Revises: 0001
+Revises: 0003_access
 Create Date: 2026-11-29 08:10:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import chamber.db
 
 
 revision = '0005_trust'
-down_revision = '0001'
+down_revision = '0003_access'
 branch_labels = None
 depends_on = None
 
