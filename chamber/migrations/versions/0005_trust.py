@@ -18,13 +18,15 @@ UTC = chamber.db.UTCDateTime(timezone=True)
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('chambers') as batch:
-        batch.add_column(sa.Column('complaint_days', sa.Integer(), server_default='7', nullable=False))
-        batch.add_column(sa.Column('public_ledger', sa.String(length=8), server_default='off', nullable=False))
-        batch.create_check_constraint('complaint_days', 'complaint_days BETWEEN 1 AND 60')
-        batch.create_check_constraint('public_ledger', "public_ledger IN ('off', 'names', 'totals')")
-    with op.batch_alter_table('members') as batch:
-        batch.add_column(sa.Column('wechat_id', sa.String(length=40), server_default='', nullable=False))
+    # Plain ADD COLUMN, never a batch copy: on SQLite a copy drops and recreates chambers and
+    # members, which every other table references (refused with foreign keys on). The CHECKs
+    # are added where the database can add them to an existing table (PostgreSQL).
+    op.add_column('chambers', sa.Column('complaint_days', sa.Integer(), server_default='7', nullable=False))
+    op.add_column('chambers', sa.Column('public_ledger', sa.String(length=8), server_default='off', nullable=False))
+    op.add_column('members', sa.Column('wechat_id', sa.String(length=40), server_default='', nullable=False))
+    if op.get_bind().dialect.name != 'sqlite':
+        op.create_check_constraint('complaint_days', 'chambers', 'complaint_days BETWEEN 1 AND 60')
+        op.create_check_constraint('public_ledger', 'chambers', "public_ledger IN ('off', 'names', 'totals')")
 
     op.create_table('reviews',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -147,10 +149,9 @@ def downgrade() -> None:
     for name in ('ix_reviews_email_created', 'ix_reviews_ip_created', 'ix_reviews_member_id'):
         op.drop_index(name, table_name='reviews')
     op.drop_table('reviews')
-    with op.batch_alter_table('members') as batch:
-        batch.drop_column('wechat_id')
-    with op.batch_alter_table('chambers') as batch:
-        batch.drop_constraint('public_ledger', type_='check')
-        batch.drop_constraint('complaint_days', type_='check')
-        batch.drop_column('public_ledger')
-        batch.drop_column('complaint_days')
+    if op.get_bind().dialect.name != 'sqlite':
+        op.drop_constraint('ck_chambers_public_ledger', 'chambers', type_='check')
+        op.drop_constraint('ck_chambers_complaint_days', 'chambers', type_='check')
+    op.drop_column('members', 'wechat_id')  # SQLite ≥ 3.35 drops a column in place
+    op.drop_column('chambers', 'public_ledger')
+    op.drop_column('chambers', 'complaint_days')
