@@ -1,10 +1,13 @@
-"""Public campaign page (500 merchants) under gunicorn -w 2 -k sync vs a hello-world view: requests/s ratio (target ≥ 0.5).
+"""Public campaign page (500 merchants) under gunicorn -w 2 -k sync vs a hello-world view.
+
+Records the requests/s ratio (target ≥ 0.5).
 
 Both apps run under the same gunicorn configuration (`make run`'s: 2 sync workers); wrk, from
 another process, loads them in turn, alternating, three rounds each, and the medians are compared.
 The campaign page is answered from the page cache (rendered once per version and language), as
 a visitor gets it; each round also sends a conditional request that must get a 304.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -52,24 +55,68 @@ def build_world(url: str) -> str:
         user = User(email="bench@example.com", display_name="Bench", password_hash="x")
         s.add(user)
         s.flush()
-        chamber = create_chamber(s, user, slug="bench", name="压测商会", kind="regional", region="杭州",
-                                 currency="CNY", timezone="Asia/Shanghai", description="")
+        chamber = create_chamber(
+            s,
+            user,
+            slug="bench",
+            name="压测商会",
+            kind="regional",
+            region="杭州",
+            currency="CNY",
+            timezone="Asia/Shanghai",
+            description="",
+        )
         tier = s.scalar(select(Tier).where(Tier.chamber_id == chamber.id, Tier.key == "micro"))
-        members = [Member(chamber_id=chamber.id, user_id=user.id, business_name=f"商户 {i:03d}",
-                          uscc=make_uscc(f"91330106MC{i:07d}"), contact_name="x", phone="1",
-                          shop_url=f"https://shop.example.cn/{i}", wechat_id=f"shop{i:03d}", annual_revenue_minor=100,
-                          status="approved", tier_id=tier.id) for i in range(MERCHANTS)]
+        members = [
+            Member(
+                chamber_id=chamber.id,
+                user_id=user.id,
+                business_name=f"商户 {i:03d}",
+                uscc=make_uscc(f"91330106MC{i:07d}"),
+                contact_name="x",
+                phone="1",
+                shop_url=f"https://shop.example.cn/{i}",
+                wechat_id=f"shop{i:03d}",
+                annual_revenue_minor=100,
+                status="approved",
+                tier_id=tier.id,
+            )
+            for i in range(MERCHANTS)
+        ]
         s.add_all(members)
         s.flush()
         now = dt.datetime.now(dt.timezone.utc)
         campaign = ops.create_campaign(
-            s, chamber, user, slug="double11", title="双十一联合促销", festival="double11", description="压测",
-            starts_at=now + dt.timedelta(days=20), ends_at=now + dt.timedelta(days=30),
-            optin_deadline=now + dt.timedelta(days=10), budget_minor=100_000_00, method="equal",
-            min_share_minor=None, max_share_pct=None, min_participants=None, min_pooled_minor=None)
+            s,
+            chamber,
+            user,
+            slug="double11",
+            title="双十一联合促销",
+            festival="double11",
+            description="压测",
+            starts_at=now + dt.timedelta(days=20),
+            ends_at=now + dt.timedelta(days=30),
+            optin_deadline=now + dt.timedelta(days=10),
+            budget_minor=100_000_00,
+            method="equal",
+            min_share_minor=None,
+            max_share_pct=None,
+            min_participants=None,
+            min_pooled_minor=None,
+        )
         ops.transition_campaign(s, campaign, "open", user)
-        s.add_all([Participation(chamber_id=chamber.id, campaign_id=campaign.id, member_id=m.id,
-                                 offer_headline="满200减30", offer_details="全店通用") for m in members])
+        s.add_all(
+            [
+                Participation(
+                    chamber_id=chamber.id,
+                    campaign_id=campaign.id,
+                    member_id=m.id,
+                    offer_headline="满200减30",
+                    offer_details="全店通用",
+                )
+                for m in members
+            ]
+        )
         s.flush()
         trust_ops.recompute_credit(s, chamber.id)
     app.extensions["chamber.db"].engine.dispose()
@@ -78,8 +125,22 @@ def build_world(url: str) -> str:
 
 def serve(module: str, port: int, env: dict[str, str]) -> subprocess.Popen:
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    proc = subprocess.Popen([gunicorn, "--workers", "2", "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",
-                             "--log-level", "warning", module], cwd=ROOT, env=env)
+    proc = subprocess.Popen(
+        [
+            gunicorn,
+            "--workers",
+            "2",
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            module,
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     for _ in range(200):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
@@ -93,8 +154,12 @@ def serve(module: str, port: int, env: dict[str, str]) -> subprocess.Popen:
 
 
 def wrk(url: str) -> float:
-    out = subprocess.run(["wrk", "-t2", "-c8", f"-d{SECONDS}s", "-H", "Accept-Language: zh-CN", url],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["wrk", "-t2", "-c8", f"-d{SECONDS}s", "-H", "Accept-Language: zh-CN", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     found = re.search(r"Requests/sec:\s+([\d.]+)", out)
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     if found is None or non2xx:
@@ -109,8 +174,13 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp())
     url = f"sqlite:///{tmp / 'bench.sqlite'}"
     path = build_world(url)
-    env = {**os.environ, "DATABASE_URL": url, "CHAMBER_INSTANCE": str(tmp), "SECRET_KEY": "bench",
-           "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "CHAMBER_INSTANCE": str(tmp),
+        "SECRET_KEY": "bench",
+        "PYTHONPATH": str(ROOT),
+    }
     page_port, hello_port = free_port(), free_port()
     procs = [serve("chamber.wsgi:app", page_port, env), serve("bench.hello_app:app", hello_port, env)]
     try:
@@ -138,12 +208,15 @@ def main() -> int:
     print("| measurement | requests/s (median of 3) | rounds |")
     print("| --- | ---: | --- |")
     print(f"| hello-world Flask view | {hello:,.0f} | {', '.join(f'{x:,.0f}' for x in hellos)} |")
-    print(f"| campaign page, {MERCHANTS} merchants ({len(body) // 1024} KiB) | {page:,.0f} | {', '.join(f'{x:,.0f}' for x in pages)} |")
+    print(
+        f"| campaign page, {MERCHANTS} merchants ({len(body) // 1024} KiB) | {page:,.0f} | "
+        f"{', '.join(f'{x:,.0f}' for x in pages)} |"
+    )
     print(f"| **ratio** (target ≥ {TARGET}) | **{ratio:.2f}** | |")
     return 0 if ratio >= TARGET else 1
 
 
 if __name__ == "__main__":
-    import urllib.error  # noqa: F401
+    import urllib.error
 
     raise SystemExit(main())

@@ -1,8 +1,8 @@
 """The campaign's public page for shoppers, and what campaigns give the core's trust service
 (campaign lookup for reviews and complaints, on-time payments for the credit score)."""
+
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import segno
@@ -13,9 +13,9 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from chamber.caching import public_cache
-from chamber.pdf import render_pdf
 from chamber.db import get_session, utcnow
 from chamber.models import Chamber, Member
+from chamber.pdf import render_pdf
 from chamber.trust import operations as trust_ops
 from chamber.web import fail, load_chamber
 
@@ -27,8 +27,11 @@ RUNNING, UPCOMING = ("live",), ("open", "locked")
 
 def lookup_public_campaign(session: Session, chamber_id: int, key: str) -> tuple[int, str] | None:
     """(id, title) of the chamber's non-draft campaign with this slug."""
-    row = session.execute(select(Campaign.id, Campaign.title).where(
-        Campaign.chamber_id == chamber_id, Campaign.slug == key[:40], Campaign.status != "draft")).first()
+    row = session.execute(
+        select(Campaign.id, Campaign.title).where(
+            Campaign.chamber_id == chamber_id, Campaign.slug == key[:40], Campaign.status != "draft"
+        )
+    ).first()
     return (row[0], row[1]) if row else None
 
 
@@ -37,30 +40,55 @@ def on_time_payments(session: Session, chamber_id: int, member_ids: list[int]) -
     paid_by_start = (
         select(LedgerEntry.campaign_id, LedgerEntry.member_id, func.sum(LedgerEntry.amount_minor).label("paid"))
         .join(Campaign, and_(Campaign.id == LedgerEntry.campaign_id, Campaign.chamber_id == LedgerEntry.chamber_id))
-        .where(LedgerEntry.chamber_id == chamber_id, LedgerEntry.entry_type == "payment",
-               LedgerEntry.created_at <= Campaign.starts_at,
-               ~LedgerEntry.id.in_(select(LedgerEntry.reverses_id).where(LedgerEntry.chamber_id == chamber_id,
-                                                                        LedgerEntry.reverses_id.is_not(None))))
-        .group_by(LedgerEntry.campaign_id, LedgerEntry.member_id).subquery()
+        .where(
+            LedgerEntry.chamber_id == chamber_id,
+            LedgerEntry.entry_type == "payment",
+            LedgerEntry.created_at <= Campaign.starts_at,
+            ~LedgerEntry.id.in_(
+                select(LedgerEntry.reverses_id).where(
+                    LedgerEntry.chamber_id == chamber_id, LedgerEntry.reverses_id.is_not(None)
+                )
+            ),
+        )
+        .group_by(LedgerEntry.campaign_id, LedgerEntry.member_id)
+        .subquery()
     )
     rows = session.execute(
-        select(LedgerEntry.member_id, func.sum(LedgerEntry.amount_minor),
-               func.sum(case((paid_by_start.c.paid > LedgerEntry.amount_minor, LedgerEntry.amount_minor),
-                             else_=func.coalesce(paid_by_start.c.paid, 0))))
+        select(
+            LedgerEntry.member_id,
+            func.sum(LedgerEntry.amount_minor),
+            func.sum(
+                case(
+                    (paid_by_start.c.paid > LedgerEntry.amount_minor, LedgerEntry.amount_minor),
+                    else_=func.coalesce(paid_by_start.c.paid, 0),
+                )
+            ),
+        )
         .join(Campaign, and_(Campaign.id == LedgerEntry.campaign_id, Campaign.chamber_id == LedgerEntry.chamber_id))
-        .outerjoin(paid_by_start, and_(paid_by_start.c.campaign_id == LedgerEntry.campaign_id,
-                                       paid_by_start.c.member_id == LedgerEntry.member_id))
-        .where(LedgerEntry.chamber_id == chamber_id, LedgerEntry.entry_type == "pledge",
-               LedgerEntry.member_id.in_(member_ids), LedgerEntry.amount_minor > 0,
-               Campaign.starts_at <= utcnow(), Campaign.status != "cancelled")
-        .group_by(LedgerEntry.member_id))
+        .outerjoin(
+            paid_by_start,
+            and_(
+                paid_by_start.c.campaign_id == LedgerEntry.campaign_id,
+                paid_by_start.c.member_id == LedgerEntry.member_id,
+            ),
+        )
+        .where(
+            LedgerEntry.chamber_id == chamber_id,
+            LedgerEntry.entry_type == "pledge",
+            LedgerEntry.member_id.in_(member_ids),
+            LedgerEntry.amount_minor > 0,
+            Campaign.starts_at <= utcnow(),
+            Campaign.status != "cancelled",
+        )
+        .group_by(LedgerEntry.member_id)
+    )
     return {mid: min(1.0, float(paid or 0) / float(pledged)) for mid, pledged, paid in rows if pledged}
 
 
 def qr_svg(url: str) -> Markup:
     """The page's address as an inline SVG QR code (no scripts, no styles)."""
     svg = segno.make(url, error="m").svg_inline(scale=4, dark="#111", light="#fff", omitsize=False)
-    return Markup(svg)
+    return Markup(svg)  # nosec B704 - segno's own SVG of our URL (escaped by segno), no user markup
 
 
 def public_url(endpoint: str, **values: Any) -> str:
@@ -70,30 +98,57 @@ def public_url(endpoint: str, **values: Any) -> str:
 
 def _participants(session: Session, campaign: Campaign) -> list[dict[str, Any]]:
     rows = session.execute(
-        select(Participation.offer_headline, Participation.offer_details, Member.id, Member.business_name,
-               Member.shop_url, Member.wechat_id)
+        select(
+            Participation.offer_headline,
+            Participation.offer_details,
+            Member.id,
+            Member.business_name,
+            Member.shop_url,
+            Member.wechat_id,
+        )
         .join(Member, and_(Member.id == Participation.member_id, Member.chamber_id == Participation.chamber_id))
-        .where(Participation.chamber_id == campaign.chamber_id, Participation.campaign_id == campaign.id,
-               Member.status == "approved")
-        .order_by(Member.business_name, Member.id)).all()
+        .where(
+            Participation.chamber_id == campaign.chamber_id,
+            Participation.campaign_id == campaign.id,
+            Member.status == "approved",
+        )
+        .order_by(Member.business_name, Member.id)
+    ).all()
     scores = trust_ops.current_scores(session, campaign.chamber_id, None) if rows else {}
-    return [{"member_id": mid, "business_name": name, "headline": headline, "details": details, "shop_url": shop,
-             "wechat_id": wechat, "score": (scores.get(mid) or {}).get("score")}
-            for headline, details, mid, name, shop, wechat in rows]
+    return [
+        {
+            "member_id": mid,
+            "business_name": name,
+            "headline": headline,
+            "details": details,
+            "shop_url": shop,
+            "wechat_id": wechat,
+            "score": (scores.get(mid) or {}).get("score"),
+        }
+        for headline, details, mid, name, shop, wechat in rows
+    ]
 
 
 def public_campaign_dict(chamber: Chamber, campaign: Campaign) -> dict[str, Any]:
     """What a shopper may see of a campaign: no budget, shares, weights or tiers."""
-    return {"slug": campaign.slug, "title": campaign.title, "festival": campaign.festival,
-            "description": campaign.description, "status": campaign.status, "starts_at": campaign.starts_at,
-            "ends_at": campaign.ends_at, "optin_deadline": campaign.optin_deadline,
-            "cancel_reason": campaign.cancel_reason if campaign.status == "cancelled" else ""}
+    return {
+        "slug": campaign.slug,
+        "title": campaign.title,
+        "festival": campaign.festival,
+        "description": campaign.description,
+        "status": campaign.status,
+        "starts_at": campaign.starts_at,
+        "ends_at": campaign.ends_at,
+        "optin_deadline": campaign.optin_deadline,
+        "cancel_reason": campaign.cancel_reason if campaign.status == "cancelled" else "",
+    }
 
 
 def load_public_campaign(slug: str, key: str) -> tuple[Chamber, Campaign]:
     chamber = load_chamber(slug)
-    campaign = get_session().scalar(select(Campaign).where(Campaign.chamber_id == chamber.id, Campaign.slug == key[:40],
-                                                           Campaign.status != "draft"))
+    campaign = get_session().scalar(
+        select(Campaign).where(Campaign.chamber_id == chamber.id, Campaign.slug == key[:40], Campaign.status != "draft")
+    )
     if campaign is None:
         fail(404, _("There is no such campaign."))
     return chamber, campaign
@@ -109,27 +164,54 @@ def campaign_page(slug: str, key: str) -> Any:
     session = get_session()
     page_url = public_url("campaigns.public_campaign", slug=chamber.slug, key=campaign.slug)
     links = {
-        "subscribe": url_for("announcements.subscribe", slug=chamber.slug, campaign=campaign.slug) if _endpoint("announcements.subscribe") else None,
-        "feed": url_for("announcements.campaign_feed", slug=chamber.slug, key=campaign.slug) if _endpoint("announcements.campaign_feed") else None,
-        "calendar": url_for("announcements.campaign_calendar", slug=chamber.slug, key=campaign.slug) if _endpoint("announcements.campaign_calendar") else None,
-        "ledger": url_for("campaigns.public_ledger", slug=chamber.slug, key=campaign.slug) if chamber.public_ledger != "off" and _endpoint("campaigns.public_ledger") else None,
-        "flyer": url_for("campaigns.flyer", slug=chamber.slug, key=campaign.slug) if _endpoint("campaigns.flyer") else None,
+        "subscribe": url_for("announcements.subscribe", slug=chamber.slug, campaign=campaign.slug)
+        if _endpoint("announcements.subscribe")
+        else None,
+        "feed": url_for("announcements.campaign_feed", slug=chamber.slug, key=campaign.slug)
+        if _endpoint("announcements.campaign_feed")
+        else None,
+        "calendar": url_for("announcements.campaign_calendar", slug=chamber.slug, key=campaign.slug)
+        if _endpoint("announcements.campaign_calendar")
+        else None,
+        "ledger": url_for("campaigns.public_ledger", slug=chamber.slug, key=campaign.slug)
+        if chamber.public_ledger != "off" and _endpoint("campaigns.public_ledger")
+        else None,
+        "flyer": url_for("campaigns.flyer", slug=chamber.slug, key=campaign.slug)
+        if _endpoint("campaigns.flyer")
+        else None,
     }
     now = utcnow()
-    countdown_to, countdown_label = (campaign.starts_at, _("Starts in")) if now < campaign.starts_at else (
-        (campaign.ends_at, _("Ends in")) if now < campaign.ends_at else (None, ""))
+    countdown_to, countdown_label = (
+        (campaign.starts_at, _("Starts in"))
+        if now < campaign.starts_at
+        else ((campaign.ends_at, _("Ends in")) if now < campaign.ends_at else (None, ""))
+    )
     return render_template(
-        "campaigns/public.html", chamber=chamber, campaign=campaign, data=public_campaign_dict(chamber, campaign),
-        merchants=_participants(session, campaign), qr=qr_svg(page_url), page_url=page_url, links=links,
-        countdown_to=countdown_to, countdown_label=countdown_label, public_page=True,
-        share_image=public_url("static", filename="img/share.png"))
+        "campaigns/public.html",
+        chamber=chamber,
+        campaign=campaign,
+        data=public_campaign_dict(chamber, campaign),
+        merchants=_participants(session, campaign),
+        qr=qr_svg(page_url),
+        page_url=page_url,
+        links=links,
+        countdown_to=countdown_to,
+        countdown_label=countdown_label,
+        public_page=True,
+        share_image=public_url("static", filename="img/share.png"),
+    )
 
 
 def flyer_data(chamber: Chamber, campaign: Campaign, merchants: list[dict[str, Any]], page_url: str) -> dict[str, Any]:
     """The flyer's plain data: festival, dates, merchants with their offers, the QR code of the page."""
     qr = segno.make(page_url, error="m").svg_data_uri(scale=4, dark="#111", light="#fff")
-    return {"chamber": {"name": chamber.name, "timezone": chamber.timezone, "region": chamber.region},
-            "campaign": public_campaign_dict(chamber, campaign), "merchants": merchants, "qr": qr, "page_url": page_url}
+    return {
+        "chamber": {"name": chamber.name, "timezone": chamber.timezone, "region": chamber.region},
+        "campaign": public_campaign_dict(chamber, campaign),
+        "merchants": merchants,
+        "qr": qr,
+        "page_url": page_url,
+    }
 
 
 @public_cache
@@ -148,39 +230,67 @@ def chamber_campaigns_hook(chamber: Chamber, **_context: Any) -> str:
     """The chamber page's running and upcoming campaigns first, then the past ones."""
     session = get_session()
     order = case((Campaign.status.in_(RUNNING), 0), (Campaign.status.in_(UPCOMING), 1), else_=2)
-    campaigns = list(session.scalars(select(Campaign).where(Campaign.chamber_id == chamber.id, Campaign.status != "draft")
-                                     .order_by(order, Campaign.starts_at.desc(), Campaign.id.desc()).limit(20)))
-    return render_template("campaigns/_public_chamber.html", chamber=chamber, campaigns=campaigns,
-                           running=RUNNING, upcoming=UPCOMING)
+    campaigns = list(
+        session.scalars(
+            select(Campaign)
+            .where(Campaign.chamber_id == chamber.id, Campaign.status != "draft")
+            .order_by(order, Campaign.starts_at.desc(), Campaign.id.desc())
+            .limit(20)
+        )
+    )
+    return render_template(
+        "campaigns/_public_chamber.html", chamber=chamber, campaigns=campaigns, running=RUNNING, upcoming=UPCOMING
+    )
 
 
 def member_campaigns_hook(chamber: Chamber, member: Member, **_context: Any) -> str:
     """The campaigns a merchant took part in, on their public page."""
     session = get_session()
-    campaigns = list(session.scalars(
-        select(Campaign).join(Participation, and_(Participation.campaign_id == Campaign.id,
-                                                  Participation.chamber_id == Campaign.chamber_id))
-        .where(Campaign.chamber_id == chamber.id, Participation.member_id == member.id, Campaign.status != "draft")
-        .order_by(Campaign.starts_at.desc()).limit(50)))
+    campaigns = list(
+        session.scalars(
+            select(Campaign)
+            .join(
+                Participation,
+                and_(Participation.campaign_id == Campaign.id, Participation.chamber_id == Campaign.chamber_id),
+            )
+            .where(Campaign.chamber_id == chamber.id, Participation.member_id == member.id, Campaign.status != "draft")
+            .order_by(Campaign.starts_at.desc())
+            .limit(50)
+        )
+    )
     return render_template("campaigns/_public_member.html", chamber=chamber, campaigns=campaigns)
-
-
 
 
 def _live_entries(session: Session, campaign: Campaign) -> list[Any]:
     """The campaign's payments, expenses and refunds that no reversal cancelled, oldest first (one query)."""
-    reversed_ids = select(LedgerEntry.reverses_id).where(LedgerEntry.chamber_id == campaign.chamber_id,
-                                                         LedgerEntry.campaign_id == campaign.id,
-                                                         LedgerEntry.reverses_id.is_not(None))
-    return list(session.execute(
-        select(LedgerEntry.entry_type, LedgerEntry.amount_minor, LedgerEntry.paid_on, LedgerEntry.created_at,
-               LedgerEntry.payee, LedgerEntry.category, LedgerEntry.description, LedgerEntry.receipt_id,
-               Member.business_name)
-        .outerjoin(Member, and_(Member.id == LedgerEntry.member_id, Member.chamber_id == LedgerEntry.chamber_id))
-        .where(LedgerEntry.chamber_id == campaign.chamber_id, LedgerEntry.campaign_id == campaign.id,
-               LedgerEntry.entry_type.in_(("payment", "expense", "refund", "carry_to_fund")),
-               LedgerEntry.id.not_in(reversed_ids))
-        .order_by(LedgerEntry.created_at, LedgerEntry.id)).all())
+    reversed_ids = select(LedgerEntry.reverses_id).where(
+        LedgerEntry.chamber_id == campaign.chamber_id,
+        LedgerEntry.campaign_id == campaign.id,
+        LedgerEntry.reverses_id.is_not(None),
+    )
+    return list(
+        session.execute(
+            select(
+                LedgerEntry.entry_type,
+                LedgerEntry.amount_minor,
+                LedgerEntry.paid_on,
+                LedgerEntry.created_at,
+                LedgerEntry.payee,
+                LedgerEntry.category,
+                LedgerEntry.description,
+                LedgerEntry.receipt_id,
+                Member.business_name,
+            )
+            .outerjoin(Member, and_(Member.id == LedgerEntry.member_id, Member.chamber_id == LedgerEntry.chamber_id))
+            .where(
+                LedgerEntry.chamber_id == campaign.chamber_id,
+                LedgerEntry.campaign_id == campaign.id,
+                LedgerEntry.entry_type.in_(("payment", "expense", "refund", "carry_to_fund")),
+                LedgerEntry.id.not_in(reversed_ids),
+            )
+            .order_by(LedgerEntry.created_at, LedgerEntry.id)
+        ).all()
+    )
 
 
 def open_books(chamber: Chamber, campaign: Campaign, balances: Any, entries: list[Any]) -> dict[str, Any]:
@@ -188,16 +298,39 @@ def open_books(chamber: Chamber, campaign: Campaign, balances: Any, entries: lis
     payments = [e for e in entries if e.entry_type == "payment"]
     by_name = chamber.public_ledger == "names"
     return {
-        "balances": {"pledged": balances.pledged, "paid": balances.paid, "spent": balances.spent,
-                     "refunded": balances.refunded, "carried": balances.carried, "available": balances.available},
-        "expenses": [{"payee": e.payee, "category": e.category, "amount_minor": e.amount_minor,
-                      "description": e.description, "receipt": e.receipt_id is not None, "at": e.created_at}
-                     for e in entries if e.entry_type == "expense"],
-        "refunds": [{"business_name": e.business_name if by_name else None, "amount_minor": e.amount_minor,
-                     "at": e.created_at} for e in entries if e.entry_type == "refund"],
-        "carried": [{"amount_minor": e.amount_minor, "at": e.created_at} for e in entries if e.entry_type == "carry_to_fund"],
-        "payments": [{"business_name": e.business_name, "amount_minor": e.amount_minor, "paid_on": e.paid_on}
-                     for e in payments] if by_name else None,
+        "balances": {
+            "pledged": balances.pledged,
+            "paid": balances.paid,
+            "spent": balances.spent,
+            "refunded": balances.refunded,
+            "carried": balances.carried,
+            "available": balances.available,
+        },
+        "expenses": [
+            {
+                "payee": e.payee,
+                "category": e.category,
+                "amount_minor": e.amount_minor,
+                "description": e.description,
+                "receipt": e.receipt_id is not None,
+                "at": e.created_at,
+            }
+            for e in entries
+            if e.entry_type == "expense"
+        ],
+        "refunds": [
+            {"business_name": e.business_name if by_name else None, "amount_minor": e.amount_minor, "at": e.created_at}
+            for e in entries
+            if e.entry_type == "refund"
+        ],
+        "carried": [
+            {"amount_minor": e.amount_minor, "at": e.created_at} for e in entries if e.entry_type == "carry_to_fund"
+        ],
+        "payments": [
+            {"business_name": e.business_name, "amount_minor": e.amount_minor, "paid_on": e.paid_on} for e in payments
+        ]
+        if by_name
+        else None,
         "payment_count": len(payments),
         "payment_total": sum(e.amount_minor for e in payments),
         "by_name": by_name,
@@ -213,5 +346,6 @@ def public_ledger(slug: str, key: str) -> Any:
     from . import operations as ops
 
     books = open_books(chamber, campaign, ops.balances(session, campaign), _live_entries(session, campaign))
-    return render_template("campaigns/public_ledger.html", chamber=chamber, campaign=campaign, books=books,
-                           public_page=True)
+    return render_template(
+        "campaigns/public_ledger.html", chamber=chamber, campaign=campaign, books=books, public_page=True
+    )

@@ -10,6 +10,7 @@ changes a row of that chamber, is the cache key.
   If-Modified-Since), and renders each version × URL × language once per process for visitors
   who are not logged in (logged-in pages show the person and are never shared).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -63,8 +64,11 @@ def _forget(session: Session, *_args: Any) -> None:
 def bump(session: Session, chamber_id: int, now: dt.datetime | None = None) -> None:
     """Raise the chamber's content version (a new cache key for its public pages)."""
     now = now or utcnow()
-    done = session.execute(update(ChamberVersion).where(ChamberVersion.chamber_id == chamber_id)
-                           .values(version=ChamberVersion.version + 1, changed_at=now))
+    done = session.execute(
+        update(ChamberVersion)
+        .where(ChamberVersion.chamber_id == chamber_id)
+        .values(version=ChamberVersion.version + 1, changed_at=now)
+    )
     if not done.rowcount:  # type: ignore[attr-defined]
         exists = session.scalar(select(Chamber.id).where(Chamber.id == chamber_id))
         if exists:
@@ -111,10 +115,15 @@ def public_cache(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     def wrapper(**kwargs: Any) -> Any:
         slug = str(kwargs.get("slug", ""))[:40]
-        row = get_session().execute(
-            select(Chamber.id, ChamberVersion.version, ChamberVersion.changed_at)
-            .join(ChamberVersion, ChamberVersion.chamber_id == Chamber.id, isouter=True)
-            .where(Chamber.slug == slug)).first()
+        row = (
+            get_session()
+            .execute(
+                select(Chamber.id, ChamberVersion.version, ChamberVersion.changed_at)
+                .join(ChamberVersion, ChamberVersion.chamber_id == Chamber.id, isouter=True)
+                .where(Chamber.slug == slug)
+            )
+            .first()
+        )
         if row is None:
             return view(**kwargs)  # the view answers 404
         chamber_id, version, changed_at = row
@@ -126,7 +135,8 @@ def public_cache(view: Callable[..., Any]) -> Callable[..., Any]:
             resp.headers["Cache-Control"] = "private, no-cache"
             return resp
         if etag in request.if_none_match or (
-            not request.if_none_match and request.if_modified_since is not None
+            not request.if_none_match
+            and request.if_modified_since is not None
             and changed_at <= request.if_modified_since
         ):
             resp = Response(status=304)
@@ -137,10 +147,12 @@ def public_cache(view: Callable[..., Any]) -> Callable[..., Any]:
                 rendered = make_response(view(**kwargs))
                 if rendered.status_code != 200 or rendered.direct_passthrough:
                     return rendered
-                headers = {k: v for k, v in rendered.headers.items()
-                           if k.lower() in ("content-type", "content-disposition")}
-                hit = (rendered.get_data(), rendered.status_code, rendered.mimetype, headers)
-                cache.put(key, hit)
+                headers = {
+                    k: v for k, v in rendered.headers.items() if k.lower() in ("content-type", "content-disposition")
+                }
+                fresh = (rendered.get_data(), rendered.status_code, rendered.mimetype or "", headers)
+                cache.put(key, fresh)
+                hit = fresh
             body, status, _mimetype, headers = hit
             resp = Response(body, status=status, headers=headers)
         resp.set_etag(etag)

@@ -29,7 +29,7 @@ def upgrade() -> None:
     for kind, entry_type, columns in ONE_PER_CAMPAIGN:
         cols = ", ".join(columns)
         twice = conn.execute(sa.text(
-            f"SELECT {cols}, COUNT(*) FROM ledger_entries WHERE entry_type = :t GROUP BY {cols} HAVING COUNT(*) > 1"
+            f"SELECT {cols}, COUNT(*) FROM ledger_entries WHERE entry_type = :t GROUP BY {cols} HAVING COUNT(*) > 1"  # nosec B608 - column names are this migration's constants
         ), {"t": entry_type}).all()
         if twice:
             # the ledger is append-only: a person has to decide how to correct these campaigns

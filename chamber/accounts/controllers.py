@@ -13,8 +13,8 @@ from flask_login import current_user, login_required, logout_user
 from ..db import get_session
 from ..errors import Conflict
 from ..i18n import LANG_COOKIE
-from ..web import SESSION_VERSION, rate_limit, safe_next, start_session
 from ..models import LOCALES
+from ..web import SESSION_VERSION, rate_limit, safe_next, start_session
 from . import operations as ops
 from .forms import ChangePasswordForm, EmptyForm, LanguageForm, LoginForm, RegisterForm, TokenForm
 
@@ -175,7 +175,6 @@ def language_link(locale: str) -> Any:
 
 
 def _referrer_path(url: str) -> str | None:
-    from urllib.parse import urlsplit
 
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "") if parts.path else None

@@ -10,9 +10,9 @@ from flask_login import current_user, login_required
 from ..accounts.forms import EmptyForm
 from ..caching import public_cache
 from ..db import get_session
-from ..trust import operations as trust_ops
 from ..errors import Conflict, Invalid
 from ..rules import plain_decimal
+from ..trust import operations as trust_ops
 from ..web import chamber_role, load_chamber
 from . import operations as ops
 from .forms import MAX_TIERS, ApplicationForm, ChamberForm, DecisionForm, TiersForm

@@ -1,5 +1,6 @@
 """Trust pages: the merchant page, writing and confirming reviews, complaints and their tracking
 page, and the desk where merchants answer and organizers decide."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -30,28 +31,47 @@ from .mail import send_mail
 from .models import MAX_EVIDENCE, Complaint, Review
 from .presenters import complaint_dict, review_dict, score_dict, status_label
 
-
 # --- mail (after the commit) ---------------------------------------------------------------
+
 
 def review_mail(chamber: Chamber, member: Member, review: Review, token: str) -> None:
     link = url_for("trust.confirm", slug=chamber.slug, token=token, _external=True)
-    send_mail(review.email, _("Confirm your review of %(name)s", name=member.business_name),
-              _("You rated %(name)s %(stars)d of 5 in %(chamber)s. Follow this link to publish your review "
-                "(nothing is published before):\n\n%(link)s\n\nIf you did not write it, ignore this mail.",
-                name=member.business_name, stars=review.rating, chamber=chamber.name, link=link))
+    send_mail(
+        review.email,
+        _("Confirm your review of %(name)s", name=member.business_name),
+        _(
+            "You rated %(name)s %(stars)d of 5 in %(chamber)s. Follow this link to publish your review "
+            "(nothing is published before):\n\n%(link)s\n\nIf you did not write it, ignore this mail.",
+            name=member.business_name,
+            stars=review.rating,
+            chamber=chamber.name,
+            link=link,
+        ),
+    )
 
 
 def complaint_mail(chamber: Chamber, business_name: str, complaint: Complaint, step: str, text: str = "") -> None:
     link = url_for("trust.tracking", code=complaint.tracking_code, _external=True)
-    subject = _("Your complaint %(code)s about %(name)s: %(step)s", code=complaint.tracking_code, name=business_name,
-                step=status_label(step))
-    body = _("%(chamber)s — complaint %(code)s about %(name)s.\nStatus: %(step)s\n%(text)s\nFollow every step here:\n%(link)s",
-             chamber=chamber.name, code=complaint.tracking_code, name=business_name, step=status_label(step),
-             text=text, link=link)
+    subject = _(
+        "Your complaint %(code)s about %(name)s: %(step)s",
+        code=complaint.tracking_code,
+        name=business_name,
+        step=status_label(step),
+    )
+    body = _(
+        "%(chamber)s — complaint %(code)s about %(name)s.\nStatus: %(step)s\n%(text)s\nFollow every step here:\n%(link)s",  # noqa: E501
+        chamber=chamber.name,
+        code=complaint.tracking_code,
+        name=business_name,
+        step=status_label(step),
+        text=text,
+        link=link,
+    )
     send_mail(complaint.email, subject, body)
 
 
 # --- public pages --------------------------------------------------------------------------
+
 
 @public_cache
 def merchant_page(slug: str, member_id: int) -> Any:
@@ -62,8 +82,14 @@ def merchant_page(slug: str, member_id: int) -> Any:
         fail(404, _("There is no such merchant in this chamber."))
     score = ops.current_scores(session, chamber.id, [member.id]).get(member.id)
     reviews = [review_dict(r, chamber.timezone) for r in ops.reviews_of(session, chamber.id, member.id)]
-    return render_template("trust/merchant.html", chamber=chamber, member=member, score=score_dict(score),
-                           reviews=reviews, public_page=True)
+    return render_template(
+        "trust/merchant.html",
+        chamber=chamber,
+        member=member,
+        score=score_dict(score),
+        reviews=reviews,
+        public_page=True,
+    )
 
 
 def write_review(slug: str, member_id: int) -> Any:
@@ -79,9 +105,16 @@ def write_review(slug: str, member_id: int) -> Any:
             form.campaign.errors.append(_("There is no such campaign in this chamber."))
         else:
             try:
-                review, token = ops.submit_review(session, chamber, member, campaign, rating=form.rating.data,
-                                                  text=form.text.data, email=form.email.data,
-                                                  ip_hash=ops.client_hash(request.remote_addr or ""))
+                review, token = ops.submit_review(
+                    session,
+                    chamber,
+                    member,
+                    campaign,
+                    rating=form.rating.data,
+                    text=form.text.data,
+                    email=form.email.data,
+                    ip_hash=ops.client_hash(request.remote_addr or ""),
+                )
             except (Conflict, Invalid) as err:
                 getattr(form, err.field or "text").errors.append(err.message)
                 if err.status == 429:
@@ -89,9 +122,15 @@ def write_review(slug: str, member_id: int) -> Any:
             else:
                 session.commit()
                 review_mail(chamber, member, review, token)
-                return render_template("trust/sent.html", chamber=chamber, member=member,
-                                       message=_("Check your email and follow the link to publish the review."))
-    return render_template("trust/review_form.html", chamber=chamber, member=member, form=form), 400 if form.errors else 200
+                return render_template(
+                    "trust/sent.html",
+                    chamber=chamber,
+                    member=member,
+                    message=_("Check your email and follow the link to publish the review."),
+                )
+    return render_template(
+        "trust/review_form.html", chamber=chamber, member=member, form=form
+    ), 400 if form.errors else 200
 
 
 def confirm(slug: str, token: str) -> Any:
@@ -134,11 +173,21 @@ def new_complaint(slug: str) -> Any:
             form.campaign.errors.append(_("There is no such campaign in this chamber."))
         else:
             try:
-                complaint = ops.submit_complaint(session, chamber, member, campaign, category=form.category.data,
-                                                 description=form.description.data, email=form.contact_email.data,
-                                                 ip_hash=ops.client_hash(request.remote_addr or ""), evidence=evidence)
+                complaint = ops.submit_complaint(
+                    session,
+                    chamber,
+                    member,
+                    campaign,
+                    category=form.category.data,
+                    description=form.description.data,
+                    email=form.contact_email.data,
+                    ip_hash=ops.client_hash(request.remote_addr or ""),
+                    evidence=evidence,
+                )
             except (Conflict, Invalid) as err:
-                getattr(form, {"email": "contact_email"}.get(err.field or "", err.field or "description")).errors.append(err.message)
+                getattr(
+                    form, {"email": "contact_email"}.get(err.field or "", err.field or "description")
+                ).errors.append(err.message)
                 status = err.status
             else:
                 session.commit()
@@ -156,8 +205,9 @@ def tracking_view(code: str) -> dict[str, Any] | None:
     if complaint is None:
         return None
     chamber = session.get(Chamber, complaint.chamber_id)
-    name = session.scalar(select(Member.business_name).where(Member.chamber_id == complaint.chamber_id,
-                                                               Member.id == complaint.member_id))
+    name = session.scalar(
+        select(Member.business_name).where(Member.chamber_id == complaint.chamber_id, Member.id == complaint.member_id)
+    )
     assert chamber is not None
     data = complaint_dict(complaint, ops.complaint_events(session, complaint), name or "", chamber.timezone)
     data["chamber"] = {"slug": chamber.slug, "name": chamber.name}
@@ -173,6 +223,7 @@ def tracking(code: str) -> Any:
 
 # --- the desk: merchants answer, organizers decide -----------------------------------------
 
+
 @login_required
 def desk(slug: str) -> Any:
     chamber = load_chamber(slug, role="member")
@@ -181,14 +232,29 @@ def desk(slug: str) -> Any:
     own = [m.id for m in chamber_ops.own_memberships(session, chamber, current_user) if m.status == "approved"]
     scope = None if organizer else own
     complaints = ops.complaints_of_chamber(session, chamber.id, scope)
-    reviews = ops.reviews_for_merchant(session, chamber.id, own if not organizer else
-                                       [m.id for m in chamber_ops.list_members(session, chamber, ("approved",))])
+    reviews = ops.reviews_for_merchant(
+        session,
+        chamber.id,
+        own if not organizer else [m.id for m in chamber_ops.list_members(session, chamber, ("approved",))],
+    )
     names = {m.id: m.business_name for m in chamber_ops.list_members(session, chamber, ("approved", "suspended"))}
     settings = TrustSettingsForm(complaint_days=chamber.complaint_days, public_ledger=chamber.public_ledger)
-    return render_template("trust/desk.html", chamber=chamber, organizer=organizer, own=set(own), names=names,
-                           complaints=complaints, reviews=reviews, labels=CATEGORY_LABELS, status_label=status_label,
-                           reply_form=ReplyForm(), hide_form=HideForm(), respond_form=RespondForm(),
-                           decide_form=DecideForm(), settings_form=settings)
+    return render_template(
+        "trust/desk.html",
+        chamber=chamber,
+        organizer=organizer,
+        own=set(own),
+        names=names,
+        complaints=complaints,
+        reviews=reviews,
+        labels=CATEGORY_LABELS,
+        status_label=status_label,
+        reply_form=ReplyForm(),
+        hide_form=HideForm(),
+        respond_form=RespondForm(),
+        decide_form=DecideForm(),
+        settings_form=settings,
+    )
 
 
 def _own_member_ids(session: Any, chamber: Chamber) -> set[int]:
@@ -240,13 +306,23 @@ def hide(slug: str, review_id: int) -> Any:
     if review is None:
         abort(404)
     form = HideForm()
-    return _run(chamber, form, lambda s: ops.hide_review(s, review, form.reason.data, current_user),
-                _("The review is hidden; the reason is shown in its place."))
+    return _run(
+        chamber,
+        form,
+        lambda s: ops.hide_review(s, review, form.reason.data, current_user),
+        _("The review is hidden; the reason is shown in its place."),
+    )
 
 
 def _business_name(session: Any, complaint: Complaint) -> str:
-    return session.scalar(select(Member.business_name).where(Member.chamber_id == complaint.chamber_id,
-                                                               Member.id == complaint.member_id)) or ""
+    return (
+        session.scalar(
+            select(Member.business_name).where(
+                Member.chamber_id == complaint.chamber_id, Member.id == complaint.member_id
+            )
+        )
+        or ""
+    )
 
 
 @login_required
@@ -300,11 +376,15 @@ def evidence(slug: str, complaint_id: int) -> Any:
     chamber = load_chamber(slug, role="member")
     session = get_session()
     complaint = ops.get_chamber_complaint(session, chamber, complaint_id)
-    allowed = complaint is not None and (chamber_role(chamber) == "organizer"
-                                         or complaint.member_id in _own_member_ids(session, chamber))
+    allowed = complaint is not None and (
+        chamber_role(chamber) == "organizer" or complaint.member_id in _own_member_ids(session, chamber)
+    )
     if not allowed or complaint is None or complaint.evidence is None:
         abort(404)
     from flask import Response
 
-    return Response(complaint.evidence, mimetype=complaint.evidence_type,
-                    headers={"Content-Security-Policy": "default-src 'none'", "Cache-Control": "private, no-store"})
+    return Response(
+        complaint.evidence,
+        mimetype=complaint.evidence_type,
+        headers={"Content-Security-Policy": "default-src 'none'", "Cache-Control": "private, no-store"},
+    )

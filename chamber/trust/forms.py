@@ -1,4 +1,5 @@
 """Trust forms: a review, a complaint, the merchant's reply and response, the chamber's decisions."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -25,20 +26,34 @@ DECISION_LABELS = {
 
 
 class ReviewForm(FlaskForm):
-    rating = IntegerField(_l("Rating (1–5 stars)"), validators=[InputRequired(), NumberRange(1, 5, _l("A rating is from 1 to 5 stars."))])
+    rating = IntegerField(
+        _l("Rating (1–5 stars)"), validators=[InputRequired(), NumberRange(1, 5, _l("A rating is from 1 to 5 stars."))]
+    )
     text = TextAreaField(_l("Your review"), validators=[DataRequired(), Length(max=MAX_TEXT)], filters=[strip])
-    email = EmailField(_l("Your email (we send a link to confirm; it is never shown)"),
-                       validators=[DataRequired(), Length(max=254), Email()], filters=[strip])
+    email = EmailField(
+        _l("Your email (we send a link to confirm; it is never shown)"),
+        validators=[DataRequired(), Length(max=254), Email()],
+        filters=[strip],
+    )
     campaign = StringField(_l("Campaign"), validators=[DataRequired(), Length(max=40)], filters=[strip])
 
 
 class ComplaintForm(FlaskForm):
     member_id = IntegerField(_l("Merchant"), validators=[InputRequired()])
     campaign = StringField(_l("Campaign"), validators=[Optional(), Length(max=40)], filters=[strip])
-    category = SelectField(_l("What went wrong"), choices=[SelectChoice(k, v) for k, v in CATEGORY_LABELS.items()], validators=[DataRequired()])
-    description = TextAreaField(_l("What happened"), validators=[DataRequired(), Length(min=10, max=MAX_TEXT)], filters=[strip])
-    contact_email = EmailField(_l("Your email (for the tracking link and every step; never shown)"),
-                               validators=[DataRequired(), Length(max=254), Email()], filters=[strip])
+    category = SelectField(
+        _l("What went wrong"),
+        choices=[SelectChoice(k, v) for k, v in CATEGORY_LABELS.items()],
+        validators=[DataRequired()],
+    )
+    description = TextAreaField(
+        _l("What happened"), validators=[DataRequired(), Length(min=10, max=MAX_TEXT)], filters=[strip]
+    )
+    contact_email = EmailField(
+        _l("Your email (for the tracking link and every step; never shown)"),
+        validators=[DataRequired(), Length(max=254), Email()],
+        filters=[strip],
+    )
     evidence = FileField(_l("Evidence (optional: a JPEG, PNG or WebP image up to 5 MB)"))
 
 
@@ -47,11 +62,17 @@ class ConfirmForm(FlaskForm):
 
 
 class ReplyForm(FlaskForm):
-    text = TextAreaField(_l("Your reply (once; it cannot be changed)"), validators=[DataRequired(), Length(max=MAX_TEXT)], filters=[strip])
+    text = TextAreaField(
+        _l("Your reply (once; it cannot be changed)"),
+        validators=[DataRequired(), Length(max=MAX_TEXT)],
+        filters=[strip],
+    )
 
 
 class HideForm(FlaskForm):
-    reason = TextAreaField(_l("Why is it hidden? (shown with the review)"), validators=[DataRequired(), Length(max=500)], filters=[strip])
+    reason = TextAreaField(
+        _l("Why is it hidden? (shown with the review)"), validators=[DataRequired(), Length(max=500)], filters=[strip]
+    )
 
 
 class RespondForm(FlaskForm):
@@ -59,15 +80,26 @@ class RespondForm(FlaskForm):
 
 
 class DecideForm(FlaskForm):
-    decision = RadioField(_l("Decision"), choices=[SelectChoice(k, v) for k, v in DECISION_LABELS.items()], validators=[DataRequired()])
-    reason = TextAreaField(_l("Reason (the shopper and the merchant see it)"), validators=[DataRequired(), Length(max=MAX_TEXT)], filters=[strip])
+    decision = RadioField(
+        _l("Decision"), choices=[SelectChoice(k, v) for k, v in DECISION_LABELS.items()], validators=[DataRequired()]
+    )
+    reason = TextAreaField(
+        _l("Reason (the shopper and the merchant see it)"),
+        validators=[DataRequired(), Length(max=MAX_TEXT)],
+        filters=[strip],
+    )
 
 
 class TrustSettingsForm(FlaskForm):
-    complaint_days = IntegerField(_l("Days a merchant has to respond to a complaint"),
-                                  validators=[InputRequired(), NumberRange(1, 60)])
-    public_ledger = SelectField(_l("Open books: campaign ledgers"), choices=[
-        SelectChoice("off", _l("Not public")),
-        SelectChoice("names", _l("Public, members' payments by name")),
-        SelectChoice("totals", _l("Public, members' payments only as a count and total")),
-    ], validators=[DataRequired()])
+    complaint_days = IntegerField(
+        _l("Days a merchant has to respond to a complaint"), validators=[InputRequired(), NumberRange(1, 60)]
+    )
+    public_ledger = SelectField(
+        _l("Open books: campaign ledgers"),
+        choices=[
+            SelectChoice("off", _l("Not public")),
+            SelectChoice("names", _l("Public, members' payments by name")),
+            SelectChoice("totals", _l("Public, members' payments only as a count and total")),
+        ],
+        validators=[DataRequired()],
+    )

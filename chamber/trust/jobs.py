@@ -1,4 +1,5 @@
 """Background job: credit scores follow inputs that change outside trust (payments, listed prices)."""
+
 from __future__ import annotations
 
 from flask import Flask

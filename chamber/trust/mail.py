@@ -4,6 +4,7 @@ Until the core's delivery service (outbox, SMTP) is in place, a message is writt
 instance/mail/ as an .eml file (as the local mail catcher does) and, when the MAIL_SERVER setting
 is set, sent over SMTP. Switching to the outbox is a change of this function only.
 """
+
 from __future__ import annotations
 
 import smtplib
@@ -20,7 +21,9 @@ def send_mail(to: str, subject: str, body: str) -> None:
     """Send a plain-text mail to one shopper (after the request's commit)."""
     app = current_app
     message = EmailMessage()
-    message["From"] = formataddr((str(app.config.get("MAIL_FROM_NAME", "Chamber")), app.config.get("MAIL_FROM", "noreply@chamber.example")))
+    message["From"] = formataddr(
+        (str(app.config.get("MAIL_FROM_NAME", "Chamber")), app.config.get("MAIL_FROM", "noreply@chamber.example"))
+    )
     message["To"] = to
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain="chamber.example")

@@ -4,17 +4,18 @@ A review or complaint may name a campaign. Campaigns belong to a feature package
 keeps the campaign's id and its title as they were when the shopper wrote (no foreign key
 into a feature's table: the core's schema never depends on a feature's).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
-    JSON,
     LargeBinary,
     SmallInteger,
     String,

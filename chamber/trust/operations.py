@@ -1,5 +1,6 @@
 """Trust operations: reviews, complaints, credit scores. They flush, never commit; mail is the
 caller's, after its commit (each operation returns what the mail needs)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,20 +58,38 @@ def _token_hash(token: str) -> str:
 
 def _check_rate(session: Session, model: Any, ip_hash: str, email: str, now: dt.datetime) -> None:
     since = now - dt.timedelta(hours=1)
-    by_ip = session.scalar(select(func.count()).select_from(model).where(model.ip_hash == ip_hash, model.created_at > since)) or 0
+    by_ip = (
+        session.scalar(
+            select(func.count()).select_from(model).where(model.ip_hash == ip_hash, model.created_at > since)
+        )
+        or 0
+    )
     if by_ip >= PER_IP_PER_HOUR:
-        raise RateLimited(_("Too many submissions from your network in the last hour: at most %(n)d. Try again later.",
-                            n=PER_IP_PER_HOUR))
-    by_email = session.scalar(select(func.count()).select_from(model).where(model.email == email, model.created_at > since)) or 0
+        raise RateLimited(
+            _(
+                "Too many submissions from your network in the last hour: at most %(n)d. Try again later.",
+                n=PER_IP_PER_HOUR,
+            )
+        )
+    by_email = (
+        session.scalar(select(func.count()).select_from(model).where(model.email == email, model.created_at > since))
+        or 0
+    )
     if by_email >= PER_EMAIL_PER_HOUR:
-        raise RateLimited(_("Too many submissions with this email address in the last hour: at most %(n)d. Try again later.",
-                            n=PER_EMAIL_PER_HOUR), field="email")
+        raise RateLimited(
+            _(
+                "Too many submissions with this email address in the last hour: at most %(n)d. Try again later.",
+                n=PER_EMAIL_PER_HOUR,
+            ),
+            field="email",
+        )
 
 
 def public_member(session: Session, chamber: Chamber, member_id: int) -> Member | None:
     """An approved (verified) member of the chamber, or None."""
-    return session.scalar(select(Member).where(Member.chamber_id == chamber.id, Member.id == member_id,
-                                               Member.status == "approved"))
+    return session.scalar(
+        select(Member).where(Member.chamber_id == chamber.id, Member.id == member_id, Member.status == "approved")
+    )
 
 
 def find_campaign(session: Session, chamber: Chamber, key: str) -> tuple[int, str] | None:
@@ -85,22 +104,48 @@ def find_campaign(session: Session, chamber: Chamber, key: str) -> tuple[int, st
 
 # --- reviews ---------------------------------------------------------------------------------
 
-def submit_review(session: Session, chamber: Chamber, member: Member, campaign: tuple[int, str], *, rating: int,
-                  text: str, email: str, ip_hash: str, now: dt.datetime | None = None) -> tuple[Review, str]:
+
+def submit_review(
+    session: Session,
+    chamber: Chamber,
+    member: Member,
+    campaign: tuple[int, str],
+    *,
+    rating: int,
+    text: str,
+    email: str,
+    ip_hash: str,
+    now: dt.datetime | None = None,
+) -> tuple[Review, str]:
     """Keep an unconfirmed review; returns it and the confirmation token to mail."""
     now = now or utcnow()
     email = email.strip().lower()
     if not 1 <= rating <= 5:
         raise Invalid(_("A rating is from 1 to 5 stars."), field="rating")
     _check_rate(session, Review, ip_hash, email, now)
-    exists = session.scalar(select(Review.id).where(Review.chamber_id == chamber.id, Review.member_id == member.id,
-                                                    Review.campaign_id == campaign[0], Review.email == email))
+    exists = session.scalar(
+        select(Review.id).where(
+            Review.chamber_id == chamber.id,
+            Review.member_id == member.id,
+            Review.campaign_id == campaign[0],
+            Review.email == email,
+        )
+    )
     if exists:
         raise Conflict(_("This email address has already reviewed this merchant for this campaign."), field="email")
     token = secrets.token_urlsafe(24)
-    review = Review(chamber_id=chamber.id, member_id=member.id, campaign_id=campaign[0], campaign_title=campaign[1],
-                    rating=rating, text=text.strip(), email=email, token_hash=_token_hash(token), ip_hash=ip_hash,
-                    created_at=now)
+    review = Review(
+        chamber_id=chamber.id,
+        member_id=member.id,
+        campaign_id=campaign[0],
+        campaign_title=campaign[1],
+        rating=rating,
+        text=text.strip(),
+        email=email,
+        token_hash=_token_hash(token),
+        ip_hash=ip_hash,
+        created_at=now,
+    )
     session.add(review)
     session.flush()
     return review, token
@@ -108,7 +153,9 @@ def submit_review(session: Session, chamber: Chamber, member: Member, campaign: 
 
 def confirm_review(session: Session, token: str, *, now: dt.datetime | None = None) -> Review:
     """Publish the review the token belongs to (confirming twice is harmless)."""
-    review = session.scalar(select(Review).where(Review.token_hash == _token_hash(token))) if 0 < len(token) <= 100 else None
+    review = (
+        session.scalar(select(Review).where(Review.token_hash == _token_hash(token))) if 0 < len(token) <= 100 else None
+    )
     if review is None:
         raise Invalid(_("This confirmation link is not valid."), field="token")
     if review.confirmed_at is None:
@@ -147,20 +194,32 @@ def hide_review(session: Session, review: Review, reason: str, by: User, *, now:
 
 def reviews_of(session: Session, chamber_id: int, member_id: int, limit: int = 50) -> list[Review]:
     """The member's published reviews (hidden ones too: the page shows that they were hidden), newest first."""
-    return list(session.scalars(select(Review).where(Review.chamber_id == chamber_id, Review.member_id == member_id,
-                                                     Review.confirmed_at.is_not(None))
-                                .order_by(Review.confirmed_at.desc(), Review.id.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(Review)
+            .where(Review.chamber_id == chamber_id, Review.member_id == member_id, Review.confirmed_at.is_not(None))
+            .order_by(Review.confirmed_at.desc(), Review.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def reviews_for_merchant(session: Session, chamber_id: int, member_ids: Sequence[int]) -> list[Review]:
     """Published, visible reviews of these members (the merchant's own reply desk)."""
     if not member_ids:
         return []
-    return list(session.scalars(select(Review).where(Review.chamber_id == chamber_id, Review.member_id.in_(member_ids),
-                                                     Review.confirmed_at.is_not(None)).order_by(Review.id.desc()).limit(200)))
+    return list(
+        session.scalars(
+            select(Review)
+            .where(Review.chamber_id == chamber_id, Review.member_id.in_(member_ids), Review.confirmed_at.is_not(None))
+            .order_by(Review.id.desc())
+            .limit(200)
+        )
+    )
 
 
 # --- complaints ------------------------------------------------------------------------------
+
 
 def new_tracking_code() -> str:
     raw = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(12))
@@ -186,9 +245,19 @@ def check_evidence(data: bytes) -> str:
     return kind
 
 
-def submit_complaint(session: Session, chamber: Chamber, member: Member, campaign: tuple[int, str] | None, *,
-                     category: str, description: str, email: str, ip_hash: str, evidence: bytes | None = None,
-                     now: dt.datetime | None = None) -> Complaint:
+def submit_complaint(
+    session: Session,
+    chamber: Chamber,
+    member: Member,
+    campaign: tuple[int, str] | None,
+    *,
+    category: str,
+    description: str,
+    email: str,
+    ip_hash: str,
+    evidence: bytes | None = None,
+    now: dt.datetime | None = None,
+) -> Complaint:
     """Record a complaint with its tracking code; the merchant is asked to respond within the chamber's days."""
     now = now or utcnow()
     email = email.strip().lower()
@@ -197,11 +266,20 @@ def submit_complaint(session: Session, chamber: Chamber, member: Member, campaig
     evidence_type = check_evidence(evidence) if evidence else None
     _check_rate(session, Complaint, ip_hash, email, now)
     complaint = Complaint(
-        chamber_id=chamber.id, member_id=member.id, campaign_id=campaign[0] if campaign else None,
-        campaign_title=campaign[1] if campaign else "", tracking_code=new_tracking_code(), category=category,
-        description=description.strip(), email=email, ip_hash=ip_hash, status="submitted",
-        respond_by=now + dt.timedelta(days=chamber.complaint_days), evidence=evidence or None,
-        evidence_type=evidence_type, created_at=now,
+        chamber_id=chamber.id,
+        member_id=member.id,
+        campaign_id=campaign[0] if campaign else None,
+        campaign_title=campaign[1] if campaign else "",
+        tracking_code=new_tracking_code(),
+        category=category,
+        description=description.strip(),
+        email=email,
+        ip_hash=ip_hash,
+        status="submitted",
+        respond_by=now + dt.timedelta(days=chamber.complaint_days),
+        evidence=evidence or None,
+        evidence_type=evidence_type,
+        created_at=now,
     )
     session.add(complaint)
     session.flush()
@@ -222,12 +300,18 @@ def get_chamber_complaint(session: Session, chamber: Chamber, complaint_id: int)
 
 
 def complaint_events(session: Session, complaint: Complaint) -> list[ComplaintEvent]:
-    return list(session.scalars(select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id)
-                                .order_by(ComplaintEvent.created_at, ComplaintEvent.id)))
+    return list(
+        session.scalars(
+            select(ComplaintEvent)
+            .where(ComplaintEvent.complaint_id == complaint.id)
+            .order_by(ComplaintEvent.created_at, ComplaintEvent.id)
+        )
+    )
 
 
-def respond_to_complaint(session: Session, complaint: Complaint, text: str, by: User, *,
-                         now: dt.datetime | None = None) -> Complaint:
+def respond_to_complaint(
+    session: Session, complaint: Complaint, text: str, by: User, *, now: dt.datetime | None = None
+) -> Complaint:
     """The merchant's response (once, before the chamber decides)."""
     if not text.strip():
         raise Invalid(_("Write your response."), field="text")
@@ -235,14 +319,23 @@ def respond_to_complaint(session: Session, complaint: Complaint, text: str, by: 
         raise Conflict(_("This complaint has already been answered or decided."))
     now = now or utcnow()
     complaint.status = "responded"
-    session.add(ComplaintEvent(chamber_id=complaint.chamber_id, complaint_id=complaint.id, kind="responded",
-                               text=text.strip(), by_id=by.id, created_at=now))
+    session.add(
+        ComplaintEvent(
+            chamber_id=complaint.chamber_id,
+            complaint_id=complaint.id,
+            kind="responded",
+            text=text.strip(),
+            by_id=by.id,
+            created_at=now,
+        )
+    )
     session.flush()
     return complaint
 
 
-def decide_complaint(session: Session, complaint: Complaint, decision: str, reason: str, by: User, *,
-                     now: dt.datetime | None = None) -> Complaint:
+def decide_complaint(
+    session: Session, complaint: Complaint, decision: str, reason: str, by: User, *, now: dt.datetime | None = None
+) -> Complaint:
     """The chamber's decision: upheld, dismissed or resolved by agreement, with the reason."""
     if decision not in DECISIONS:
         raise Invalid(_("Choose upheld, dismissed or resolved by agreement."), field="decision")
@@ -252,15 +345,24 @@ def decide_complaint(session: Session, complaint: Complaint, decision: str, reas
         raise Conflict(_("This complaint has already been decided."))
     now = now or utcnow()
     complaint.status, complaint.decided_at = decision, now
-    session.add(ComplaintEvent(chamber_id=complaint.chamber_id, complaint_id=complaint.id, kind=decision,
-                               text=reason.strip(), by_id=by.id, created_at=now))
+    session.add(
+        ComplaintEvent(
+            chamber_id=complaint.chamber_id,
+            complaint_id=complaint.id,
+            kind=decision,
+            text=reason.strip(),
+            by_id=by.id,
+            created_at=now,
+        )
+    )
     session.flush()
     recompute_credit(session, complaint.chamber_id, [complaint.member_id])
     return complaint
 
 
-def complaints_of_chamber(session: Session, chamber_id: int, member_ids: Sequence[int] | None = None,
-                          limit: int = 200) -> list[Complaint]:
+def complaints_of_chamber(
+    session: Session, chamber_id: int, member_ids: Sequence[int] | None = None, limit: int = 200
+) -> list[Complaint]:
     """The chamber's complaints (or those against these members), open ones first, newest first."""
     query = select(Complaint).where(Complaint.chamber_id == chamber_id)
     if member_ids is not None:
@@ -273,7 +375,9 @@ def complaints_of_chamber(session: Session, chamber_id: int, member_ids: Sequenc
 
 def complaint_stats(session: Session, chamber_id: int) -> dict[str, Any]:
     """Received, resolved (decided) and the median days to resolve, as the chamber page publishes them."""
-    rows = session.execute(select(Complaint.created_at, Complaint.decided_at).where(Complaint.chamber_id == chamber_id)).all()
+    rows = session.execute(
+        select(Complaint.created_at, Complaint.decided_at).where(Complaint.chamber_id == chamber_id)
+    ).all()
     days = [(decided - created).total_seconds() / 86400 for created, decided in rows if decided is not None]
     median = rules.median_days(days)
     return {"received": len(rows), "resolved": len(days), "median_days": None if median is None else round(median, 1)}
@@ -281,12 +385,14 @@ def complaint_stats(session: Session, chamber_id: int) -> dict[str, Any]:
 
 # --- credit scores ---------------------------------------------------------------------------
 
+
 def _credit_inputs() -> list[features.CreditInput]:
     return features.credit_inputs(features.enabled(current_app))
 
 
-def recompute_credit(session: Session, chamber_id: int, member_ids: Sequence[int] | None = None,
-                     *, now: dt.datetime | None = None) -> int:
+def recompute_credit(
+    session: Session, chamber_id: int, member_ids: Sequence[int] | None = None, *, now: dt.datetime | None = None
+) -> int:
     """Compute the scores of these (default: all approved) members; a changed score adds a history row.
 
     Returns how many scores changed. A constant number of queries whatever the number of members.
@@ -299,32 +405,55 @@ def recompute_credit(session: Session, chamber_id: int, member_ids: Sequence[int
     if not members:
         return 0
     ids = list(members)
-    ratings = {mid: (total, count) for mid, total, count in session.execute(
-        select(Review.member_id, func.sum(Review.rating), func.count())
-        .where(Review.chamber_id == chamber_id, Review.member_id.in_(ids), Review.confirmed_at.is_not(None),
-               Review.hidden_at.is_(None)).group_by(Review.member_id))}
-    upheld = dict(session.execute(
-        select(Complaint.member_id, func.count()).where(Complaint.chamber_id == chamber_id, Complaint.member_id.in_(ids),
-                                                        Complaint.status == "upheld").group_by(Complaint.member_id)).all())
+    ratings = {
+        mid: (total, count)
+        for mid, total, count in session.execute(
+            select(Review.member_id, func.sum(Review.rating), func.count())
+            .where(
+                Review.chamber_id == chamber_id,
+                Review.member_id.in_(ids),
+                Review.confirmed_at.is_not(None),
+                Review.hidden_at.is_(None),
+            )
+            .group_by(Review.member_id)
+        )
+    }
+    upheld = dict(
+        session.execute(
+            select(Complaint.member_id, func.count())
+            .where(Complaint.chamber_id == chamber_id, Complaint.member_id.in_(ids), Complaint.status == "upheld")
+            .group_by(Complaint.member_id)
+        ).all()
+    )
     inputs = [(item, features.resolve(item.function)(session, chamber_id, ids)) for item in _credit_inputs()]
     current = current_scores(session, chamber_id, ids)
     changed = 0
     for mid, status in members.items():
         total, count = ratings.get(mid, (0, 0))
         score, components = rules.credit_score(
-            status == "approved", int(total or 0), int(count), int(upheld.get(mid, 0)),
-            {item.name: (values.get(mid), item.weight) for item, values in inputs})
-        breakdown = [{"name": c.name, "value": round(c.value, 4), "weight": c.weight, "points": round(c.points, 1)}
-                     for c in components]
+            status == "approved",
+            int(total or 0),
+            int(count),
+            int(upheld.get(mid, 0)),
+            {item.name: (values.get(mid), item.weight) for item, values in inputs},
+        )
+        breakdown = [
+            {"name": c.name, "value": round(c.value, 4), "weight": c.weight, "points": round(c.points, 1)}
+            for c in components
+        ]
         old = current.get(mid)
         if old is None or old["score"] != score or old["breakdown"] != breakdown:
-            session.add(CreditScore(chamber_id=chamber_id, member_id=mid, score=score, breakdown=breakdown, computed_at=now))
+            session.add(
+                CreditScore(chamber_id=chamber_id, member_id=mid, score=score, breakdown=breakdown, computed_at=now)
+            )
             changed += 1
     session.flush()
     return changed
 
 
-def current_scores(session: Session, chamber_id: int, member_ids: Sequence[int] | None = None) -> dict[int, dict[str, Any]]:
+def current_scores(
+    session: Session, chamber_id: int, member_ids: Sequence[int] | None = None
+) -> dict[int, dict[str, Any]]:
     """member_id → {score, breakdown, computed_at} of the newest score row; one query."""
     newest = select(func.max(CreditScore.id)).where(CreditScore.chamber_id == chamber_id)
     if member_ids is not None:
@@ -332,12 +461,20 @@ def current_scores(session: Session, chamber_id: int, member_ids: Sequence[int] 
             return {}
         newest = newest.where(CreditScore.member_id.in_(list(member_ids)))
     newest = newest.group_by(CreditScore.member_id)
-    rows = session.execute(select(CreditScore.member_id, CreditScore.score, CreditScore.breakdown, CreditScore.computed_at)
-                           .where(CreditScore.id.in_(newest.scalar_subquery())))
+    rows = session.execute(
+        select(CreditScore.member_id, CreditScore.score, CreditScore.breakdown, CreditScore.computed_at).where(
+            CreditScore.id.in_(newest.scalar_subquery())
+        )
+    )
     return {mid: {"score": score, "breakdown": breakdown, "computed_at": at} for mid, score, breakdown, at in rows}
 
 
 def score_history(session: Session, chamber_id: int, member_id: int, limit: int = 20) -> list[CreditScore]:
-    return list(session.scalars(select(CreditScore).where(CreditScore.chamber_id == chamber_id,
-                                                          CreditScore.member_id == member_id)
-                                .order_by(CreditScore.id.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(CreditScore)
+            .where(CreditScore.chamber_id == chamber_id, CreditScore.member_id == member_id)
+            .order_by(CreditScore.id.desc())
+            .limit(limit)
+        )
+    )

@@ -1,4 +1,5 @@
 """One presenter per trust resource, for the API, the pages and the flyer."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,8 +14,11 @@ from .models import Complaint, ComplaintEvent, Review
 
 
 def component_label(name: str) -> str:
-    core = {"verification": _("Verified business registration"), "ratings": _("Shoppers' ratings (Bayesian average)"),
-            "complaints": _("Upheld complaints")}
+    core = {
+        "verification": _("Verified business registration"),
+        "ratings": _("Shoppers' ratings (Bayesian average)"),
+        "complaints": _("Upheld complaints"),
+    }
     if name in core:
         return core[name]
     for item in features.credit_inputs(features.enabled(current_app)):
@@ -50,7 +54,9 @@ def review_dict(review: Review, timezone: str) -> dict[str, Any]:
     }
 
 
-def complaint_dict(complaint: Complaint, events: list[ComplaintEvent], business_name: str, timezone: str) -> dict[str, Any]:
+def complaint_dict(
+    complaint: Complaint, events: list[ComplaintEvent], business_name: str, timezone: str
+) -> dict[str, Any]:
     """A complaint as its tracking page and the API show it: status and every step."""
     return {
         "tracking_code": complaint.tracking_code,
@@ -66,12 +72,17 @@ def complaint_dict(complaint: Complaint, events: list[ComplaintEvent], business_
         "submitted_at": local_iso(complaint.created_at, timezone),
         "decided_at": local_iso(complaint.decided_at, timezone),
         "has_evidence": complaint.evidence_type is not None,
-        "history": [{"step": e.kind, "label": status_label(e.kind), "text": e.text, "at": local_iso(e.created_at, timezone)}
-                    for e in events],
+        "history": [
+            {"step": e.kind, "label": status_label(e.kind), "text": e.text, "at": local_iso(e.created_at, timezone)}
+            for e in events
+        ],
     }
 
 
 def status_label(status: str) -> str:
-    labels = {"submitted": _("Submitted"), "responded": _("The merchant responded"),
-              **{k: str(v) for k, v in DECISION_LABELS.items()}}
+    labels = {
+        "submitted": _("Submitted"),
+        "responded": _("The merchant responded"),
+        **{k: str(v) for k, v in DECISION_LABELS.items()},
+    }
     return labels.get(status, status)

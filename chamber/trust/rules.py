@@ -11,6 +11,7 @@ between 0 and 1, scaled to 0–100:
 * each input a feature package gives (e.g. on-time budget payments, alliance-price compliance),
   with the weight it declares; a member it knows nothing about gets NEUTRAL (no record yet).
 """
+
 from __future__ import annotations
 
 import statistics
@@ -36,8 +37,9 @@ class Component:
     points: float
 
 
-def bayesian_average(ratings_sum: int, ratings_count: int, prior_mean: float = PRIOR_MEAN,
-                     prior_weight: float = PRIOR_WEIGHT) -> float:
+def bayesian_average(
+    ratings_sum: int, ratings_count: int, prior_mean: float = PRIOR_MEAN, prior_weight: float = PRIOR_WEIGHT
+) -> float:
     """The rating average with prior_weight imaginary ratings of prior_mean added."""
     if ratings_count < 0 or prior_weight < 0:
         raise ValueError("counts and weights are never negative")
@@ -51,8 +53,13 @@ def complaints_value(upheld: int) -> float:
     return max(0.0, 1.0 - UPHELD_PENALTY * max(0, upheld))
 
 
-def credit_score(verified: bool, ratings_sum: int, ratings_count: int, upheld_complaints: int,
-                 inputs: Mapping[str, tuple[float | None, float]]) -> tuple[int, list[Component]]:
+def credit_score(
+    verified: bool,
+    ratings_sum: int,
+    ratings_count: int,
+    upheld_complaints: int,
+    inputs: Mapping[str, tuple[float | None, float]],
+) -> tuple[int, list[Component]]:
     """The score (0–100) and its breakdown; inputs maps name → (value or None, weight)."""
     parts: list[tuple[str, float, float]] = [
         ("verification", 1.0 if verified else 0.0, VERIFICATION_WEIGHT),
@@ -65,7 +72,9 @@ def credit_score(verified: bool, ratings_sum: int, ratings_count: int, upheld_co
         value = NEUTRAL if value is None else min(1.0, max(0.0, float(value)))
         parts.append((name, value, float(weight)))
     total_weight = sum(weight for _name, _value, weight in parts)
-    components = [Component(name, value, weight, 100.0 * value * weight / total_weight) for name, value, weight in parts]
+    components = [
+        Component(name, value, weight, 100.0 * value * weight / total_weight) for name, value, weight in parts
+    ]
     score = round(sum(c.points for c in components))
     return min(100, max(0, score)), components
 

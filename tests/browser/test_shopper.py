@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 pytest.importorskip("playwright.sync_api", reason="the playwright package is missing: pip install playwright")
-from playwright.sync_api import expect  # noqa: E402
+from playwright.sync_api import expect
 
-from chamber.demo import DEMO_PASSWORD, ORGANIZER_EMAIL  # noqa: E402
+from chamber.demo import DEMO_PASSWORD, ORGANIZER_EMAIL
 
 SCRIPT = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\">"
 

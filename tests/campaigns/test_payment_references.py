@@ -18,7 +18,7 @@ def _reader(f: dict[str, Any], who: str) -> Any:
 
 
 @pytest.mark.parametrize("who, sees", [("organizer", True), ("payer", True), ("other", False)])
-def test_ledger_api(client, funded, token_for, who, sees):  # noqa: F811
+def test_ledger_api(client, funded, token_for, who, sees):
     body = client.get(url(funded, "/ledger"), headers=token_for(_reader(funded, who))).json
     payments = {i["amount"]: i for i in body["items"] if i["type"] == "payment"}
     assert payments["200.00"]["method"] == "wechat_pay" and payments["50.00"]["method"] == "alipay"
@@ -27,7 +27,7 @@ def test_ledger_api(client, funded, token_for, who, sees):  # noqa: F811
 
 
 @pytest.mark.parametrize("who, sees", [("organizer", True), ("payer", True), ("other", False)])
-def test_ledger_page(client, funded, login, who, sees):  # noqa: F811
+def test_ledger_page(client, funded, login, who, sees):
     login(_reader(funded, who))
     page = client.get(url(funded, "/ledger", api=False), headers={"Accept-Language": "en"})
     assert page.status_code == 200
@@ -37,7 +37,7 @@ def test_ledger_page(client, funded, login, who, sees):  # noqa: F811
 
 @pytest.mark.parametrize("api", [True, False])
 @pytest.mark.parametrize("who, sees", [("organizer", True), ("payer", True), ("other", False)])
-def test_ledger_csv(client, funded, token_for, login, who, sees, api):  # noqa: F811
+def test_ledger_csv(client, funded, token_for, login, who, sees, api):
     if api:
         resp = client.get(url(funded, "/ledger.csv"), headers=token_for(_reader(funded, who)))
     else:
@@ -49,21 +49,21 @@ def test_ledger_csv(client, funded, token_for, login, who, sees, api):  # noqa: 
     assert ("WX-1" in csv_text) is sees and ("ZFB-2" in csv_text) is sees
 
 
-def test_only_the_payer_and_organizers_get_a_statement_with_references(client, db, funded, token_for):  # noqa: F811
+def test_only_the_payer_and_organizers_get_a_statement_with_references(client, db, funded, token_for):
     path = url(funded, f"/statements/{funded['a'].id}.pdf")
     assert client.get(path, headers=token_for(funded["c"].user)).status_code == 404
     data = documents.statement_data(db, funded["chamber"], funded["campaign"], funded["a"])
     assert {p["reference"] for p in data["payments"]} == {"WX-1", "ZFB-2"}
 
 
-def test_the_report_carries_no_reference(db, funded):  # noqa: F811
+def test_the_report_carries_no_reference(db, funded):
     # every participant may download the report: it has amounts by member and by category only
     data = documents.report_data(db, funded["chamber"], funded["campaign"])
     assert "WX-1" not in repr(data) and "ZFB-2" not in repr(data)
 
 
 @pytest.mark.parametrize("who", ["payer", "other"])
-def test_campaign_page_shows_no_other_members_reference(client, funded, login, who):  # noqa: F811
+def test_campaign_page_shows_no_other_members_reference(client, funded, login, who):
     login(_reader(funded, who))
     page = client.get(url(funded, "", api=False))
     assert page.status_code == 200

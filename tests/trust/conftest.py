@@ -1,4 +1,5 @@
 """A chamber with a live campaign and participants, for the trust and public-page tests."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,13 +15,26 @@ def live_campaign(db: Any, create_chamber: Any, create_member: Any, app: Any) ->
 
     def make(n_members: int = 2, **campaign_fields: Any) -> dict[str, Any]:
         chamber = create_chamber()
-        members = [create_member(chamber=chamber, shop_url="https://shop.example/%d" % i, wechat_id=f"tea{i}")
-                   for i in range(n_members)]
+        members = [
+            create_member(chamber=chamber, shop_url="https://shop.example/%d" % i, wechat_id=f"tea{i}")
+            for i in range(n_members)
+        ]
         now = dt.datetime.now(dt.timezone.utc)
-        fields = dict(slug="double11", title="双十一联合促销", festival="double11", description="西湖商圈一起做双十一",
-                      starts_at=now + dt.timedelta(days=20), ends_at=now + dt.timedelta(days=30),
-                      optin_deadline=now + dt.timedelta(days=10), budget_minor=1000_00, method="equal",
-                      min_share_minor=None, max_share_pct=None, min_participants=None, min_pooled_minor=None)
+        fields = {
+            "slug": "double11",
+            "title": "双十一联合促销",
+            "festival": "double11",
+            "description": "西湖商圈一起做双十一",
+            "starts_at": now + dt.timedelta(days=20),
+            "ends_at": now + dt.timedelta(days=30),
+            "optin_deadline": now + dt.timedelta(days=10),
+            "budget_minor": 1000_00,
+            "method": "equal",
+            "min_share_minor": None,
+            "max_share_pct": None,
+            "min_participants": None,
+            "min_pooled_minor": None,
+        }
         fields.update(campaign_fields)
         campaign = campaign_ops.create_campaign(db, chamber, chamber.organizer, **fields)
         campaign_ops.transition_campaign(db, campaign, "open", chamber.organizer)

@@ -6,7 +6,6 @@ from typing import Any
 import pytest
 
 
-
 def test_campaign_page_is_answered_by_etag_and_rendered_once_per_version(client: Any, db: Any, app: Any,
                                                                       live_campaign: Any) -> None:
     from campaigns import operations as campaign_ops
@@ -48,10 +47,11 @@ def test_logged_in_people_get_their_own_page_never_the_shared_one(client: Any, l
 
 
 def _many(db: Any, chamber: Any, campaign: Any, user: Any, n: int) -> int:
+    from sqlalchemy import select
+
     from campaigns.models import Participation
     from chamber.models import Member, Tier
     from chamber.rules import make_uscc
-    from sqlalchemy import select
 
     tier = db.scalar(select(Tier).where(Tier.chamber_id == chamber.id, Tier.key == "micro"))
     members = [Member(chamber_id=chamber.id, user_id=user.id, business_name=f"批量商户 {i:04d}",
