@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from chamber.db import utcnow
 from chamber.models import Chamber, Member, Organizer, User
 from chamber.trust import operations as trust_ops
+from chamber.trust.models import Review
 
 from . import operations as ops
 
@@ -118,8 +119,8 @@ def load_live_campaign(session: Session, chamber: Chamber) -> None:
         )
         trust_ops.confirm_review(session, token)
     first = session.scalar(
-        select(trust_ops.Review).where(
-            trust_ops.Review.chamber_id == chamber.id, trust_ops.Review.member_id == members[3].id
+        select(Review).where(
+            Review.chamber_id == chamber.id, Review.member_id == members[3].id
         )
     )
     if first is not None:

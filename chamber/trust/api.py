@@ -41,7 +41,7 @@ def create_review(slug: str, member_id: int) -> Any:
     member = _member(chamber, member_id)
     form = validate_json(ReviewForm)
     campaign = _campaign(chamber, form.campaign.data, required=True)
-    assert campaign is not None  # required=True answers 400 before this  # nosec B101
+    assert campaign is not None  # required=True has answered 400 already
     session = get_session()
     try:
         review, token = ops.submit_review(

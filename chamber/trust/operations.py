@@ -96,7 +96,7 @@ def find_campaign(session: Session, chamber: Chamber, key: str) -> tuple[int, st
     """(id, title) of a public campaign of the chamber by its slug, through the features that have campaigns."""
     for feature in features.enabled(current_app):
         if feature.campaign_lookup:
-            found = features.resolve(feature.campaign_lookup)(session, chamber.id, key)
+            found: tuple[int, str] | None = features.resolve(feature.campaign_lookup)(session, chamber.id, key)
             if found is not None:
                 return found
     return None
