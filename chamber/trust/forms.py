@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import EmailField, IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from ..forms import strip
+from ..forms import BaseForm, strip
 from .models import MAX_TEXT
 
 CATEGORY_LABELS = {
@@ -25,7 +24,7 @@ DECISION_LABELS = {
 }
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(BaseForm):
     rating = IntegerField(
         _l("Rating (1–5 stars)"), validators=[InputRequired(), NumberRange(1, 5, _l("A rating is from 1 to 5 stars."))]
     )
@@ -38,7 +37,7 @@ class ReviewForm(FlaskForm):
     campaign = StringField(_l("Campaign"), validators=[DataRequired(), Length(max=40)], filters=[strip])
 
 
-class ComplaintForm(FlaskForm):
+class ComplaintForm(BaseForm):
     member_id = IntegerField(_l("Merchant"), validators=[InputRequired()])
     campaign = StringField(_l("Campaign"), validators=[Optional(), Length(max=40)], filters=[strip])
     category = SelectField(
@@ -57,11 +56,11 @@ class ComplaintForm(FlaskForm):
     evidence = FileField(_l("Evidence (optional: a JPEG, PNG or WebP image up to 5 MB)"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     token = StringField(_l("Token"), validators=[DataRequired(), Length(max=100)], filters=[strip])
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(BaseForm):
     text = TextAreaField(
         _l("Your reply (once; it cannot be changed)"),
         validators=[DataRequired(), Length(max=MAX_TEXT)],
@@ -69,17 +68,17 @@ class ReplyForm(FlaskForm):
     )
 
 
-class HideForm(FlaskForm):
+class HideForm(BaseForm):
     reason = TextAreaField(
         _l("Why is it hidden? (shown with the review)"), validators=[DataRequired(), Length(max=500)], filters=[strip]
     )
 
 
-class RespondForm(FlaskForm):
+class RespondForm(BaseForm):
     text = TextAreaField(_l("Your response"), validators=[DataRequired(), Length(max=MAX_TEXT)], filters=[strip])
 
 
-class DecideForm(FlaskForm):
+class DecideForm(BaseForm):
     decision = RadioField(
         _l("Decision"), choices=[SelectChoice(k, v) for k, v in DECISION_LABELS.items()], validators=[DataRequired()]
     )
@@ -90,7 +89,7 @@ class DecideForm(FlaskForm):
     )
 
 
-class TrustSettingsForm(FlaskForm):
+class TrustSettingsForm(BaseForm):
     complaint_days = IntegerField(
         _l("Days a merchant has to respond to a complaint"), validators=[InputRequired(), NumberRange(1, 60)]
     )
