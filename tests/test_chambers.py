@@ -159,7 +159,7 @@ def test_api_application_and_decision(client, create_chamber, create_user, token
     me = client.get("/api/v1/me", headers=applicant_headers).json
     assert me["memberships"][0]["role"] == "member" and me["memberships"][0]["status"] == "approved"
     listed = client.get(f"/api/v1/chambers/{chamber.slug}/members").json["items"]
-    assert listed == [{"member_id": member_id, "business_name": "杭州小满烘焙", "verified": True, "credit_score": None, "tier": "core"}]
+    assert listed == [{"member_id": member_id, "business_name": "杭州小满烘焙", "verified": True, "credit_score": None}]  # tiers are for members and organizers
     assert client.get(f"/api/v1/chambers/{chamber.slug}").json["member_count"] == 1
 
 

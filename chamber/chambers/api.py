@@ -134,15 +134,17 @@ def remove_organizer(slug: str, user_id: int) -> Any:
     return "", 204
 
 
-def member_json(member: Member, chamber: Chamber, contact: bool) -> dict[str, Any]:
+def member_json(member: Member, chamber: Chamber, contact: bool, *, tier: bool = True) -> dict[str, Any]:
+    """A member as the API shows it; ``tier`` only to the chamber's members and organizers."""
     data: dict[str, Any] = {
         "member_id": member.id,
         "business_name": member.business_name,
         "verified": member.status == "approved",
         # The credit score is computed from reviews and complaints, which no member has yet.
         "credit_score": None,
-        "tier": member.tier.key if member.tier else None,
     }
+    if tier or contact:
+        data["tier"] = member.tier.key if member.tier else None
     if contact:
         data.update(
             status=member.status,
@@ -159,7 +161,8 @@ def member_json(member: Member, chamber: Chamber, contact: bool) -> dict[str, An
 
 def list_members(slug: str) -> Any:
     chamber = load_chamber(slug)
-    organizer = chamber_role(chamber) == "organizer"
+    role = chamber_role(chamber)
+    organizer = role == "organizer"
     statuses = ("approved", "pending", "suspended", "rejected") if organizer else ("approved",)
     members = ops.list_members(get_session(), chamber, statuses)
-    return jsonify(items=[member_json(m, chamber, contact=organizer) for m in members])
+    return jsonify(items=[member_json(m, chamber, contact=organizer, tier=role is not None) for m in members])

@@ -57,14 +57,35 @@ def public_page(slug: str) -> Any:
 
 
 def directory(slug: str) -> Any:
+    """Members by name, a page at a time, searchable by name (and, for members, by tier).
+
+    Tiers (the size a campaign budget is shared by) are the members' business: visitors see
+    names, verification and shop links only.
+    """
     chamber = load_chamber(slug)
     session = get_session()
-    organizer = chamber_role(chamber) == "organizer"
+    role = chamber_role(chamber)
+    organizer = role == "organizer"
     statuses = ("approved", "pending", "suspended", "rejected") if organizer else ("approved",)
+    query = request.args.get("q", "")[:120]
+    tiers = ops.list_tiers(session, chamber) if role else []
+    tier_key = request.args.get("tier", "") if role else ""
+    tier_key = tier_key if any(t.key == tier_key for t in tiers) else ""
+    members, total, page = ops.directory_page(session, chamber, statuses, query=query, tier_key=tier_key,
+                                              page=request.args.get("page", 1, type=int))
+    filters = {k: v for k, v in (("q", query.strip()), ("tier", tier_key)) if v}
     return render_template(
         "chambers/directory.html",
         chamber=chamber,
-        members=ops.list_members(session, chamber, statuses),
+        members=members,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // ops.DIRECTORY_PAGE)),
+        query=query,
+        tiers=tiers,
+        tier_key=tier_key,
+        filters=filters,
+        show_tiers=role is not None,
         organizer=organizer,
     )
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from ..db import utcnow
 from ..errors import Conflict, Invalid
@@ -211,14 +211,50 @@ def get_member(session: Session, chamber: Chamber, member_id: int) -> Member | N
 
 
 def list_members(session: Session, chamber: Chamber, statuses: tuple[str, ...] = ("approved",)) -> list[Member]:
-    """The chamber's members with these statuses, by name."""
+    """The chamber's members with these statuses, by name, their tiers loaded (one query)."""
     return list(
         session.scalars(
             select(Member)
+            .outerjoin(Tier, (Tier.id == Member.tier_id) & (Tier.chamber_id == Member.chamber_id))
+            .options(contains_eager(Member.tier))
             .where(Member.chamber_id == chamber.id, Member.status.in_(statuses))
             .order_by(Member.status, Member.business_name, Member.id)
         )
     )
+
+
+#: members per page of the public directory
+DIRECTORY_PAGE = 50
+
+
+def directory_page(
+    session: Session, chamber: Chamber, statuses: tuple[str, ...] = ("approved",), *, query: str = "",
+    tier_key: str = "", page: int = 1, per_page: int = DIRECTORY_PAGE,
+) -> tuple[list[Member], int, int]:
+    """One page of the chamber's members by name: (members with their tiers loaded, total, page).
+
+    ``query`` keeps names containing it (case-insensitive, % and _ taken literally), ``tier_key``
+    members of that tier. Two queries, whatever the number of members: the count, and the page with
+    its tiers joined in (no lazy load per member). ``page`` is clamped to the pages there are.
+    """
+    where = [Member.chamber_id == chamber.id, Member.status.in_(statuses)]
+    query = query.strip()
+    if query:
+        where.append(func.lower(Member.business_name).contains(query.lower(), autoescape=True))
+    if tier_key:
+        where.append(Member.tier_id.in_(select(Tier.id).where(Tier.chamber_id == chamber.id, Tier.key == tier_key)))
+    total = session.scalar(select(func.count(Member.id)).where(*where)) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    members = list(session.scalars(
+        select(Member)
+        .outerjoin(Tier, (Tier.id == Member.tier_id) & (Tier.chamber_id == Member.chamber_id))
+        .options(contains_eager(Member.tier))
+        .where(*where)
+        .order_by(Member.status, Member.business_name, Member.id)
+        .limit(per_page).offset((page - 1) * per_page)
+    ))
+    return members, total, page
 
 
 def member_count(session: Session, chamber: Chamber) -> int:
