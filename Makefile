@@ -71,7 +71,11 @@ check: install-test
 test: install-test sysdeps check
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
+# wrk loads the public page from another process (bench_public_page.py); installed when root
 bench: install-test
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null); } || \
+	  echo "wrk is missing (Debian: apt-get install wrk); bench_public_page will fail"
 	$(PY) bench/run.py
 
 messages: install-test

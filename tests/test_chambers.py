@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from chamber.models import Chamber, Member, Organizer, Tier
 from chamber.rules import make_uscc
+from chamber.trust import operations as trust_ops
 from tests.conftest import count_rows
 from tests.helpers import text
 
@@ -134,7 +135,7 @@ def test_suspend_and_reinstate(client, create_chamber, create_member, login, db)
     assert db.get(Member, member.id).status == "approved"
 
 
-def test_api_application_and_decision(client, create_chamber, create_user, token_for, db):
+def test_api_application_and_decision(client, create_chamber, create_user, token_for, db, app):
     chamber = create_chamber()
     applicant_headers = token_for(create_user())
     org = token_for(chamber.organizer)
@@ -159,7 +160,15 @@ def test_api_application_and_decision(client, create_chamber, create_user, token
     me = client.get("/api/v1/me", headers=applicant_headers).json
     assert me["memberships"][0]["role"] == "member" and me["memberships"][0]["status"] == "approved"
     listed = client.get(f"/api/v1/chambers/{chamber.slug}/members").json["items"]
-    assert listed == [{"member_id": member_id, "business_name": "杭州小满烘焙", "verified": True, "credit_score": None}]  # tiers are for members and organizers
+    # no score before the first computation; the size tier is not for the public
+    assert listed == [{"member_id": member_id, "business_name": "杭州小满烘焙", "verified": True, "credit_score": None}]
+    with app.app_context():  # the credit inputs come from the enabled features
+        trust_ops.recompute_credit(db, chamber.id)
+    score = trust_ops.current_scores(db, chamber.id)[member_id]["score"]
+    listed = client.get(f"/api/v1/chambers/{chamber.slug}/members").json["items"]
+    assert listed[0]["credit_score"] == score and isinstance(score, int) and 0 < score <= 100
+    org_listed = client.get(f"/api/v1/chambers/{chamber.slug}/members", headers=org).json["items"]
+    assert org_listed[0]["tier"] == "core" and org_listed[0]["credit_score"] == score
     assert client.get(f"/api/v1/chambers/{chamber.slug}").json["member_count"] == 1
 
 

@@ -11,6 +11,7 @@ from ..db import get_session
 from ..errors import Conflict, Invalid
 from ..models import Chamber, Member, Tier
 from ..rules import format_money, plain_decimal
+from ..trust import operations as trust_ops
 from ..web import chamber_role, load_chamber
 from . import operations as ops
 from .forms import ApplicationForm, ChamberForm, DecisionForm, OrganizerForm, TiersForm
@@ -134,14 +135,16 @@ def remove_organizer(slug: str, user_id: int) -> Any:
     return "", 204
 
 
-def member_json(member: Member, chamber: Chamber, contact: bool, *, tier: bool = True) -> dict[str, Any]:
+def member_json(
+    member: Member, chamber: Chamber, contact: bool, *, tier: bool = True, credit_score: int | None = None
+) -> dict[str, Any]:
     """A member as the API shows it; ``tier`` only to the chamber's members and organizers."""
     data: dict[str, Any] = {
         "member_id": member.id,
         "business_name": member.business_name,
         "verified": member.status == "approved",
-        # The credit score is computed from reviews and complaints, which no member has yet.
-        "credit_score": None,
+        # null until the first score is computed (chamber/trust: on approval, reviews, complaints)
+        "credit_score": credit_score,
     }
     if tier or contact:
         data["tier"] = member.tier.key if member.tier else None
@@ -164,5 +167,16 @@ def list_members(slug: str) -> Any:
     role = chamber_role(chamber)
     organizer = role == "organizer"
     statuses = ("approved", "pending", "suspended", "rejected") if organizer else ("approved",)
-    members = ops.list_members(get_session(), chamber, statuses)
-    return jsonify(items=[member_json(m, chamber, contact=organizer, tier=role is not None) for m in members])
+    session = get_session()
+    members = ops.list_members(session, chamber, statuses)
+    scores = trust_ops.current_scores(session, chamber.id)
+    return jsonify(
+        items=[
+            member_json(m, chamber, contact=organizer, tier=role is not None, credit_score=_score(scores.get(m.id)))
+            for m in members
+        ]
+    )
+
+
+def _score(current: dict[str, Any] | None) -> int | None:
+    return None if current is None else int(current["score"])

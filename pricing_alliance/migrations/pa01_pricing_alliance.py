@@ -7,6 +7,7 @@ Create Date: 2026-11-29 07:32:47.157600
 from alembic import op
 import sqlalchemy as sa
 import chamber.db
+from chamber import append_only
 
 
 revision = 'pa01'
@@ -233,31 +234,12 @@ APPEND_ONLY = ("price_listings", "joint_purchase_entries")
 def _append_only_triggers() -> None:
     """The price history and the joint-purchase account are append-only: the database refuses UPDATE and DELETE."""
     for table in APPEND_ONLY:
-        if op.get_context().dialect.name == "postgresql":
-            op.execute(
-                f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                f"BEGIN RAISE EXCEPTION '{table} is append-only (%)', TG_OP; END $$"
-            )
-            op.execute(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
-            )
-        else:
-            for verb in ("UPDATE", "DELETE"):
-                op.execute(
-                    f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-                )
+        append_only.create_triggers(op, table)
 
 
 def _drop_append_only_triggers() -> None:
     for table in APPEND_ONLY:
-        if op.get_context().dialect.name == "postgresql":
-            op.execute(f"DROP TRIGGER {table}_append_only ON {table}")
-            op.execute(f"DROP FUNCTION {table}_append_only()")
-        else:
-            op.execute(f"DROP TRIGGER {table}_no_update")
-            op.execute(f"DROP TRIGGER {table}_no_delete")
+        append_only.drop_triggers(op, table)
 
 
 def downgrade() -> None:
