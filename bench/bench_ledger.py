@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import event, select
 
 from campaigns import operations as ops
+from campaigns import presenters, queries
 from campaigns.models import LedgerEntry, Participation
 from chamber import create_app, freeze_startup_objects, migrate
 from chamber.accounts.operations import create_token, hash_password
@@ -92,7 +93,7 @@ def build_campaign(session: Any, chamber: Any, organizer: User, members: list[Me
     ]
     session.add_all(reversals)
     session.flush()
-    assert ops.balances(session, campaign).available >= 0
+    assert queries.balances(session, campaign).available >= 0
     return campaign
 
 
@@ -132,7 +133,7 @@ def main() -> int:
             small = build_campaign(session, chamber, organizer, members[PARTICIPANTS:], "small", 50)
             viewer = organizer.id  # the heaviest view: organizers also get every member's statement link
             _token, secret = create_token(session, session.get(User, viewer), "bench")
-            entries = {c.slug: len(ops.ledger_view(session, c)["items"]) for c in (big, small)}
+            entries = {c.slug: len(presenters.ledger_view(session, c)["items"]) for c in (big, small)}
             session.commit()
             viewer_email = session.get(User, viewer).email
             session.close()
@@ -156,7 +157,7 @@ def main() -> int:
         rows: list[list[Any]] = []
         failed = False
         for label, client, pattern, headers in endpoints:
-            queries = {}
+            statement_counts: dict[str, int] = {}
             for slug, n in (("small", SMALL), ("big", PARTICIPANTS)):
                 path = pattern.format(slug)
                 warm = client.get(path, headers=headers)
@@ -169,13 +170,13 @@ def main() -> int:
                     body = resp.data
                     times.append((time.perf_counter() - start) * 1000)
                     assert resp.status_code == 200 and body
-                queries[slug] = len(statements)
+                statement_counts[slug] = len(statements)
                 median, p95 = statistics.median(times), nearest_rank(times, 95)
                 ok = p95 < TARGET_MS
-                rows.append([label, n, entries[slug], f"{median:.1f}", f"{p95:.1f}", queries[slug], len(body) // 1024,
-                             ok])
+                rows.append([label, n, entries[slug], f"{median:.1f}", f"{p95:.1f}", statement_counts[slug],
+                             len(body) // 1024, ok])
                 failed |= not ok
-            same = queries["small"] == queries["big"]
+            same = statement_counts["small"] == statement_counts["big"]
             failed |= not same
             for row in rows[-2:]:
                 row.append("same" if same else "DIFFERENT")

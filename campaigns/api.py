@@ -23,6 +23,7 @@ from chamber.rules import format_money, plain_decimal
 from chamber.web import chamber_role, load_chamber, upload_limit
 
 from . import operations as ops
+from . import presenters, queries
 from .forms import (
     CampaignForm,
     ExpenseForm,
@@ -52,7 +53,7 @@ def _pct(value: Decimal | None) -> int | float | None:
 def _load(slug: str, key: str, role: str | None = None) -> tuple[Chamber, Campaign]:
     """Chamber and campaign; 404 if missing, and drafts are 404 for everyone but organizers."""
     chamber = load_chamber(slug, role=role)
-    campaign = ops.get_campaign(get_session(), chamber, key)
+    campaign = queries.get_campaign(get_session(), chamber, key)
     if campaign is None or (campaign.status == "draft" and chamber_role(chamber) != "organizer"):
         raise ApiError(404, _("There is no such campaign."))
     return chamber, campaign
@@ -86,11 +87,11 @@ def campaign_json(summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def _campaign_response(campaign: Campaign, status: int = 200) -> Any:
-    return jsonify(campaign_json(ops.campaign_summary_dict(get_session(), campaign))), status
+    return jsonify(campaign_json(presenters.campaign_data(get_session(), campaign))), status
 
 
 def entries_json(items: list[dict[str, Any]], currency: str, timezone: str) -> list[dict[str, Any]]:
-    """Ledger entries (the fresh dicts of ops.ledger_view / ops.entry_view) as the API's entries.
+    """Ledger entries (the fresh dicts of presenters.ledger_view / presenters.entry_view) as the API's entries.
 
     Converted in place, in one pass: GET .../ledger serializes thousands of these
     (bench/bench_ledger.py), and a copy per entry cost more than the conversion. The zone is looked
@@ -132,8 +133,8 @@ def list_campaigns(slug: str) -> Any:
     organizer = chamber_role(chamber) == "organizer"
     session = get_session()
     items = [
-        campaign_json(ops.campaign_summary_dict(session, c, participants=n))
-        for c, n in ops.list_campaigns(session, chamber, include_drafts=organizer)
+        campaign_json(presenters.campaign_data(session, c, participants=n))
+        for c, n in queries.list_campaigns(session, chamber, include_drafts=organizer)
     ]
     return jsonify(items=items)
 
@@ -210,7 +211,7 @@ def put_participation(slug: str, key: str) -> Any:
     form = validate_json(ParticipationForm)
     session = get_session()
     try:
-        member = ops.acting_business(session, chamber, token_user(), form.member_id.data)
+        member = queries.acting_business(session, chamber, token_user(), form.member_id.data)
         participation, _created = ops.opt_in(session, campaign, member, offer_headline=form.offer_headline.data,
                                              offer_details=form.offer_details.data or "")
     except (Conflict, Invalid) as err:
@@ -223,7 +224,7 @@ def delete_participation(slug: str, key: str) -> Any:
     chamber, campaign = _load(slug, key, role="member")
     session = get_session()
     try:
-        member = ops.acting_business(session, chamber, token_user(), request.args.get("member_id"))
+        member = queries.acting_business(session, chamber, token_user(), request.args.get("member_id"))
         ops.withdraw(session, campaign, member)
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
@@ -234,7 +235,7 @@ def delete_participation(slug: str, key: str) -> Any:
 def get_shares(slug: str, key: str) -> Any:
     chamber, campaign = _load(slug, key, role="member")
     try:
-        items = ops.compute_shares(get_session(), campaign)
+        items = queries.compute_shares(get_session(), campaign)
     except Conflict as err:
         raise operation_error(err) from None
     return jsonify(
@@ -256,7 +257,7 @@ def get_shares(slug: str, key: str) -> Any:
 
 def _entry_response(campaign: Campaign, chamber: Chamber, entry: Any) -> Any:
     # organizers only: they see every reference
-    item = ops.entry_view(get_session(), campaign, entry, references="all")
+    item = presenters.entry_view(get_session(), campaign, entry, references="all")
     return jsonify(entry_json(item, chamber.currency, chamber.timezone)), 201
 
 
@@ -313,7 +314,7 @@ def post_expense(slug: str, key: str) -> Any:
 def post_reversal(slug: str, key: str, entry_id: int) -> Any:
     chamber, campaign = _load(slug, key, role="organizer")
     session = get_session()
-    entry = ops.get_entry(session, campaign, entry_id)
+    entry = queries.get_entry(session, campaign, entry_id)
     if entry is None:
         raise ApiError(404, _("There is no such ledger entry."))
     form = validate_json(ReversalForm)
@@ -329,8 +330,8 @@ def get_ledger(slug: str, key: str) -> Any:
     chamber, campaign = _load(slug, key, role="member")
     kind = request.args.get("kind") or None
     session = get_session()
-    readers = ops.reference_readers(session, chamber, token_user(), organizer=chamber_role(chamber) == "organizer")
-    view = ops.ledger_view(session, campaign, member_id=request.args.get("member_id", type=int),
+    readers = queries.reference_readers(session, chamber, token_user(), organizer=chamber_role(chamber) == "organizer")
+    view = presenters.ledger_view(session, campaign, member_id=request.args.get("member_id", type=int),
                            kinds=frozenset({kind}) if kind else None, references=readers)
     cur = chamber.currency
     return jsonify(
@@ -353,7 +354,7 @@ def get_ledger(slug: str, key: str) -> Any:
 @private_document
 def get_receipt(slug: str, key: str, receipt_id: int) -> Any:
     _chamber, campaign = _load(slug, key, role="member")
-    receipt = ops.get_receipt(get_session(), campaign, receipt_id)
+    receipt = queries.get_receipt(get_session(), campaign, receipt_id)
     if receipt is None:
         raise ApiError(404, _("There is no such receipt."))
     ext = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[receipt.content_type]
@@ -366,9 +367,9 @@ def get_receipt(slug: str, key: str, receipt_id: int) -> Any:
 def get_notices(slug: str) -> Any:
     chamber = load_chamber(slug, role="member")
     session = get_session()
-    members = [m.id for m in ops.approved_members_of(session, chamber, token_user())]
+    members = [m.id for m in queries.approved_members_of(session, chamber, token_user())]
     return jsonify(items=[
         {"campaign": c.slug, "member_id": n.member_id, "kind": n.kind, "message": n.message,
          "created_at": local_iso(n.created_at, chamber.timezone)}
-        for n, c in ops.notices_for(session, chamber, members)
+        for n, c in queries.notices_for(session, chamber, members)
     ])

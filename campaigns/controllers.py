@@ -21,10 +21,10 @@ from chamber.errors import Conflict, Invalid
 from chamber.hardening import private_document
 from chamber.i18n import local_time
 from chamber.models import Chamber, Member
-from chamber.rules import format_money, plain_decimal
+from chamber.rules import plain_decimal
 from chamber.web import chamber_role, load_chamber, money_filter, upload_limit
 
-from . import labels, previews, rules
+from . import errors, labels, presenters, previews, queries, rules
 from . import operations as ops
 from .forms import (
     CampaignForm,
@@ -34,6 +34,7 @@ from .forms import (
     ReversalForm,
     SettlementForm,
     TransitionForm,
+    campaign_prefill,
 )
 from .models import MAX_RECEIPT, MAX_RECEIPT_REQUEST, Campaign
 
@@ -43,7 +44,7 @@ from .models import MAX_RECEIPT, MAX_RECEIPT_REQUEST, Campaign
 def _load(slug: str, key: str, role: str) -> tuple[Chamber, Campaign]:
     """Chamber and campaign; 404 if missing, for outsiders, and for drafts unless organizer."""
     chamber = load_chamber(slug, role=role)
-    campaign = ops.get_campaign(get_session(), chamber, key)
+    campaign = queries.get_campaign(get_session(), chamber, key)
     if campaign is None or (campaign.status == "draft" and chamber_role(chamber) != "organizer"):
         abort(404)
     return chamber, campaign
@@ -64,10 +65,6 @@ def _status(form: Any, status: int = 400) -> int:
     return status if form.errors else 200
 
 
-def _local(value: dt.datetime | None, timezone: str) -> dt.datetime | None:
-    return value.astimezone(ZoneInfo(timezone)) if value is not None else None
-
-
 def next_moves(campaign: Campaign) -> list[str]:
     """The status moves the organizer may try from here (in the order of the life cycle)."""
     allowed = rules.CAMPAIGN_TRANSITIONS.get(campaign.status, frozenset())
@@ -83,8 +80,8 @@ def manage_list(slug: str) -> Any:
     session = get_session()
     return render_template(
         "campaigns/manage_list.html", chamber=chamber,
-        campaigns=ops.list_campaigns(session, chamber, include_drafts=True),
-        fund=ops.chamber_fund_balance(session, chamber),
+        campaigns=queries.list_campaigns(session, chamber, include_drafts=True),
+        fund=queries.chamber_fund_balance(session, chamber),
     )
 
 
@@ -92,17 +89,7 @@ def _campaign_form(chamber: Chamber, campaign: Campaign | None = None) -> Campai
     """The campaign form; on GET prefilled from the campaign (times in the chamber's zone)."""
     data = None
     if campaign is not None and request.method != "POST":
-        cur, tz = chamber.currency, chamber.timezone
-        data = {
-            "slug": campaign.slug, "title": campaign.title, "festival": campaign.festival,
-            "description": campaign.description, "starts_at": _local(campaign.starts_at, tz),
-            "ends_at": _local(campaign.ends_at, tz), "optin_deadline": _local(campaign.optin_deadline, tz),
-            "opens_at": _local(campaign.opens_at, tz),
-            "budget": format_money(campaign.budget_minor, cur), "method": campaign.method,
-            "min_share": format_money(campaign.min_share_minor, cur) if campaign.min_share_minor is not None else "",
-            "min_participants": campaign.min_participants,
-            "min_pooled": format_money(campaign.min_pooled_minor, cur) if campaign.min_pooled_minor is not None else "",
-        }
+        data = campaign_prefill(presenters.campaign_data(get_session(), campaign))
     form = CampaignForm(data=data)
     form.currency = chamber.currency
     form.timezone = chamber.timezone
@@ -159,15 +146,15 @@ def _manage_page(chamber: Chamber, campaign: Campaign, *, transition_form: Trans
     session = get_session()
     shares_error = None
     try:
-        shares = ops.compute_shares(session, campaign)
+        shares = queries.compute_shares(session, campaign)
     except Conflict as err:
         shares, shares_error = [], err.message
-    participants = ops.list_participants(session, campaign)
+    participants = queries.list_participants(session, campaign)
     share_of = {s["member_id"]: s["share_minor"] for s in shares}
     return render_template(
         "campaigns/manage.html", chamber=chamber, campaign=campaign,
         participants=participants, share_of=share_of, shares_error=shares_error,
-        balances=ops.balances(session, campaign) if campaign.status not in ("draft", "open") else None,
+        balances=queries.balances(session, campaign) if campaign.status not in ("draft", "open") else None,
         moves=next_moves(campaign),
         transition_form=transition_form or TransitionForm(formdata=None),
         cancel_form=cancel_form or TransitionForm(formdata=None),
@@ -197,7 +184,7 @@ def transition(slug: str, key: str) -> Any:
             status = _put_error(form, err, default="to")
         else:
             session.commit()
-            flash(_("The campaign is now %(status)s.", status=ops.status_name(campaign.status)), "success")
+            flash(_("The campaign is now %(status)s.", status=errors.status_name(campaign.status)), "success")
             return redirect(url_for("campaigns.manage", slug=chamber.slug, key=campaign.slug))
     else:
         if form.to.data == "settled" and not form.errors:
@@ -240,7 +227,7 @@ def _confirm_move(chamber: Chamber, campaign: Campaign, to: str, reason: str) ->
         lines = [_("Each participant's share is frozen as a pledge they owe; nobody can join, change the offer or "
                    "withdraw any more.")]
         try:
-            rows = [(s["business_name"], s["share_minor"]) for s in ops.compute_shares(session, campaign)]
+            rows = [(s["business_name"], s["share_minor"]) for s in queries.compute_shares(session, campaign)]
         except Conflict as err:
             lines.append(err.message)
     elif to == "live":
@@ -254,7 +241,7 @@ def _confirm_move(chamber: Chamber, campaign: Campaign, to: str, reason: str) ->
             lines.append(_("It was to end on %(when)s; ending now moves the end to now.",
                            when=local_time(campaign.ends_at, tz)))
     else:
-        available = ops.balances(session, campaign).available
+        available = queries.balances(session, campaign).available
         lines = [_("Nobody owes anything for it any more, and every participant is told why.")]
         if available:
             lines.append(_("%(amount)s paid in and not spent is refunded in proportion to what each member paid.",
@@ -291,7 +278,7 @@ def settle(slug: str, key: str) -> Any:
     elif form.errors:
         status = 400
     return render_template("campaigns/settle.html", chamber=chamber, campaign=campaign, form=form,
-                           balances=ops.balances(session, campaign), preview=preview), status
+                           balances=queries.balances(session, campaign), preview=preview), status
 
 
 def _confirm_settlement(chamber: Chamber, campaign: Campaign, mode: str, preview: dict[str, Any]) -> Any:
@@ -344,7 +331,7 @@ def payment(slug: str, key: str) -> Any:
     elif form.errors:
         status = 400
     return render_template("campaigns/payment.html", chamber=chamber, campaign=campaign, form=form,
-                           participants=ops.list_participants(session, campaign)), status
+                           participants=queries.list_participants(session, campaign)), status
 
 
 def _receipt_bytes(form: ExpenseForm) -> bytes | None:
@@ -374,7 +361,7 @@ def expense(slug: str, key: str) -> Any:
         except (Conflict, Invalid) as err:
             session.rollback()
             status = _put_error(form, err)
-            if isinstance(err, ops.ReceiptTooLarge):
+            if isinstance(err, errors.ReceiptTooLarge):
                 status = 413
         else:
             session.commit()
@@ -384,14 +371,14 @@ def expense(slug: str, key: str) -> Any:
     elif form.errors:
         status = 400
     return render_template("campaigns/expense.html", chamber=chamber, campaign=campaign, form=form,
-                           balances=ops.balances(session, campaign)), status
+                           balances=queries.balances(session, campaign)), status
 
 
 @login_required
 def reversal(slug: str, key: str, entry_id: int) -> Any:
     chamber, campaign = _load(slug, key, "organizer")
     session = get_session()
-    entry = ops.get_entry(session, campaign, entry_id)
+    entry = queries.get_entry(session, campaign, entry_id)
     if entry is None:
         abort(404)
     form = ReversalForm()
@@ -408,7 +395,7 @@ def reversal(slug: str, key: str, entry_id: int) -> Any:
             return redirect(url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug))
     elif form.errors:
         status = 400
-    item = ops.entry_view(session, campaign, entry, references="all")  # organizers only
+    item = presenters.entry_view(session, campaign, entry, references="all")  # organizers only
     member = session.get(Member, entry.member_id) if entry.member_id is not None else None
     return render_template("campaigns/reversal.html", chamber=chamber, campaign=campaign, form=form, item=item,
                            member=member), status
@@ -422,11 +409,11 @@ def index(slug: str) -> Any:
     """The chamber's campaigns for its members, with notices about their businesses."""
     chamber = load_chamber(slug, role="member")
     session = get_session()
-    mine = [m.id for m in ops.approved_members_of(session, chamber, current_user)]
+    mine = [m.id for m in queries.approved_members_of(session, chamber, current_user)]
     return render_template(
         "campaigns/index.html", chamber=chamber,
-        campaigns=ops.list_campaigns(session, chamber, include_drafts=chamber_role(chamber) == "organizer"),
-        notices=ops.notices_for(session, chamber, mine),
+        campaigns=queries.list_campaigns(session, chamber, include_drafts=chamber_role(chamber) == "organizer"),
+        notices=queries.notices_for(session, chamber, mine),
     )
 
 
@@ -434,25 +421,25 @@ def _campaign_page(chamber: Chamber, campaign: Campaign, *, failed: tuple[int, A
                    error: str | None = None, status: int = 200) -> Any:
     """The member's campaign page: one opt-in form per approved business of the user."""
     session = get_session()
-    businesses = ops.approved_members_of(session, chamber, current_user)
+    businesses = queries.approved_members_of(session, chamber, current_user)
     shares_error = None
     try:
-        shares = ops.compute_shares(session, campaign)
+        shares = queries.compute_shares(session, campaign)
     except Conflict as err:
         shares, shares_error = [], err.message
     share_of = {s["member_id"]: s["share_minor"] for s in shares}
-    joined = {p.member_id: p for p, _m in ops.list_participants(session, campaign)}
+    joined = {p.member_id: p for p, _m in queries.list_participants(session, campaign)}
     forms = {}
     for member in businesses:
         if failed is not None and failed[0] == member.id:
             forms[member.id] = failed[1]
             continue
-        p = joined.get(member.id) or ops.kept_offer(session, campaign, member)  # a withdrawn offer comes back
+        p = joined.get(member.id) or queries.kept_offer(session, campaign, member)  # a withdrawn offer comes back
         data = {"offer_headline": p.offer_headline, "offer_details": p.offer_details} if p else {}
         forms[member.id] = ParticipationForm(formdata=None, data={**data, "member_id": member.id})
     ledger_rows = {}
     if campaign.status not in ("draft", "open") and businesses:
-        ledger_rows = {m["member_id"]: m for m in ops.ledger_view(session, campaign, page=1)["members"]}
+        ledger_rows = {m["member_id"]: m for m in presenters.ledger_view(session, campaign, page=1)["members"]}
     return render_template(
         "campaigns/campaign.html", chamber=chamber, campaign=campaign, businesses=businesses, forms=forms,
         joined=joined, share_of=share_of, shares=shares, shares_error=shares_error, ledger_rows=ledger_rows,
@@ -474,7 +461,7 @@ def participate(slug: str, key: str) -> Any:
     chamber, campaign = _load(slug, key, "member")
     form = ParticipationForm()
     try:
-        member = ops.acting_business(get_session(), chamber, current_user, form.member_id.data)
+        member = queries.acting_business(get_session(), chamber, current_user, form.member_id.data)
     except Invalid as err:
         return _campaign_page(chamber, campaign, status=err.status, error=err.message)
     if not form.validate_on_submit():
@@ -500,8 +487,8 @@ def withdraw(slug: str, key: str) -> Any:
     chamber, campaign = _load(slug, key, "member")
     session = get_session()
     try:
-        member = ops.acting_business(session, chamber, current_user, request.form.get("member_id"))
-        if not confirmed() and campaign.status == "open" and ops.get_participation(session, campaign, member):
+        member = queries.acting_business(session, chamber, current_user, request.form.get("member_id"))
+        if not confirmed() and campaign.status == "open" and queries.get_participation(session, campaign, member):
             return confirm_page(
                 chamber, campaign, heading=_("Withdraw %(name)s from “%(title)s”?", name=member.business_name,
                                              title=campaign.title),
@@ -544,10 +531,10 @@ def ledger(slug: str, key: str) -> Any:
     kind_filter = kind_filter if kind_filter in type_labels else ""
     filters: dict[str, Any] = {k: v for k, v in (("member", member_filter), ("kind", kind_filter)) if v}
     session = get_session()
-    view = ops.ledger_view(session, campaign, page=request.args.get("page", 1, type=int),
+    view = presenters.ledger_view(session, campaign, page=request.args.get("page", 1, type=int),
                            per_page=LEDGER_PAGE_SIZE, member_id=member_filter,
                            kinds=frozenset({kind_filter}) if kind_filter else None,
-                           references=ops.reference_readers(session, chamber, current_user, organizer=organizer))
+                           references=queries.reference_readers(session, chamber, current_user, organizer=organizer))
     entries = view["items"]
     # "reverses #n" / "reversed by #n" may point to an entry on another page (or one the filter hides)
     links = {
@@ -585,7 +572,7 @@ def ledger(slug: str, key: str) -> Any:
 @login_required
 def receipt(slug: str, key: str, receipt_id: int) -> Any:
     _chamber, campaign = _load(slug, key, "member")
-    row = ops.get_receipt(get_session(), campaign, receipt_id)
+    row = queries.get_receipt(get_session(), campaign, receipt_id)
     if row is None:
         abort(404)
     ext = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[row.content_type]
@@ -604,17 +591,17 @@ def dashboard_campaigns(chamber: Chamber) -> list[dict[str, Any]]:
     if not current_user.is_authenticated:
         return []
     session = get_session()
-    members = ops.approved_members_of(session, chamber, current_user)
+    members = queries.approved_members_of(session, chamber, current_user)
     if not members:
         return []
     now = utcnow()
     out = []
-    for campaign, joined in ops.open_campaigns_for(session, chamber, [m.id for m in members]):
+    for campaign, joined in queries.open_campaigns_for(session, chamber, [m.id for m in members]):
         share_of: dict[int, int] = {}
         error = None
         if joined:
             try:
-                share_of = {s["member_id"]: s["share_minor"] for s in ops.compute_shares(session, campaign)}
+                share_of = {s["member_id"]: s["share_minor"] for s in queries.compute_shares(session, campaign)}
             except Conflict as err:
                 error = err.message
         out.append({
@@ -631,4 +618,5 @@ def dashboard_notices(chamber: Chamber) -> list[Any]:
     if not current_user.is_authenticated:
         return []
     session = get_session()
-    return ops.notices_for(session, chamber, [m.id for m in ops.approved_members_of(session, chamber, current_user)])
+    mine = [m.id for m in queries.approved_members_of(session, chamber, current_user)]
+    return queries.notices_for(session, chamber, mine)

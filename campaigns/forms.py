@@ -30,6 +30,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 from chamber.chambers.forms import slug_validator
 from chamber.db import utcnow
 from chamber.forms import BaseForm, MoneyField, Nullable, strip
+from chamber.rules import format_money
 
 from .models import MAX_PARTICIPANTS, PAYMENT_METHODS
 
@@ -136,6 +137,27 @@ class LocalDateTimeField(StringField):
 def _positive_amount(_form: Any, field: Any) -> None:
     if field.minor is not None and field.minor <= 0:
         raise ValidationError(_("The amount must be more than zero."))
+
+
+def campaign_prefill(campaign: dict[str, Any]) -> dict[str, Any]:
+    """The edit form's values from a campaign (presenters.campaign_data): money as decimal
+    strings, times in the chamber's zone."""
+    cur, zone = campaign["currency"], ZoneInfo(campaign["timezone"])
+
+    def money(value: int | None) -> str:
+        return format_money(value, cur) if value is not None else ""
+
+    def local(value: dt.datetime | None) -> dt.datetime | None:
+        return value.astimezone(zone) if value is not None else None
+
+    return {
+        "slug": campaign["slug"], "title": campaign["title"], "festival": campaign["festival"],
+        "description": campaign["description"], "starts_at": local(campaign["starts_at"]),
+        "ends_at": local(campaign["ends_at"]), "optin_deadline": local(campaign["optin_deadline"]),
+        "opens_at": local(campaign["opens_at"]), "budget": money(campaign["budget_minor"]),
+        "method": campaign["method"], "min_share": money(campaign["min_share_minor"]),
+        "min_participants": campaign["min_participants"], "min_pooled": money(campaign["min_pooled_minor"]),
+    }
 
 
 class CampaignForm(BaseForm):

@@ -8,6 +8,7 @@ from flask import Flask, g
 from chamber.db import utcnow
 
 from . import operations as ops
+from . import queries
 from .models import Campaign
 
 
@@ -22,7 +23,7 @@ def advance_campaigns(app: Flask, now: dt.datetime | None = None) -> int:
         # no request here: reasons written by the clock are in the chamber app's default language
         g.force_locale = app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")
         with sessionmaker() as session, session.begin():
-            ids = ops.due_campaign_ids(session, now)
+            ids = queries.due_campaign_ids(session, now)
         for campaign_id in ids:
             try:
                 with sessionmaker() as session, session.begin():

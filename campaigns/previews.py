@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from chamber.models import Member
 
-from . import operations as ops
+from . import queries
 from .models import Campaign
 
 
@@ -26,9 +26,9 @@ def settlement_preview(session: Session, campaign: Campaign) -> dict[str, Any]:
 
     {available, refunds: [{member_id, business_name, paid_minor, refund_minor}] (by name), carried_minor}
     """
-    b = ops.balances(session, campaign)
-    refunds, _carried = ops.payout_plan(b, "refund")
-    _none, carried = ops.payout_plan(b, "carry")
+    b = queries.balances(session, campaign)
+    refunds, _carried = queries.payout_plan(b, "refund")
+    _none, carried = queries.payout_plan(b, "carry")
     paid = {m: v for m, v in b.member_paid.items() if v > 0}
     names = _names(session, campaign, set(paid))
     rows = [

@@ -343,9 +343,9 @@ def public_ledger(slug: str, key: str) -> Any:
     if chamber.public_ledger == "off":
         fail(404, _("This chamber does not publish its campaign ledgers."))
     session = get_session()
-    from . import operations as ops
+    from . import queries
 
-    books = open_books(chamber, campaign, ops.balances(session, campaign), _live_entries(session, campaign))
+    books = open_books(chamber, campaign, queries.balances(session, campaign), _live_entries(session, campaign))
     return render_template(
         "campaigns/public_ledger.html", chamber=chamber, campaign=campaign, books=books, public_page=True
     )

@@ -14,6 +14,7 @@ from chamber.trust import operations as trust_ops
 from chamber.trust.models import Review
 
 from . import operations as ops
+from . import queries
 
 LIVE_SLUG = "double11-live"
 OFFERS = [
@@ -80,7 +81,7 @@ def load_live_campaign(session: Session, chamber: Chamber) -> None:
     for member, (headline, details) in zip(members, OFFERS, strict=False):
         ops.opt_in(session, campaign, member, offer_headline=headline, offer_details=details, now=now)
     ops.transition_campaign(session, campaign, "locked", organizer, now=now)
-    shares = {row["member_id"]: row for row in ops.compute_shares(session, campaign)}
+    shares = {row["member_id"]: row for row in queries.compute_shares(session, campaign)}
     for member in members[:-1]:  # the last one has not paid yet
         share = shares[member.id]
         amount = int(share.get("share_minor") or 0)

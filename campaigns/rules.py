@@ -480,8 +480,20 @@ class Balances:
     def available(self) -> int:
         return self.paid - self.spent - self.refunded - self.carried
 
-    def outstanding(self, member: Any) -> int:
-        return max(0, self.member_share.get(member, 0) - self.member_paid.get(member, 0))
+    def outstanding(self, member: Any, *, cancelled: bool = False) -> int:
+        """What this member still owes (still_owed of its pledged share and its payments)."""
+        return still_owed(self.member_share.get(member, 0), self.member_paid.get(member, 0), cancelled=cancelled)
+
+
+def still_owed(share: int | None, paid: int, *, cancelled: bool) -> int:
+    """What a member still owes: its share less what it paid (net of reversals), never below 0.
+
+    Nothing once the campaign is cancelled (what was paid and not spent is refunded instead), and
+    nothing while its share cannot be computed (``share`` None: a preview the rule cannot produce).
+    """
+    if cancelled or share is None:
+        return 0
+    return max(0, share - paid)
 
 
 def ledger_balances(entries: Any) -> Balances:

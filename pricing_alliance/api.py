@@ -14,7 +14,7 @@ from flask import Response, jsonify, request
 from flask_babel import gettext as _
 
 from campaigns.models import Campaign
-from campaigns.operations import get_campaign
+from campaigns.queries import get_campaign
 from chamber.api import ApiError, json_body, local_iso, operation_error, token_user, validate_json
 from chamber.db import get_session
 from chamber.errors import Conflict, Invalid
@@ -313,7 +313,7 @@ def close_proposal(slug: str, proposal_id: int) -> Any:
 def notices(slug: str) -> Any:
     chamber = load_chamber(slug, role="member")
     session = get_session()
-    from campaigns.operations import approved_members_of
+    from campaigns.queries import approved_members_of
 
     members = [m.id for m in approved_members_of(session, chamber, token_user())]
     return jsonify(items=[{"member_id": n.member_id, "proposal_id": n.proposal_id, "kind": n.kind,

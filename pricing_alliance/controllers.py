@@ -17,7 +17,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from campaigns.models import Campaign
-from campaigns.operations import approved_members_of
+from campaigns.queries import approved_members_of
 from chamber.db import get_session, utcnow
 from chamber.errors import Conflict, Invalid
 from chamber.models import Chamber

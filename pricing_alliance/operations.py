@@ -23,7 +23,7 @@ from sqlalchemy import String, and_, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from campaigns.models import Campaign, Participation
-from campaigns.operations import acting_business
+from campaigns.queries import acting_business
 from chamber.db import utcnow
 from chamber.errors import Conflict, Invalid
 from chamber.models import Chamber, Member, Tier, User

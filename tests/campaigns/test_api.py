@@ -8,6 +8,7 @@ import pytest
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from campaigns import errors
 from campaigns import operations as ops
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -270,7 +271,7 @@ def test_receipt_size_checked_by_the_operation_too(db, setup, locked_campaign):
     campaign, (a, *_r) = locked_campaign()
     import datetime as _dt
     ops.record_payment(db, campaign, campaign.organizer, member_id=a.id, amount_minor=100, method="cash", paid_on=_dt.date(2030, 1, 1))
-    with pytest.raises(ops.ReceiptTooLarge):
+    with pytest.raises(errors.ReceiptTooLarge):
         ops.record_expense(db, campaign, campaign.organizer, payee="x", category="y", amount_minor=1,
                            receipt=b"\x89PNG\r\n\x1a\n" + b"0" * (5 * 1024 * 1024))
 

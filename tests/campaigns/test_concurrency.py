@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from campaigns import operations as ops
+from campaigns import queries
 from campaigns.models import Campaign, Participation
 from chamber.chambers.operations import create_chamber
 from chamber.db import make_engine
@@ -123,7 +124,7 @@ def test_concurrent_opt_ins_payments_and_expenses(world: Any) -> None:
 
     assert [r for r in run_together([pay(m) for m in member_ids]) if r is not None] == []
     with Session() as s:
-        b = ops.balances(s, s.get(Campaign, campaign_id))
+        b = queries.balances(s, s.get(Campaign, campaign_id))
         assert b.paid == THREADS * 5 * 20_00 == 800_00
         assert all(v == 100_00 for v in b.member_paid.values())
 
@@ -136,5 +137,5 @@ def test_concurrent_opt_ins_payments_and_expenses(world: Any) -> None:
     assert sum(r is None for r in results) == 5  # 5 × 150.00 fit into 800.00; the rest are refused
     assert all(isinstance(r, Conflict) for r in results if r is not None)
     with Session() as s:
-        b = ops.balances(s, s.get(Campaign, campaign_id))
+        b = queries.balances(s, s.get(Campaign, campaign_id))
         assert (b.paid, b.spent, b.available) == (800_00, 750_00, 50_00)

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from campaigns import documents
 from campaigns import operations as ops
+from campaigns import presenters, queries
 from tests.campaigns.conftest import NOW
 
 BASE = "/api/v1/chambers/{slug}/campaigns/{key}"
@@ -46,7 +46,7 @@ def funded(db: Any, locked_campaign: Any) -> dict[str, Any]:
     wrong = ops.record_expense(db, campaign, org, payee="x", category="ads", amount_minor=5_00, now=later)
     ops.reverse_entry(db, campaign, wrong, org, reason="wrong", now=later)
     db.commit()
-    shares = {i["member_id"]: i["share_minor"] for i in ops.compute_shares(db, campaign)}
+    shares = {i["member_id"]: i["share_minor"] for i in queries.compute_shares(db, campaign)}
     chamber = campaign.chamber
     chamber.organizer = org  # as create_chamber sets it
     return {"campaign": campaign, "chamber": chamber, "a": a, "b": b, "c": c, "org": org, "shares": shares}
@@ -62,7 +62,7 @@ def url(f: dict[str, Any], tail: str, api: bool = True) -> str:
 
 def test_statement_data_has_the_members_numbers(db, funded):
     a, campaign = funded["a"], funded["campaign"]
-    data = documents.statement_data(db, funded["chamber"], campaign, a)
+    data = presenters.statement_data(db, funded["chamber"], campaign, a)
     documents_check_plain(data)
     share = funded["shares"][a.id]
     assert share in (333_34, 333_33)
@@ -86,14 +86,14 @@ def test_statement_after_refund_settlement(db, funded):
     ops.settle_campaign(db, campaign, "refund", org, now=NOW)
     db.commit()
     # available = 210.00 paid − 150.00 spent = 60.00, refunded pro rata to 200.00 : 10.00
-    a_data = documents.statement_data(db, funded["chamber"], campaign, a)
-    b_data = documents.statement_data(db, funded["chamber"], campaign, b)
+    a_data = presenters.statement_data(db, funded["chamber"], campaign, a)
+    b_data = presenters.statement_data(db, funded["chamber"], campaign, b)
     assert (a_data["refund_minor"], b_data["refund_minor"]) == (57_14, 2_86)
     assert [r["amount_minor"] for r in a_data["refunds"]] == [57_14]
 
 
 def test_report_data_apportionment_expenses_balances(db, funded):
-    data = documents.report_data(db, funded["chamber"], funded["campaign"])
+    data = presenters.report_data(db, funded["chamber"], funded["campaign"])
     documents_check_plain(data)
     rows = {r["member_id"]: r for r in data["apportionment"]}
     assert set(rows) == {funded["a"].id, funded["b"].id, funded["c"].id}

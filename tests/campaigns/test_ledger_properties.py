@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from campaigns import operations as ops
+from campaigns import presenters, queries
 from campaigns.rules import ledger_balances, settlement_amounts
 from chamber.errors import Conflict
 from tests.campaigns.conftest import NOW
@@ -82,20 +83,20 @@ def test_database_ledger_conserves_money_to_the_fen(db, locked_campaign, actions
             elif kind == "spend":
                 ops.record_expense(db, campaign, org, payee="p", category="ads", amount_minor=amount)
             else:
-                items = [i for i in ops.ledger_view(db, campaign)["items"] if i["type"] in ("payment", "expense")]
+                items = [i for i in presenters.ledger_view(db, campaign)["items"] if i["type"] in ("payment", "expense")]
                 if items:
-                    entry = ops.get_entry(db, campaign, items[amount % len(items)]["id"])
+                    entry = queries.get_entry(db, campaign, items[amount % len(items)]["id"])
                     ops.reverse_entry(db, campaign, entry, org, reason="r")
         except Conflict:
             pass  # overdrawing or reversing twice is refused; the ledger is unchanged
-        assert ops.balances(db, campaign).available >= 0
+        assert queries.balances(db, campaign).available >= 0
     if mode == "cancel":
         ops.transition_campaign(db, campaign, "cancelled", org, now=NOW)
     else:
         ops.transition_campaign(db, campaign, "live", org, now=NOW)
         ops.transition_campaign(db, campaign, "ended", org, now=NOW)
         ops.settle_campaign(db, campaign, mode, org, now=NOW)
-    view = ops.ledger_view(db, campaign)
+    view = presenters.ledger_view(db, campaign)
     b = view["balances"]
     assert b["paid"] == b["spent"] + b["refunded"] + b["carried"]
     assert b["available"] == 0

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from campaigns import errors, queries
 from campaigns import operations as ops
 from campaigns.models import Campaign, LedgerEntry
 from chamber.errors import Conflict
@@ -111,7 +112,7 @@ def test_a_closed_ledger_takes_no_payment_expense_or_reversal(db, locked_campaig
             attempt()
         db.rollback()
     assert count_rows(db, LedgerEntry, LedgerEntry.campaign_id == campaign.id) == before
-    assert ops.balances(db, campaign).available == 0
+    assert queries.balances(db, campaign).available == 0
 
 
 @pytest.mark.parametrize("to", ["locked", "cancelled"])
@@ -122,7 +123,7 @@ def test_the_second_of_two_moves_decides_on_the_row_it_locks(db, make_campaign, 
     db.commit()
     # what a request that loaded the campaign just before the first move committed still holds
     set_committed_value(campaign, "status", "open")
-    with pytest.raises(Conflict, match=f"already {ops.status_name(to)}"):
+    with pytest.raises(Conflict, match=f"already {errors.status_name(to)}"):
         ops.transition_campaign(db, campaign, to, campaign.organizer, now=NOW)
     assert campaign.status == to
     assert count_rows(db, LedgerEntry, LedgerEntry.campaign_id == campaign.id,

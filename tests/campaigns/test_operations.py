@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
+from campaigns import errors, presenters, queries
 from campaigns import operations as ops
 from campaigns.jobs import advance_campaigns
 from campaigns.models import Campaign, CampaignNotice, LedgerEntry, Receipt
@@ -102,9 +103,9 @@ def test_opt_in_twice_updates_and_withdraw(db, create_chamber, create_member, ma
     assert created
     p, created = ops.opt_in(db, campaign, member, offer_headline="八折", offer_details="满100", now=NOW)
     assert not created and p.offer_headline == "八折"
-    assert ops.participant_count(db, campaign) == 1
+    assert queries.participant_count(db, campaign) == 1
     ops.withdraw(db, campaign, member, now=NOW)
-    assert ops.participant_count(db, campaign) == 0
+    assert queries.participant_count(db, campaign) == 0
 
 
 def test_opt_in_refused_when_not_open_past_deadline_or_not_approved(db, create_chamber, create_member, make_campaign):
@@ -125,7 +126,7 @@ def test_withdraw_after_lock_conflicts(db, locked_campaign):
     campaign, members = locked_campaign()
     with pytest.raises(Conflict):
         ops.withdraw(db, campaign, members[0], now=NOW)
-    assert ops.participant_count(db, campaign) == 4
+    assert queries.participant_count(db, campaign) == 4
 
 
 # --------------------------------------------------------------------------- shares
@@ -139,13 +140,13 @@ def test_tier_shares_preview_then_frozen_pledges(db, create_chamber, create_memb
     mid = create_member(chamber, tier="growth")  # weight 2
     for m in (small, big, mid):
         ops.opt_in(db, campaign, m, offer_headline="x", now=NOW)
-    preview = {i["member_id"]: i["share_minor"] for i in ops.compute_shares(db, campaign)}
+    preview = {i["member_id"]: i["share_minor"] for i in queries.compute_shares(db, campaign)}
     assert preview == {small.id: 100_00, mid.id: 200_00, big.id: 400_00}
     ops.transition_campaign(db, campaign, "locked", campaign.organizer, now=NOW)
-    frozen = ops.compute_shares(db, campaign)
+    frozen = queries.compute_shares(db, campaign)
     assert {i["member_id"]: i["share_minor"] for i in frozen} == preview
     assert {i["member_id"]: i["weight"] for i in frozen}[big.id] == Decimal(4)
-    assert ops.balances(db, campaign).pledged == 700_00
+    assert queries.balances(db, campaign).pledged == 700_00
 
 
 def test_revenue_shares_with_cap(db, create_chamber, create_member, make_campaign):
@@ -156,7 +157,7 @@ def test_revenue_shares_with_cap(db, create_chamber, create_member, make_campaig
     c = create_member(chamber, annual_revenue_minor=1_000_000_00)
     for m in (a, b, c):
         ops.opt_in(db, campaign, m, offer_headline="x", now=NOW)
-    shares = {i["member_id"]: i["share_minor"] for i in ops.compute_shares(db, campaign)}
+    shares = {i["member_id"]: i["share_minor"] for i in queries.compute_shares(db, campaign)}
     assert shares == {a.id: 500_00, b.id: 250_00, c.id: 250_00}
 
 
@@ -197,7 +198,7 @@ def test_job_locks_at_deadline_then_live_then_ended(app, db, create_chamber, cre
     assert advance_campaigns(app, NOW + dt.timedelta(days=10)) >= 1
     db.expire_all()
     assert campaign.status == "locked"
-    assert ops.balances(db, campaign).pledged == 1000_00
+    assert queries.balances(db, campaign).pledged == 1000_00
     advance_campaigns(app, NOW + dt.timedelta(days=20))
     db.expire_all()
     assert campaign.status == "live"
@@ -222,7 +223,7 @@ def test_job_cancels_when_threshold_not_met_and_tells_every_participant(app, db,
     assert sorted(n.member_id for n in notices) == sorted(m.id for m in members)
     assert all(n.message == campaign.cancel_reason for n in notices)
     assert ledger_count(db, campaign) == 0  # nobody owes anything
-    assert [n.campaign_id for n, _c in ops.notices_for(db, chamber, [members[0].id])] == [campaign.id]
+    assert [n.campaign_id for n, _c in queries.notices_for(db, chamber, [members[0].id])] == [campaign.id]
 
 
 def test_min_pooled_uses_what_the_cap_lets_participants_pool(db, create_chamber, create_member, make_campaign):
@@ -263,7 +264,7 @@ def test_payments_expenses_and_spending_limit(db, locked_campaign):
     with pytest.raises(Conflict) as err:
         ops.record_expense(db, campaign, org, payee="x", category="ads", amount_minor=100_01)
     assert "100.01" in err.value.message and "100.00" in err.value.message
-    view = ops.ledger_view(db, campaign)
+    view = presenters.ledger_view(db, campaign)
     assert view["balances"] == {"pledged": 1000_00, "paid": 300_00, "spent": 200_00, "refunded": 0,
                                 "carried": 0, "available": 100_00}
     by_member = {m["member_id"]: m for m in view["members"]}
@@ -290,7 +291,7 @@ def test_reversals(db, locked_campaign):
     with pytest.raises(Conflict):
         ops.reverse_entry(db, campaign, pledge, org, reason="no")
     ops.reverse_entry(db, campaign, pay, org, reason="typo")
-    b = ops.balances(db, campaign)
+    b = queries.balances(db, campaign)
     assert (b.paid, b.spent, b.available) == (0, 0, 0)
 
 
@@ -302,7 +303,7 @@ def test_ledger_entries_cannot_be_updated_or_deleted(db, locked_campaign):
     with pytest.raises(DatabaseError):
         with db.begin_nested():
             db.execute(text("DELETE FROM ledger_entries WHERE campaign_id = :c"), {"c": campaign.id})
-    assert ops.balances(db, campaign).pledged == 1000_00
+    assert queries.balances(db, campaign).pledged == 1000_00
 
 
 def test_receipts_checked_by_magic_bytes_and_size(db, locked_campaign):
@@ -317,7 +318,7 @@ def test_receipts_checked_by_magic_bytes_and_size(db, locked_campaign):
     before = ledger_count(db, campaign)
     with pytest.raises(Invalid):
         ops.record_expense(db, campaign, org, payee="x", category="p", amount_minor=1, receipt=b"MZ\x90\x00 not a pdf")
-    with pytest.raises(ops.ReceiptTooLarge):
+    with pytest.raises(errors.ReceiptTooLarge):
         ops.record_expense(db, campaign, org, payee="x", category="p", amount_minor=1,
                            receipt=b"%PDF-" + b"0" * (5 * 1024 * 1024))
     assert ledger_count(db, campaign) == before
@@ -336,7 +337,7 @@ def test_settle_refund_in_proportion_to_payments(db, locked_campaign):
     ops.transition_campaign(db, campaign, "live", org, now=NOW)
     ops.transition_campaign(db, campaign, "ended", org, now=NOW)
     ops.settle_campaign(db, campaign, "refund", org, now=NOW)
-    view = ops.ledger_view(db, campaign)
+    view = presenters.ledger_view(db, campaign)
     refunds = {m["member_id"]: m["refund_minor"] for m in view["members"]}
     assert refunds == {a.id: 50_00, b.id: 50_00, c.id: 20_00, _d.id: 0}
     bal = view["balances"]
@@ -358,8 +359,8 @@ def test_settle_carry_goes_to_the_chamber_fund(db, locked_campaign):
     ops.transition_campaign(db, campaign, "ended", org, now=NOW)
     ops.settle_campaign(db, campaign, "carry", org, now=NOW)
     chamber = campaign.chamber
-    assert ops.chamber_fund_balance(db, chamber) == 200_00
-    assert ops.ledger_view(db, campaign)["balances"]["carried"] == 200_00
+    assert queries.chamber_fund_balance(db, chamber) == 200_00
+    assert presenters.ledger_view(db, campaign)["balances"]["carried"] == 200_00
 
 
 def test_cancel_after_payments_refunds_what_is_left_and_clears_what_is_owed(db, locked_campaign):
@@ -369,7 +370,7 @@ def test_cancel_after_payments_refunds_what_is_left_and_clears_what_is_owed(db, 
     ops.record_payment(db, campaign, org, member_id=b.id, amount_minor=100_00, method="alipay", paid_on=dt.date(2030, 10, 2))
     ops.record_expense(db, campaign, org, payee="x", category="ads", amount_minor=150_00)
     ops.transition_campaign(db, campaign, "cancelled", org, reason="暴雨停业", now=NOW)
-    view = ops.ledger_view(db, campaign)
+    view = presenters.ledger_view(db, campaign)
     assert {m["member_id"]: m["refund_minor"] for m in view["members"] if m["refund_minor"]} == {a.id: 100_00, b.id: 50_00}
     assert all(m["outstanding_minor"] == 0 for m in view["members"])
     assert campaign.cancel_reason == "暴雨停业"
@@ -378,6 +379,6 @@ def test_cancel_after_payments_refunds_what_is_left_and_clears_what_is_owed(db, 
 
 def test_summary_dict_for_reuse(db, locked_campaign):
     campaign, _members = locked_campaign()
-    summary = ops.campaign_summary_dict(db, campaign)
+    summary = presenters.campaign_data(db, campaign)
     assert summary["status"] == "locked" and summary["participant_count"] == 4
     assert summary["budget_minor"] == 1000_00 and summary["currency"] == "CNY"

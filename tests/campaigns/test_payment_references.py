@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from campaigns import documents
+from campaigns import presenters
 from tests.campaigns.test_documents import funded, url  # noqa: F401  (funded is a fixture)
 from tests.helpers import text
 
@@ -52,13 +52,13 @@ def test_ledger_csv(client, funded, token_for, login, who, sees, api):
 def test_only_the_payer_and_organizers_get_a_statement_with_references(client, db, funded, token_for):
     path = url(funded, f"/statements/{funded['a'].id}.pdf")
     assert client.get(path, headers=token_for(funded["c"].user)).status_code == 404
-    data = documents.statement_data(db, funded["chamber"], funded["campaign"], funded["a"])
+    data = presenters.statement_data(db, funded["chamber"], funded["campaign"], funded["a"])
     assert {p["reference"] for p in data["payments"]} == {"WX-1", "ZFB-2"}
 
 
 def test_the_report_carries_no_reference(db, funded):
     # every participant may download the report: it has amounts by member and by category only
-    data = documents.report_data(db, funded["chamber"], funded["campaign"])
+    data = presenters.report_data(db, funded["chamber"], funded["campaign"])
     assert "WX-1" not in repr(data) and "ZFB-2" not in repr(data)
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from campaigns import operations as ops
+from campaigns import queries
 from campaigns.models import Campaign, LedgerEntry, Participation
 from chamber import create_app, migrate
 from chamber.accounts.operations import create_token
@@ -123,7 +124,7 @@ class Arena:
         """Assert the campaign's ledger adds up; (campaign, balances)."""
         with self.app.app_context(), self.Session() as s:
             campaign = s.get(Campaign, campaign_id)
-            b = ops.balances(s, campaign)
+            b = queries.balances(s, campaign)
             participants = sorted(s.scalars(select(Participation.member_id).where(
                 Participation.campaign_id == campaign_id)))
             pledges = s.execute(select(LedgerEntry.member_id, LedgerEntry.amount_minor).where(

@@ -1,0 +1,288 @@
+"""Campaign read queries: campaigns, participants, shares, balances, fund, notices.
+
+Session first; they read (and may flush), never write or commit.  Presentation as plain
+dicts is in presenters.py; commands in operations.py.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from decimal import Decimal
+from typing import Any, Literal
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from chamber.errors import Conflict, Invalid
+from chamber.models import Chamber, Member, Tier, User
+from chamber.rules import CURRENCY_DIGITS
+
+from . import rules
+from .errors import NotAMerchant, campaign_rule_message
+from .models import Campaign, CampaignNotice, KeptOffer, LedgerEntry, Participation, Receipt
+from .rules import RuleError
+
+
+def get_campaign(session: Session, chamber: Chamber, slug: str) -> Campaign | None:
+    """The chamber's campaign with this slug, or None."""
+    if len(slug) > 40:
+        return None
+    return session.scalar(select(Campaign).where(Campaign.chamber_id == chamber.id, Campaign.slug == slug))
+
+
+def list_campaigns(session: Session, chamber: Chamber, *, include_drafts: bool = False) -> list[tuple[Campaign, int]]:
+    """The chamber's campaigns, newest start first, each with its participant count (one query)."""
+    counts = (
+        select(Participation.campaign_id, func.count(Participation.id).label("n"))
+        .where(Participation.chamber_id == chamber.id)
+        .group_by(Participation.campaign_id)
+        .subquery()
+    )
+    query = (
+        select(Campaign, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.campaign_id == Campaign.id)
+        .where(Campaign.chamber_id == chamber.id)
+        .order_by(Campaign.starts_at.desc(), Campaign.id.desc())
+    )
+    if not include_drafts:
+        query = query.where(Campaign.status != "draft")
+    return [(c, int(n)) for c, n in session.execute(query)]
+
+
+def participant_count(session: Session, campaign: Campaign) -> int:
+    """How many merchants take part."""
+    return session.scalar(
+        select(func.count(Participation.id)).where(
+            Participation.chamber_id == campaign.chamber_id, Participation.campaign_id == campaign.id
+        )
+    ) or 0
+
+
+def list_participants(session: Session, campaign: Campaign) -> list[tuple[Participation, Member]]:
+    """Participations with their members, by business name."""
+    rows = session.execute(
+        select(Participation, Member)
+        .join(Member, and_(Member.id == Participation.member_id, Member.chamber_id == Participation.chamber_id))
+        .where(Participation.chamber_id == campaign.chamber_id, Participation.campaign_id == campaign.id)
+        .order_by(Member.business_name, Member.id)
+    ).all()
+    return [(p, m) for p, m in rows]
+
+
+def get_participation(session: Session, campaign: Campaign, member: Member) -> Participation | None:
+    """This member's participation in the campaign, or None."""
+    return session.scalar(
+        select(Participation).where(
+            Participation.chamber_id == campaign.chamber_id,
+            Participation.campaign_id == campaign.id,
+            Participation.member_id == member.id,
+        )
+    )
+
+
+def approved_members_of(session: Session, chamber: Chamber, user: User) -> list[Member]:
+    """The user's approved businesses in the chamber (who may opt in)."""
+    return list(
+        session.scalars(
+            select(Member)
+            .where(Member.chamber_id == chamber.id, Member.user_id == user.id, Member.status == "approved")
+            .order_by(Member.id)
+        )
+    )
+
+
+def acting_business(session: Session, chamber: Chamber, user: User, member_id: Any) -> Member:
+    """The business a user opts in or withdraws for: the one chosen by id, or their only approved one."""
+    members = approved_members_of(session, chamber, user)
+    if member_id not in (None, ""):
+        chosen = [m for m in members if str(m.id) == str(member_id)]
+        if not chosen:
+            raise Invalid(_("You have no approved business with this member id here."), field="member_id")
+        return chosen[0]
+    if not members:
+        raise NotAMerchant(_("Only approved member businesses can take part in campaigns."))
+    if len(members) > 1:
+        raise Invalid(_("You have several businesses here: say which one with member_id."), field="member_id")
+    return members[0]
+
+
+def currency_of(session: Session, campaign: Campaign) -> str:
+    """The currency of the campaign's chamber."""
+    return session.get(Chamber, campaign.chamber_id).currency  # type: ignore[union-attr]
+
+
+def weight_rows(session: Session, campaign: Campaign) -> list[tuple[int, str, Any]]:
+    """(member_id, business_name, weight) of the current participants; weight None if unusable."""
+    rows = session.execute(
+        select(Member.id, Member.business_name, Member.annual_revenue_minor, Tier.weight)
+        .join(Participation, and_(Participation.member_id == Member.id, Participation.chamber_id == Member.chamber_id))
+        .outerjoin(Tier, and_(Tier.id == Member.tier_id, Tier.chamber_id == Member.chamber_id))
+        .where(Participation.chamber_id == campaign.chamber_id, Participation.campaign_id == campaign.id)
+        .order_by(Member.id)
+    ).all()
+    # revenue in whole currency units (yuan), not minor units: the same proportions, and a weight
+    # people can read on the shares table, the CSV and the frozen pledges
+    digits = CURRENCY_DIGITS[currency_of(session, campaign)] if campaign.method == "revenue" else 0
+    out = []
+    for member_id, name, revenue, tier_weight in rows:
+        if campaign.method == "tier":
+            weight: Any = tier_weight
+        elif campaign.method == "revenue":
+            weight = Decimal(revenue).scaleb(-digits)
+        else:
+            weight = 1
+        out.append((member_id, name, weight))
+    return out
+
+
+def apportion_shares(campaign: Campaign, rows: list[tuple[int, str, Any]]) -> dict[int, int]:
+    return rules.apportion(
+        campaign.budget_minor,
+        {mid: w for mid, _n, w in rows},
+        min_share=campaign.min_share_minor,
+        max_share_pct=campaign.max_share_pct,
+    )
+
+
+def balances(session: Session, campaign: Campaign) -> rules.Balances:
+    """The campaign's ledger totals, from its entries (one query)."""
+    reversed_entry = aliased(LedgerEntry)
+    rows = session.execute(
+        select(LedgerEntry.entry_type, LedgerEntry.member_id, LedgerEntry.amount_minor, reversed_entry.entry_type)
+        .outerjoin(reversed_entry, and_(reversed_entry.chamber_id == LedgerEntry.chamber_id,
+                                        reversed_entry.id == LedgerEntry.reverses_id))
+        .where(LedgerEntry.chamber_id == campaign.chamber_id, LedgerEntry.campaign_id == campaign.id)
+    ).all()
+    return rules.ledger_balances(rows)
+
+
+def payout_plan(b: rules.Balances, mode: str) -> tuple[dict[int, int], int]:
+    """What settling (or cancelling) in ``mode`` pays out from these balances: ({member: refund}, carried)."""
+    paid = {m: v for m, v in sorted(b.member_paid.items()) if v > 0}
+    return rules.settlement_amounts(mode, b.available, paid)
+
+
+def due_campaign_ids(session: Session, now: dt.datetime) -> list[int]:
+    """Ids of campaigns (of every chamber) that the clock should move now."""
+    return list(session.scalars(
+        select(Campaign.id).where(or_(
+            and_(Campaign.status == "draft", Campaign.opens_at.is_not(None), Campaign.opens_at <= now),
+            and_(Campaign.status == "open", Campaign.optin_deadline <= now),
+            and_(Campaign.status == "locked", Campaign.starts_at <= now),
+            and_(Campaign.status == "live", Campaign.ends_at <= now),
+        )).order_by(Campaign.id)
+    ))
+
+
+def kept_offer(session: Session, campaign: Campaign, member: Member) -> KeptOffer | None:
+    """The offer this member made before withdrawing, if it withdrew (for the opt-in form)."""
+    return session.scalar(select(KeptOffer).where(
+        KeptOffer.chamber_id == campaign.chamber_id, KeptOffer.campaign_id == campaign.id,
+        KeptOffer.member_id == member.id))
+
+
+def compute_shares(session: Session, campaign: Campaign) -> list[dict[str, Any]]:
+    """Each participant's share: the frozen pledges once locked, else a preview computed now.
+
+    Items: {member_id, business_name, weight (Decimal), share_minor}; shares add up to the
+    budget exactly.  A preview that the rule cannot produce raises Conflict with the reason.
+    """
+    pledges = session.execute(
+        select(LedgerEntry.member_id, Member.business_name, LedgerEntry.weight, LedgerEntry.amount_minor)
+        .join(Member, and_(Member.id == LedgerEntry.member_id, Member.chamber_id == LedgerEntry.chamber_id))
+        .where(LedgerEntry.chamber_id == campaign.chamber_id, LedgerEntry.campaign_id == campaign.id,
+               LedgerEntry.entry_type == "pledge")
+        .order_by(Member.business_name, Member.id)
+    ).all()
+    if pledges or campaign.status not in ("draft", "open"):
+        return [
+            {"member_id": m, "business_name": name, "weight": w, "share_minor": amount}
+            for m, name, w, amount in pledges
+        ]
+    rows = weight_rows(session, campaign)
+    try:
+        shares = apportion_shares(campaign, rows)
+    except RuleError as err:
+        raise Conflict(campaign_rule_message(err, currency_of(session, campaign))) from None
+    items = [
+        {"member_id": m, "business_name": name, "weight": Decimal(w), "share_minor": shares[m]}
+        for m, name, w in rows
+    ]
+    items.sort(key=lambda i: (i["business_name"], i["member_id"]))
+    return items
+
+
+def get_entry(session: Session, campaign: Campaign, entry_id: int) -> LedgerEntry | None:
+    """One of the campaign's ledger entries, or None."""
+    return session.scalar(select(LedgerEntry).where(
+        LedgerEntry.chamber_id == campaign.chamber_id, LedgerEntry.campaign_id == campaign.id,
+        LedgerEntry.id == entry_id,
+    ))
+
+
+def get_receipt(session: Session, campaign: Campaign, receipt_id: int) -> Receipt | None:
+    """A receipt attached to one of this campaign's expenses."""
+    return session.scalar(
+        select(Receipt)
+        .join(LedgerEntry, and_(LedgerEntry.receipt_id == Receipt.id, LedgerEntry.chamber_id == Receipt.chamber_id))
+        .where(Receipt.chamber_id == campaign.chamber_id, Receipt.id == receipt_id,
+               LedgerEntry.campaign_id == campaign.id)
+    )
+
+
+#: whose payment references a reader may see: "all" (organizers) or the ids of their own businesses
+References = Collection[int] | Literal["all"]
+
+
+def reference_readers(session: Session, chamber: Chamber, user: User | None, *, organizer: bool) -> References:
+    """Payment references (transaction numbers) are for organizers and the paying member only."""
+    if organizer:
+        return "all"
+    if user is None:
+        return ()
+    return frozenset(session.scalars(
+        select(Member.id).where(Member.chamber_id == chamber.id, Member.user_id == user.id)))
+
+
+def chamber_fund_balance(session: Session, chamber: Chamber) -> int:
+    """The chamber's fund: everything settled campaigns carried to it (minor units)."""
+    return session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount_minor), 0)).where(
+            LedgerEntry.chamber_id == chamber.id, LedgerEntry.entry_type == "carry_to_fund"
+        )
+    ) or 0
+
+
+def open_campaigns_for(session: Session, chamber: Chamber, member_ids: list[int]) -> list[tuple[Campaign, set[int]]]:
+    """The chamber's open campaigns (soonest deadline first), each with which of these members take part (2 queries)."""
+    campaigns = list(session.scalars(
+        select(Campaign).where(Campaign.chamber_id == chamber.id, Campaign.status == "open")
+        .order_by(Campaign.optin_deadline, Campaign.id)
+    ))
+    joined: dict[int, set[int]] = {c.id: set() for c in campaigns}
+    if campaigns and member_ids:
+        for campaign_id, member_id in session.execute(
+            select(Participation.campaign_id, Participation.member_id).where(
+                Participation.chamber_id == chamber.id,
+                Participation.campaign_id.in_(list(joined)),
+                Participation.member_id.in_(member_ids),
+            )
+        ):
+            joined[campaign_id].add(member_id)
+    return [(c, joined[c.id]) for c in campaigns]
+
+
+def notices_for(session: Session, chamber: Chamber, member_ids: list[int]) -> list[tuple[CampaignNotice, Campaign]]:
+    """Campaign notices for these members (e.g. why a campaign was cancelled), newest first."""
+    if not member_ids:
+        return []
+    return [
+        (n, c) for n, c in session.execute(
+            select(CampaignNotice, Campaign)
+            .join(Campaign, and_(Campaign.id == CampaignNotice.campaign_id,
+                                 Campaign.chamber_id == CampaignNotice.chamber_id))
+            .where(CampaignNotice.chamber_id == chamber.id, CampaignNotice.member_id.in_(member_ids))
+            .order_by(CampaignNotice.created_at.desc(), CampaignNotice.id.desc())
+        )
+    ]
