@@ -24,7 +24,7 @@ from chamber.models import Chamber, Member
 from chamber.rules import plain_decimal
 from chamber.web import chamber_role, load_chamber, money_filter, upload_limit
 
-from . import errors, labels, presenters, previews, queries, rules
+from . import costs, errors, labels, presenters, previews, queries, rules
 from . import operations as ops
 from .forms import (
     CampaignForm,
@@ -440,11 +440,12 @@ def _campaign_page(chamber: Chamber, campaign: Campaign, *, failed: tuple[int, A
     ledger_rows = {}
     if campaign.status not in ("draft", "open") and businesses:
         ledger_rows = {m["member_id"]: m for m in presenters.ledger_view(session, campaign, page=1)["members"]}
+    open_for_optin = campaign.status == "open" and utcnow() < campaign.optin_deadline
     return render_template(
         "campaigns/campaign.html", chamber=chamber, campaign=campaign, businesses=businesses, forms=forms,
         joined=joined, share_of=share_of, shares=shares, shares_error=shares_error, ledger_rows=ledger_rows,
-        error=error,
-        open_for_optin=campaign.status == "open" and utcnow() < campaign.optin_deadline,
+        error=error, costs=costs.join_costs(session, campaign, businesses) if open_for_optin else {},
+        open_for_optin=open_for_optin,
         organizer=chamber_role(chamber) == "organizer",
     ), status
 
@@ -604,11 +605,17 @@ def dashboard_campaigns(chamber: Chamber) -> list[dict[str, Any]]:
                 share_of = {s["member_id"]: s["share_minor"] for s in queries.compute_shares(session, campaign)}
             except Conflict as err:
                 error = err.message
+        can_join = now < campaign.optin_deadline
+        cost_of = costs.join_costs(session, campaign, members) if can_join else {}
+        more_needed = [c.more_needed for mid, c in cost_of.items() if mid in joined and c.more_needed]
         out.append({
             "campaign": campaign,
             "mine": [(m, share_of.get(m.id)) for m in members if m.id in joined],
-            "error": error,
-            "can_join": now < campaign.optin_deadline and any(m.id not in joined for m in members),
+            # plain words ("3 more merchants must join") instead of the rule's arithmetic
+            "error": None if more_needed else error,
+            "joined_cost": cost_of[next(iter(joined))] if more_needed else None,
+            "to_join": [(m, cost_of.get(m.id)) for m in members if m.id not in joined] if can_join else [],
+            "can_join": can_join and any(m.id not in joined for m in members),
         })
     return out
 

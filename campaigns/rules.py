@@ -591,3 +591,76 @@ def entry_direction(entry_type: str, reversed_type: str | None = None) -> str | 
         back = entry_direction(reversed_type)
         return {"in": "out", "out": "in"}.get(back) if back else None
     return None
+
+
+# --------------------------------------------------------------------------- cost before commitment
+
+
+class JoinCost:
+    """What taking part costs one merchant, told before it commits (see cost_of_joining).
+
+    ``now``: its share if the participants were those of now (with it); None while the budget
+    cannot yet be covered. ``at_most``: the most it can ever be asked for. ``more_needed``: how many
+    more merchants must join (besides it) before the campaign can go ahead.
+    """
+
+    __slots__ = ("at_most", "more_needed", "now")
+
+    def __init__(self, now: int | None, at_most: int, more_needed: int) -> None:
+        self.now, self.at_most, self.more_needed = now, at_most, more_needed
+
+    def __repr__(self) -> str:
+        return f"JoinCost(now={self.now!r}, at_most={self.at_most!r}, more_needed={self.more_needed!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, JoinCost) and (self.now, self.at_most, self.more_needed) == (
+            other.now, other.at_most, other.more_needed)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def cost_of_joining(
+    budget: int,
+    others: Mapping[K, int | Decimal | Fraction],
+    me: K,
+    my_weight: int | Decimal | Fraction,
+    *,
+    min_share: int | None = None,
+    max_share_pct: Decimal | Fraction | int | None = None,
+    min_participants: int | None = None,
+    min_pooled: int | None = None,
+) -> JoinCost:
+    """What member ``me`` (weight ``my_weight``) pays if it takes part with ``others`` (the other participants).
+
+    ``now`` is its apportioned share among the participants of now plus itself; joining can only
+    lower the others' shares, and later joiners lower this one. ``at_most`` bounds the share whoever
+    joins or leaves: the cap, and the budget less the minimum shares of the fewest others the
+    campaign needs to go ahead. ``more_needed`` is how many more participants are needed so that the
+    capped shares can cover the budget and the go/no-go threshold (``min_participants``,
+    ``min_pooled``) is met. A rule broken whatever the participants raises RuleError as apportion() does.
+    """
+    n = len(others) + (0 if me in others else 1)
+    floor, cap = _bounds(budget, 0, min_share, max_share_pct)
+    needed = 1
+    if min_participants is not None:
+        needed = max(needed, min_participants)
+    if cap > 0:
+        needed = max(needed, -(-budget // cap))  # n * cap >= budget
+        if min_pooled is not None and max_share_pct is not None:
+            needed = max(needed, -(-min_pooled // cap))  # pooled_amount() = min(budget, n * cap)
+    elif budget > 0:  # a cap of nothing: no number of merchants can ever cover the budget
+        raise RuleError("caps_below_budget", n=n, cap=cap, covered=0, budget=budget)
+    more_needed = max(0, needed - n)
+    at_most = max(floor, min(cap, budget - (needed - 1) * floor))
+    now: int | None = None
+    if more_needed == 0:
+        weights = {k: w for k, w in others.items() if k != me}
+        weights[me] = my_weight
+        try:
+            now = apportion(budget, weights, min_share=min_share, max_share_pct=max_share_pct)[me]
+        except RuleError as err:
+            if err.code != "floors_exceed_budget":
+                raise
+            # too many minimum shares: the campaign cannot take this merchant (opt_in refuses it)
+            now = None
+    return JoinCost(now, at_most, more_needed)
