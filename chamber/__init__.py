@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, i18n, web plumbing, feature blueprints, CLI."""
     from . import caching, cli, db, features, i18n, web  # noqa: F401  # caching: version bumps
     from . import config as config_mod
+    from .notifications import models as _notification_models  # noqa: F401  # mapped before the first query
     from .trust import models as _trust_models  # noqa: F401  # mapped before the first query
 
     settings = config_mod.load(config)

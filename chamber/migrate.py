@@ -28,7 +28,10 @@ def alembic_config(url: str, connection: Connection | None = None,
     locations = [CORE_VERSIONS, *features_mod.migration_dirs(features)]
     cfg.set_main_option("version_locations", os.pathsep.join(str(p) for p in locations))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    cfg.attributes["model_modules"] = ["chamber.models", "chamber.trust.models", *features_mod.model_modules(features)]
+    cfg.attributes["model_modules"] = [
+        "chamber.models", "chamber.trust.models", "chamber.notifications.models",
+        *features_mod.model_modules(features),
+    ]
     if connection is not None:
         cfg.attributes["connection"] = connection
     return cfg
