@@ -27,7 +27,7 @@ def _asset_dir(name: str) -> str:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, i18n, web plumbing, feature blueprints, CLI."""
-    from . import caching, cli, db, features, i18n, web  # noqa: F401  # caching: version bumps
+    from . import caching, cli, db, features, i18n, web  # caching: version bumps
     from . import config as config_mod
     from .notifications import models as _notification_models  # noqa: F401  # mapped before the first query
     from .trust import models as _trust_models  # noqa: F401  # mapped before the first query
@@ -51,6 +51,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # name, so imports keep pointing from the features to the core.
     features.init_app(app, features.load(app.config.get("FEATURES", FEATURES)))
     cli.init_app(app)
+    if app.config.get("FRONT_CACHE", True):
+        # public pages for visitors without a session, answered before Flask runs (chamber/caching.py)
+        front = caching.FrontCache(app, app.wsgi_app)
+        app.extensions["chamber.front_cache"] = front
+        app.wsgi_app = front  # type: ignore[method-assign]
     return app
 
 

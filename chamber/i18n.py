@@ -8,6 +8,7 @@ from babel import dates
 from flask import Flask, g, request
 from flask_babel import Babel, get_locale
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
 
 from . import datefmt
 from .models import LOCALES
@@ -20,15 +21,25 @@ def select_locale() -> str:
     forced = g.get("force_locale")
     if forced:
         return forced
-    asked = request.args.get("lang")  # a shared link in one language (the cached public pages' switch)
-    if asked in LOCALES:
-        return asked
+    saved = None
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
-        return current_user.locale
-    cookie = request.cookies.get(LANG_COOKIE)
+        saved = current_user.locale
+    return choose_locale(request.args.get("lang"), saved, request.cookies.get(LANG_COOKIE), request.accept_languages)
+
+
+def choose_locale(asked: str | None, saved: str | None, cookie: str | None, accept: LanguageAccept) -> str:
+    """A shared link's ?lang=, else the account's choice, else the language cookie, else Accept-Language.
+
+    One rule for the app and for the front cache (chamber/caching.py), which picks the language of
+    a cached public page before Flask runs.
+    """
+    if asked in LOCALES:
+        return str(asked)  # a shared link in one language (the cached public pages' switch)
+    if saved:
+        return saved
     if cookie in LOCALES:
-        return cookie
-    return request.accept_languages.best_match(LOCALES, default="zh_CN") or "zh_CN"
+        return str(cookie)
+    return accept.best_match(LOCALES, default="zh_CN") or "zh_CN"
 
 
 def init_app(app: Flask) -> None:

@@ -49,6 +49,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "RATE_LIMITS": GENEROUS_RATE_LIMITS,
+        # the front cache reads committed versions outside the session, which the rolled-back
+        # test transaction never commits; tests/trust/test_front_cache.py tests it on its own database
+        "FRONT_CACHE": False,
     })
     yield app
     app.extensions["chamber.db"].engine.dispose()

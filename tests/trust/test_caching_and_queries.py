@@ -37,6 +37,27 @@ def test_campaign_page_is_answered_by_etag_and_rendered_once_per_version(client:
     assert english.headers["ETag"] != changed.headers["ETag"]
 
 
+def test_browsers_that_take_gzip_get_the_cached_page_compressed_once(client: Any, app: Any,
+                                                                   live_campaign: Any) -> None:
+    import gzip
+
+    world = live_campaign()
+    url = f"/c/{world['chamber'].slug}/double11"
+    plain = client.get(url)
+    packed = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert packed.headers["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain.headers
+    assert gzip.decompress(packed.data) == plain.data and len(packed.data) < len(plain.data) / 2
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    # each representation has its own ETag, and each is answered 304
+    assert packed.headers["ETag"] != plain.headers["ETag"]
+    again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]})
+    assert again.status_code == 304 and again.headers["ETag"] == packed.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": plain.headers["ETag"]}).status_code == 304
+    renders = app.extensions["chamber.page_cache"].renders
+    assert client.get(url, headers={"Accept-Encoding": "gzip"}).data == packed.data
+    assert app.extensions["chamber.page_cache"].renders == renders  # compressed once, with the render
+
+
 def test_logged_in_people_get_their_own_page_never_the_shared_one(client: Any, live_campaign: Any, login: Any) -> None:
     world = live_campaign()
     login(world["members"][0].user)
