@@ -41,6 +41,8 @@ CORE_ACCESS: dict[str, str] = {
     "chambers.directory": "public",
     "chambers.apply": "login",
     "chambers.dashboard": "member",
+    "chambers.profile": "merchant",
+    "chambers.api_put_profile": "merchant",
     "chambers.manage": "organizer",
     "chambers.tiers": "organizer",
     "chambers.member_detail": "organizer",

@@ -216,6 +216,8 @@ def local_path(target: object) -> str | None:
 # --- Slugs ------------------------------------------------------------------------------
 
 SLUG_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
+#: a WeChat ID as WeChat allows one: 6–20 letters, digits, - or _, starting with a letter
+WECHAT_ID = re.compile(r"[A-Za-z][-_A-Za-z0-9]{5,19}")
 
 
 def check_slug(slug: str) -> str:

@@ -267,3 +267,34 @@ def test_refused_tier_save_comes_back_exactly_as_submitted(client, create_chambe
     form.update({"items-0-name": micro.name, "items-0-weight": "1", "items-3-name": "龙头", "items-3-weight": "8"})
     assert client.post(page, data=form).status_code == 302
     assert db.scalar(select(Tier.weight).where(Tier.chamber_id == chamber.id, Tier.key == "long-tou")) == 8
+
+
+def test_a_merchant_sets_the_shop_link_and_wechat_id_shoppers_see(client, create_chamber, create_member, login,
+                                                                  token_for, db):
+    chamber = create_chamber()
+    member = create_member(chamber=chamber, business_name="西湖茶铺")
+    login(member.user)
+    dashboard = client.get(f"/chambers/{chamber.slug}/dashboard").text
+    assert f"/chambers/{chamber.slug}/profile?member_id={member.id}" in dashboard
+    page = f"/chambers/{chamber.slug}/profile"
+    assert "西湖茶铺" in client.get(page).text
+    bad = client.post(page, data={"member_id": member.id, "shop_url": "https://shop.example.cn/tea",
+                                  "wechat_id": "1tea"}, headers=EN)
+    assert bad.status_code == 400 and "starts with a letter" in bad.text
+    db.refresh(member)
+    assert member.wechat_id == "" and member.shop_url != "https://shop.example.cn/tea"  # nothing half-saved
+    ok = client.post(page, data={"member_id": member.id, "shop_url": "https://shop.example.cn/tea",
+                                 "wechat_id": "xihu_tea"})
+    assert ok.status_code == 302
+    db.refresh(member)
+    assert (member.shop_url, member.wechat_id) == ("https://shop.example.cn/tea", "xihu_tea")
+    # someone else's business is not theirs to edit
+    other = create_member(chamber=chamber)
+    assert client.get(f"{page}?member_id={other.id}").status_code == 404
+
+    api = f"/api/v1/chambers/{chamber.slug}/profile"
+    resp = client.put(api, json={"wechat_id": "xihu-tea-2"}, headers=token_for(member.user))
+    assert resp.status_code == 200 and resp.json == {"member_id": member.id, "shop_url": "", "wechat_id": "xihu-tea-2"}
+    refused = client.put(api, json={"wechat_id": "x" * 30}, headers={**token_for(member.user), **EN})
+    assert refused.status_code == 400 and "wechat_id" in refused.json["error"]["fields"]
+    assert client.put(api, json={"wechat_id": "abcdefg"}, headers=token_for(chamber.organizer)).status_code == 403

@@ -14,7 +14,7 @@ from ..rules import format_money, plain_decimal
 from ..trust import operations as trust_ops
 from ..web import chamber_role, load_chamber
 from . import operations as ops
-from .forms import ApplicationForm, ChamberForm, DecisionForm, OrganizerForm, TiersForm
+from .forms import ApplicationForm, ChamberForm, DecisionForm, OrganizerForm, ProfileForm, TiersForm
 
 
 def chamber_json(chamber: Chamber, member_count: int) -> dict[str, Any]:
@@ -80,6 +80,21 @@ def create_application(slug: str) -> Any:
         raise operation_error(err) from None
     session.commit()
     return jsonify(member_id=member.id, status=member.status), 201
+
+
+def put_profile(slug: str) -> Any:
+    user = token_user()
+    chamber = load_chamber(slug)
+    form = validate_json(ProfileForm)
+    session = get_session()
+    member = ops.profile_member(session, chamber, user, form.member_id.data)
+    if member is None:
+        if chamber_role(chamber) is None or form.member_id.data is not None:
+            raise ApiError(404, _("There is no such member."))
+        raise ApiError(403, _("Only a member business has a public profile; yours is not approved here."))
+    ops.update_profile(session, member, shop_url=form.shop_url.data or "", wechat_id=form.wechat_id.data or "")
+    session.commit()
+    return jsonify(member_id=member.id, shop_url=member.shop_url, wechat_id=member.wechat_id)
 
 
 def decide(slug: str, member_id: int) -> Any:

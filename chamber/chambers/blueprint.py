@@ -4,7 +4,7 @@ from flask import Blueprint
 from ..api import api_route
 from . import api
 from . import controllers as c
-from .forms import ApplicationForm, ChamberForm, DecisionForm, OrganizerForm, TiersForm
+from .forms import ApplicationForm, ChamberForm, DecisionForm, OrganizerForm, ProfileForm, TiersForm
 
 bp = Blueprint("chambers", __name__)
 
@@ -14,6 +14,7 @@ bp.add_url_rule("/c/<slug>", "public_page", c.public_page)
 bp.add_url_rule("/c/<slug>/members", "directory", c.directory)
 bp.add_url_rule("/c/<slug>/apply", "apply", c.apply, methods=["GET", "POST"])
 bp.add_url_rule("/chambers/<slug>/dashboard", "dashboard", c.dashboard)
+bp.add_url_rule("/chambers/<slug>/profile", "profile", c.profile, methods=["GET", "POST"])
 bp.add_url_rule("/chambers/<slug>/manage", "manage", c.manage)
 bp.add_url_rule("/chambers/<slug>/manage/tiers", "tiers", c.tiers, methods=["GET", "POST"])
 bp.add_url_rule("/chambers/<slug>/manage/members/<int:member_id>", "member_detail", c.member_detail,
@@ -30,6 +31,11 @@ api_route(bp, "/chambers/<slug>/tiers", ["PUT"], summary="Replace the size tiers
 api_route(bp, "/chambers/<slug>/applications", ["POST"], summary="Apply to join with a business profile.",
           form=ApplicationForm,
           responses={201: "{member_id, status}", 409: "Business already a member"})(api.create_application)
+api_route(bp, "/chambers/<slug>/profile", ["PUT"],
+          summary="Set your business's public profile (shop link, WeChat ID); member_id picks one of several.",
+          auth="login", form=ProfileForm,
+          responses={200: "{member_id, shop_url, wechat_id}", 403: "Your business is not approved here"},
+          )(api.put_profile)
 api_route(bp, "/chambers/<slug>/members/<int:member_id>/decision", ["POST"], summary="Approve, reject or suspend.",
           auth="organizer", form=DecisionForm,
           responses={200: "The member", 409: "Not allowed from this status"})(api.decide)

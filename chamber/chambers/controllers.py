@@ -13,9 +13,9 @@ from ..db import get_session
 from ..errors import Conflict, Invalid
 from ..rules import plain_decimal
 from ..trust import operations as trust_ops
-from ..web import chamber_role, load_chamber
+from ..web import chamber_role, fail, load_chamber
 from . import operations as ops
-from .forms import MAX_TIERS, ApplicationForm, ChamberForm, DecisionForm, TiersForm
+from .forms import MAX_TIERS, ApplicationForm, ChamberForm, DecisionForm, ProfileForm, TiersForm
 
 
 def home() -> Any:
@@ -106,6 +106,28 @@ def apply(slug: str) -> Any:
             flash(_("Your application is sent. The organizers will check your business registration."), "success")
             return redirect(url_for("chambers.dashboard", slug=chamber.slug))
     return render_template("chambers/apply.html", chamber=chamber, form=form), 400 if form.errors else 200
+
+
+@login_required
+def profile(slug: str) -> Any:
+    """A merchant's public profile (shop link, WeChat ID): what shoppers see on the chamber's pages."""
+    chamber = load_chamber(slug)
+    session = get_session()
+    asked = request.values.get("member_id", type=int)
+    member = ops.profile_member(session, chamber, current_user, asked)
+    if member is None:
+        if chamber_role(chamber) is None or asked is not None:
+            abort(404)
+        fail(403, _("Only a member business has a public profile; yours is not approved here."))
+    form = ProfileForm(obj=member if request.method == "GET" else None, member_id=member.id)
+    if form.validate_on_submit():
+        ops.update_profile(session, member, shop_url=form.shop_url.data or "", wechat_id=form.wechat_id.data or "")
+        session.commit()
+        flash(_("Your public profile is saved. Shoppers see it on the chamber's pages."), "success")
+        return redirect(url_for("chambers.dashboard", slug=chamber.slug))
+    return render_template("chambers/profile.html", chamber=chamber, member=member, form=form), (
+        400 if form.errors else 200
+    )
 
 
 @login_required

@@ -9,7 +9,7 @@ from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberR
 
 from ..errors import rule_message
 from ..forms import BaseForm, ItemCount, MoneyField, WeightField, openapi, strip, uscc_validator
-from ..rules import CURRENCY_DIGITS, SLUG_RE, RuleError, check_slug
+from ..rules import CURRENCY_DIGITS, SLUG_RE, WECHAT_ID, RuleError, check_slug
 
 MAX_TIERS = 20
 KINDS = [SelectChoice("regional", _l("Regional chamber")), SelectChoice("brand", _l("Brand alliance"))]
@@ -112,6 +112,24 @@ class ApplicationForm(BaseForm):
     def validate_phone(self, field: Any) -> None:
         if not all(c in "0123456789+- ()" for c in field.data):
             raise ValidationError(_l("A phone number has digits, spaces, +, - and brackets only."))
+
+
+class ProfileForm(BaseForm):
+    """What shoppers see of a merchant on the public pages: where to buy and how to reach them on WeChat."""
+
+    # the same field as in the application: one rule for a shop link
+    shop_url = ApplicationForm.shop_url
+    wechat_id = StringField(
+        _l("WeChat ID"), filters=[strip],
+        validators=[Optional(), Length(max=20)],
+    )
+    #: which of the user's businesses in this chamber (only needed by people with several)
+    member_id = IntegerField(_l("Business"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+
+    @openapi(pattern=r"^[A-Za-z][-_A-Za-z0-9]{5,19}$")
+    def validate_wechat_id(self, field: Any) -> None:
+        if field.data and not WECHAT_ID.fullmatch(field.data):
+            raise ValidationError(_l("A WeChat ID has 6 to 20 letters, digits, - or _, and starts with a letter."))
 
 
 DECISIONS = [

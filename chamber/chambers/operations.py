@@ -269,6 +269,24 @@ def list_organizers(session: Session, chamber: Chamber) -> list[Organizer]:
     return list(session.scalars(select(Organizer).where(Organizer.chamber_id == chamber.id).order_by(Organizer.id)))
 
 
+def update_profile(session: Session, member: Member, *, shop_url: str, wechat_id: str) -> Member:
+    """Change what shoppers see of a merchant: the shop link and the WeChat ID (empty: not shown)."""
+    member.shop_url = shop_url
+    member.wechat_id = wechat_id
+    session.flush()
+    return member
+
+
+def profile_member(session: Session, chamber: Chamber, user: User, member_id: int | None) -> Member | None:
+    """The user's approved business whose profile they edit: the one asked for, else their first."""
+    query = select(Member).where(
+        Member.chamber_id == chamber.id, Member.user_id == user.id, Member.status == "approved"
+    )
+    if member_id is not None:
+        query = query.where(Member.id == member_id)
+    return session.scalars(query.order_by(Member.id).limit(1)).first()
+
+
 def own_memberships(session: Session, chamber: Chamber, user: User) -> list[Member]:
     """The user's businesses in this chamber, whatever their status."""
     return list(

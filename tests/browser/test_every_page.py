@@ -98,7 +98,7 @@ def pages(live_server: str) -> dict[str, list[str]]:
     pending = next(m["member_id"] for m in members if m.get("status") == "pending")
     approved = next(m["member_id"] for m in members if m.get("status") == "approved")
     c, m = "/chambers/xihu/campaigns", "/chambers/xihu/manage/campaigns"
-    member = ["/account", "/chambers/new", "/c/xihu/apply", "/chambers/xihu/dashboard", c]
+    member = ["/account", "/chambers/new", "/c/xihu/apply", "/chambers/xihu/dashboard", "/chambers/xihu/profile", c]
     for slug in slugs.values():
         if slug != slugs["draft"]:
             member += [f"{c}/{slug}", f"{c}/{slug}/ledger"]
