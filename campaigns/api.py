@@ -23,7 +23,7 @@ from chamber.rules import format_money, plain_decimal
 from chamber.web import chamber_role, load_chamber, upload_limit
 
 from . import operations as ops
-from . import presenters, queries
+from . import presenters, queries, rules
 from .forms import (
     CampaignForm,
     ExpenseForm,
@@ -33,7 +33,7 @@ from .forms import (
     SettlementForm,
     TransitionForm,
 )
-from .models import MAX_RECEIPT, MAX_RECEIPT_REQUEST, Campaign
+from .models import MAX_RECEIPT_REQUEST, Campaign
 
 # --------------------------------------------------------------------------- helpers
 
@@ -280,8 +280,8 @@ def _expense_form(chamber: Chamber) -> tuple[ExpenseForm, bytes | None]:
     """JSON, or multipart/form-data with an optional ``receipt`` file."""
     if request.mimetype != "multipart/form-data":
         return validate_json(ExpenseForm, currency=chamber.currency), None
-    form = ExpenseForm(formdata=CombinedMultiDict([request.files, request.form]), meta={"csrf": False})
-    form.currency = chamber.currency
+    form = ExpenseForm(formdata=CombinedMultiDict([request.files, request.form]), meta={"csrf": False},
+                       currency=chamber.currency)
     if not form.validate():
         raise ApiError(400, _("Some fields are not valid."), fields={k: str(v[0]) for k, v in form.errors.items() if v})
     upload = form.receipt.data
@@ -289,7 +289,7 @@ def _expense_form(chamber: Chamber) -> tuple[ExpenseForm, bytes | None]:
         return form, None
     if not isinstance(upload, FileStorage):
         raise ApiError(400, _("Attach the receipt as a file."), fields={"receipt": _("Attach the receipt as a file.")})
-    data = upload.stream.read(MAX_RECEIPT + 1)
+    data = upload.stream.read(rules.MAX_RECEIPT_BYTES + 1)
     if not upload.filename and not data:  # a form's empty file input
         return form, None
     return form, data

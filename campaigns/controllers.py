@@ -36,7 +36,7 @@ from .forms import (
     TransitionForm,
     campaign_prefill,
 )
-from .models import MAX_RECEIPT, MAX_RECEIPT_REQUEST, Campaign
+from .models import MAX_RECEIPT_REQUEST, Campaign
 
 # --------------------------------------------------------------------------- helpers
 
@@ -68,7 +68,7 @@ def _status(form: Any, status: int = 400) -> int:
 def next_moves(campaign: Campaign) -> list[str]:
     """The status moves the organizer may try from here (in the order of the life cycle)."""
     allowed = rules.CAMPAIGN_TRANSITIONS.get(campaign.status, frozenset())
-    return [s for s in ("open", "locked", "live", "ended", "settled", "cancelled") if s in allowed]
+    return [s for s in rules.MOVE_TARGETS if s in allowed]
 
 
 # --------------------------------------------------------------------------- organizer: campaigns
@@ -90,9 +90,7 @@ def _campaign_form(chamber: Chamber, campaign: Campaign | None = None) -> Campai
     data = None
     if campaign is not None and request.method != "POST":
         data = campaign_prefill(presenters.campaign_data(get_session(), campaign))
-    form = CampaignForm(data=data)
-    form.currency = chamber.currency
-    form.timezone = chamber.timezone
+    form = CampaignForm(data=data, currency=chamber.currency, timezone=chamber.timezone)
     if campaign is not None and campaign.max_share_pct is not None and request.method != "POST":
         # shown as stored (up to 4 decimals), not rounded to the DecimalField's 2 places
         form.max_share_pct.raw_data = [plain_decimal(campaign.max_share_pct)]
@@ -154,7 +152,7 @@ def _manage_page(chamber: Chamber, campaign: Campaign, *, transition_form: Trans
     return render_template(
         "campaigns/manage.html", chamber=chamber, campaign=campaign,
         participants=participants, share_of=share_of, shares_error=shares_error,
-        balances=queries.balances(session, campaign) if campaign.status not in ("draft", "open") else None,
+        balances=queries.balances(session, campaign) if campaign.status not in rules.SHARES_PREVIEW else None,
         moves=next_moves(campaign),
         transition_form=transition_form or TransitionForm(formdata=None),
         cancel_form=cancel_form or TransitionForm(formdata=None),
@@ -306,9 +304,7 @@ def _confirm_settlement(chamber: Chamber, campaign: Campaign, mode: str, preview
 def payment(slug: str, key: str) -> Any:
     chamber, campaign = _load(slug, key, "organizer")
     session = get_session()
-    form = PaymentForm()
-    form.currency = chamber.currency
-    form.timezone = chamber.timezone
+    form = PaymentForm(currency=chamber.currency, timezone=chamber.timezone)
     if request.method != "POST":
         form.paid_on.data = utcnow().astimezone(ZoneInfo(chamber.timezone)).date()
         if request.args.get("member_id", "").isdigit():
@@ -338,7 +334,7 @@ def _receipt_bytes(form: ExpenseForm) -> bytes | None:
     upload = form.receipt.data
     if not isinstance(upload, FileStorage):
         return None
-    data = upload.stream.read(MAX_RECEIPT + 1)
+    data = upload.stream.read(rules.MAX_RECEIPT_BYTES + 1)
     if not upload.filename and not data:  # the empty file input of a form
         return None
     return data
@@ -349,8 +345,7 @@ def _receipt_bytes(form: ExpenseForm) -> bytes | None:
 def expense(slug: str, key: str) -> Any:
     chamber, campaign = _load(slug, key, "organizer")
     session = get_session()
-    form = ExpenseForm()
-    form.currency = chamber.currency
+    form = ExpenseForm(currency=chamber.currency)
     status = 200
     if form.validate_on_submit():
         try:
@@ -438,7 +433,7 @@ def _campaign_page(chamber: Chamber, campaign: Campaign, *, failed: tuple[int, A
         data = {"offer_headline": p.offer_headline, "offer_details": p.offer_details} if p else {}
         forms[member.id] = ParticipationForm(formdata=None, data={**data, "member_id": member.id})
     ledger_rows = {}
-    if campaign.status not in ("draft", "open") and businesses:
+    if campaign.status not in rules.SHARES_PREVIEW and businesses:
         ledger_rows = {m["member_id"]: m for m in presenters.ledger_view(session, campaign, page=1)["members"]}
     open_for_optin = campaign.status == "open" and utcnow() < campaign.optin_deadline
     return render_template(
@@ -563,7 +558,7 @@ def ledger(slug: str, key: str) -> Any:
             m["member_id"]: url_for("campaigns.statement_pdf", slug=chamber.slug, key=campaign.slug,
                                     member_id=m["member_id"])
             for m in view["members"]
-        } if organizer and campaign.status not in ("draft", "open") else {},
+        } if organizer and campaign.status not in rules.SHARES_PREVIEW else {},
         organizer=organizer,
         ledger_open=campaign.status in rules.LEDGER_OPEN,
     )

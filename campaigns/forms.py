@@ -1,9 +1,8 @@
 """Campaign forms, shared by the HTML pages and the JSON API (validate_json).
 
-Context the validators need is set as attributes on the form before validating:
-``form.currency`` (MoneyField) and ``form.timezone`` (LocalDateTimeField), e.g.
-``validate_json(CampaignForm, currency=chamber.currency, timezone=chamber.timezone)`` or, on a
-page, ``form = CampaignForm(); form.currency = chamber.currency; form.timezone = chamber.timezone``.
+The chamber's currency (MoneyField) and time zone (LocalDateTimeField, "today") are constructor
+arguments, never assumed: ``validate_json(CampaignForm, currency=chamber.currency,
+timezone=chamber.timezone)`` or, on a page, ``CampaignForm(currency=…, timezone=…)``.
 """
 from __future__ import annotations
 
@@ -29,10 +28,11 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 
 from chamber.chambers.forms import slug_validator
 from chamber.db import utcnow
-from chamber.forms import BaseForm, MoneyField, Nullable, strip
+from chamber.forms import BaseForm, MoneyField, Nullable, form_context, strip
 from chamber.rules import format_money
 
-from .models import MAX_PARTICIPANTS, PAYMENT_METHODS
+from .models import MAX_PARTICIPANTS
+from .rules import MOVE_TARGETS, PAYMENT_METHODS
 
 #: ids in request bodies must fit the database's INTEGER columns (else SQLite overflows, PostgreSQL refuses)
 MAX_ID = 2**31 - 1
@@ -54,21 +54,14 @@ METHODS = [
     SelectChoice("revenue", _l("By declared annual revenue")),
     SelectChoice("equal", _l("Equal shares")),
 ]
-PAYMENT_METHOD_CHOICES = [
-    SelectChoice("wechat_pay", _l("WeChat Pay")),
-    SelectChoice("alipay", _l("Alipay")),
-    SelectChoice("bank_transfer", _l("Bank transfer")),
-    SelectChoice("cash", _l("Cash")),
-]
-assert [c.value for c in PAYMENT_METHOD_CHOICES] == list(PAYMENT_METHODS)
-TARGETS = [
-    SelectChoice("open", _l("Open for opt-in")),
-    SelectChoice("locked", _l("Lock the shares")),
-    SelectChoice("live", _l("Go live")),
-    SelectChoice("ended", _l("End")),
-    SelectChoice("settled", _l("Settle")),
-    SelectChoice("cancelled", _l("Cancel")),
-]
+#: the words for rules.PAYMENT_METHODS (a method without words fails at import)
+_PAYMENT_WORDS = {"wechat_pay": _l("WeChat Pay"), "alipay": _l("Alipay"), "bank_transfer": _l("Bank transfer"),
+                  "cash": _l("Cash")}
+PAYMENT_METHOD_CHOICES = [SelectChoice(method, _PAYMENT_WORDS[method]) for method in PAYMENT_METHODS]
+#: the words for the moves to rules.MOVE_TARGETS (a target without words fails at import)
+_MOVE_WORDS = {"open": _l("Open for opt-in"), "locked": _l("Lock the shares"), "live": _l("Go live"),
+               "ended": _l("End"), "settled": _l("Settle"), "cancelled": _l("Cancel")}
+TARGETS = [SelectChoice(status, _MOVE_WORDS[status]) for status in MOVE_TARGETS]
 SETTLEMENT_MODES = [
     SelectChoice("refund", _l("Refund the remainder in proportion to what each member paid")),
     SelectChoice("carry", _l("Carry the remainder to the chamber's fund")),
@@ -97,7 +90,7 @@ def parse_local_datetime(text: str, timezone: str) -> dt.datetime:
 class LocalDateTimeField(StringField):
     """An ISO 8601 date-time (``2026-11-11T00:00`` or with an offset), kept aware UTC in .utc.
 
-    Without an offset it is read in ``form.timezone`` (the chamber's zone).  To prefill a page,
+    Without an offset it is read in the form's ``timezone`` (the chamber's zone).  To prefill a page,
     give ``data`` a datetime already converted to the chamber's zone; it is shown as
     ``YYYY-MM-DDTHH:MM``, as ``<input type="datetime-local">`` wants.
     """
@@ -126,7 +119,7 @@ class LocalDateTimeField(StringField):
             self.utc = self.data.astimezone(dt.timezone.utc)
             return
         try:
-            self.utc = parse_local_datetime(str(self.data)[:40], getattr(form, "timezone", "Asia/Shanghai"))
+            self.utc = parse_local_datetime(str(self.data)[:40], form_context(form, "timezone"))
         except YearOutOfRange:
             raise ValidationError(_("Give a date between the years %(first)d and %(last)d.",
                                     first=CAMPAIGN_YEARS[0], last=CAMPAIGN_YEARS[1])) from None
@@ -264,7 +257,7 @@ class SettlementForm(BaseForm):
 
 
 class PaymentForm(BaseForm):
-    """A payment; ``form.timezone`` (the chamber's zone) decides what "today" is for ``paid_on``."""
+    """A payment; the form's ``timezone`` (the chamber's zone) decides what "today" is for ``paid_on``."""
 
     member_id = IntegerField(_l("Member"), validators=[InputRequired(), ID_RANGE])
     amount = MoneyField(_l("Amount"), validators=[DataRequired(), Length(max=20), _positive_amount], filters=[strip])
@@ -275,7 +268,7 @@ class PaymentForm(BaseForm):
     def validate_paid_on(self, field: Any) -> None:
         if field.data is None:
             return
-        today = utcnow().astimezone(ZoneInfo(getattr(self, "timezone", "Asia/Shanghai"))).date()
+        today = utcnow().astimezone(ZoneInfo(form_context(self, "timezone"))).date()
         if field.data > today:
             raise ValidationError(_("The payment date cannot be in the future."))
         if field.data < EARLIEST_PAYMENT:

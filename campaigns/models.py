@@ -31,16 +31,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from chamber.db import Base, utcnow
 from chamber.models import Chamber, Member, User
 
+from .rules import CAMPAIGN_STATUSES, MAX_RECEIPT_BYTES, PAYMENT_METHODS, SHARES_PREVIEW
+
 FESTIVALS = ("double11", "double12", "618", "womens_day", "spring_festival", "mid_autumn", "custom")
 METHODS = ("tier", "revenue", "equal")
-STATUSES = ("draft", "open", "locked", "live", "ended", "settled", "cancelled")
 ENTRY_TYPES = ("pledge", "payment", "expense", "refund", "reversal", "carry_to_fund")
-PAYMENT_METHODS = ("wechat_pay", "alipay", "bank_transfer", "cash")
 RECEIPT_TYPES = ("application/pdf", "image/jpeg", "image/png")
-MAX_RECEIPT = 5 * 1024 * 1024
 #: the request body an expense with a receipt may have: the 5 MiB file plus the form around it
-#: (the receipt check itself enforces exactly MAX_RECEIPT for the file)
-MAX_RECEIPT_REQUEST = MAX_RECEIPT + 64 * 1024
+#: (the receipt check itself enforces exactly rules.MAX_RECEIPT_BYTES for the file)
+MAX_RECEIPT_REQUEST = MAX_RECEIPT_BYTES + 64 * 1024
 #: ledger entries of which a campaign has at most one (per member): (index name part, entry type, columns)
 ONE_PER_CAMPAIGN = (
     ("pledge", "pledge", ("campaign_id", "member_id")),
@@ -100,7 +99,7 @@ class Campaign(Base):
         UniqueConstraint("chamber_id", "id"),
         CheckConstraint(_in("festival", FESTIVALS), name="festival"),
         CheckConstraint(_in("method", METHODS), name="method"),
-        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(_in("status", CAMPAIGN_STATUSES), name="status"),
         CheckConstraint("budget_minor >= 0", name="budget_nonnegative"),
         CheckConstraint("min_share_minor IS NULL OR min_share_minor >= 0", name="min_share_nonnegative"),
         CheckConstraint("max_share_pct IS NULL OR (max_share_pct > 0 AND max_share_pct <= 100)", name="max_share_pct"),
@@ -116,6 +115,12 @@ class Campaign(Base):
         CheckConstraint("optin_deadline <= starts_at", name="deadline_before_start"),
         CheckConstraint("settlement_mode IS NULL OR settlement_mode IN ('refund', 'carry')", name="settlement_mode"),
     )
+
+    @property
+    def shares_preview(self) -> bool:
+        """Before the shares are frozen (draft, open): editable, and its shares are a preview."""
+        return self.status in SHARES_PREVIEW
+
 
 
 class Participation(Base):
@@ -182,7 +187,7 @@ class Receipt(Base):
     __table_args__ = (
         UniqueConstraint("chamber_id", "id"),
         CheckConstraint(_in("content_type", RECEIPT_TYPES), name="content_type"),
-        CheckConstraint(f"size > 0 AND size <= {MAX_RECEIPT}", name="size"),
+        CheckConstraint(f"size > 0 AND size <= {MAX_RECEIPT_BYTES}", name="size"),
     )
 
 
@@ -237,8 +242,7 @@ class LedgerEntry(Base):
             "entry_type NOT IN ('pledge', 'payment', 'refund') OR member_id IS NOT NULL", name="member_required"
         ),
         CheckConstraint(
-            "entry_type != 'payment' OR "
-            "(method IN ('wechat_pay', 'alipay', 'bank_transfer', 'cash') AND paid_on IS NOT NULL)",
+            f"entry_type != 'payment' OR ({_in('method', PAYMENT_METHODS)} AND paid_on IS NOT NULL)",
             name="payment_fields",
         ),
         Index("ix_ledger_entries_chamber_type", "chamber_id", "entry_type"),

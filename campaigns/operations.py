@@ -126,7 +126,7 @@ def create_campaign(session: Session, chamber: Chamber, by: User, **fields: Any)
 def update_campaign(session: Session, campaign: Campaign, **fields: Any) -> Campaign:
     """Replace a draft or open campaign's settings; the rule is checked for the current participants."""
     campaign = _lock(session, campaign)
-    if campaign.status not in ("draft", "open"):
+    if campaign.status not in rules.SHARES_PREVIEW:
         raise Conflict(_("Only a draft or open campaign can be edited; this one is %(status)s.",
                          status=status_name(campaign.status)))
     fields = {k: fields.get(k) for k in CAMPAIGN_FIELDS}
@@ -395,7 +395,7 @@ def withdraw(session: Session, campaign: Campaign, member: Member, *, now: dt.da
 
 def _check_ledger_open(campaign: Campaign) -> None:
     if campaign.status not in rules.LEDGER_OPEN:
-        if campaign.status in ("draft", "open"):
+        if campaign.status in rules.SHARES_PREVIEW:
             raise Conflict(_("The ledger opens when the campaign is locked and the shares are pledged."))
         raise Conflict(_("The campaign is %(status)s: its ledger is closed.", status=status_name(campaign.status)))
 

@@ -301,7 +301,7 @@ def statement_data(session: Session, chamber: Chamber, campaign: Campaign, membe
     ).scalars().all()
     reversed_ids = {e.reverses_id for e in rows if e.entry_type == "reversal"}
     pledge = next((e for e in rows if e.entry_type == "pledge"), None)
-    preview = pledge is None and campaign.status in ("draft", "open")
+    preview = pledge is None and campaign.status in rules.SHARES_PREVIEW
     share: int | None
     if pledge is not None:
         share, weight = pledge.amount_minor, pledge.weight
@@ -371,7 +371,7 @@ def report_data(session: Session, chamber: Chamber, campaign: Campaign,
         "chamber": chamber_data(chamber),
         "campaign": campaign_data(session, campaign),
         "participant_count": len(apportionment),
-        "shares_preview": campaign.status in ("draft", "open"),
+        "shares_preview": campaign.status in rules.SHARES_PREVIEW,
         "apportionment": apportionment,
         "apportionment_total": totals,
         "expenses": expenses,

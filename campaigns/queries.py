@@ -195,7 +195,7 @@ def compute_shares(session: Session, campaign: Campaign) -> list[dict[str, Any]]
                LedgerEntry.entry_type == "pledge")
         .order_by(Member.business_name, Member.id)
     ).all()
-    if pledges or campaign.status not in ("draft", "open"):
+    if pledges or campaign.status not in rules.SHARES_PREVIEW:
         return [
             {"member_id": m, "business_name": name, "weight": w, "share_minor": amount}
             for m, name, w, amount in pledges

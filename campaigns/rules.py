@@ -24,9 +24,10 @@ lies within them, so rounding down or up never breaks a bound.
 
 Errors
 ------
-``RuleError.message`` is an English template marked with ``N_`` for later
-extraction; callers translate ``err.message`` and then interpolate
-``err.params`` (raw integers in minor units; format money before
+``RuleError`` is the app's one rule error (chamber.rules); this module registers its
+templates (MESSAGES) and raises ``RuleError(code, **params)``.  ``RuleError.message`` is an
+English template marked with ``N_`` for later extraction; callers translate ``err.message``
+and then interpolate ``err.params`` (raw integers in minor units; format money before
 interpolating if needed).
 """
 
@@ -39,6 +40,8 @@ from collections.abc import Hashable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar
+
+from chamber.rules import MAX_UPLOAD_BYTES, RuleError, register_messages
 
 __all__ = [
     "N_",
@@ -92,20 +95,6 @@ MESSAGES: dict[str, str] = {
 }
 
 
-class RuleError(ValueError):
-    """A budget rule or input that cannot be honoured; carries code, message template and params."""
-
-    def __init__(self, code: str, **params: Any) -> None:
-        self.code = code
-        self.message = MESSAGES[code]
-        self.params = params
-        super().__init__(self.message % params)
-
-    def __str__(self) -> str:
-        return self.message % self.params
-
-    def __repr__(self) -> str:
-        return f"RuleError({self.code!r}, **{self.params!r})"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -369,8 +358,16 @@ MESSAGES.update(
         "receipt_too_large": N_("The receipt is %(size)s bytes; at most %(max)s bytes (5 MB) are allowed."),
     }
 )
+register_messages(MESSAGES)
 
+# --------------------------------------------------------------------------- the campaigns' vocabulary
+
+#: a campaign's statuses, in the order of its life (models' CHECK, the API, the pages all use this)
 CAMPAIGN_STATUSES = ("draft", "open", "locked", "live", "ended", "settled", "cancelled")
+#: statuses before the shares are frozen: the campaign can be edited, shares are a preview
+SHARES_PREVIEW = frozenset({"draft", "open"})
+#: how a member paid (models' CHECK on ledger_entries.method, the forms' choices)
+PAYMENT_METHODS = ("wechat_pay", "alipay", "bank_transfer", "cash")
 
 #: status → the statuses an organizer may move it to; every other move is refused (409).
 CAMPAIGN_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -382,6 +379,9 @@ CAMPAIGN_TRANSITIONS: dict[str, frozenset[str]] = {
     "settled": frozenset(),
     "cancelled": frozenset(),
 }
+
+#: the statuses a campaign can be moved to, in the order of its life
+MOVE_TARGETS = tuple(s for s in CAMPAIGN_STATUSES if any(s in targets for targets in CAMPAIGN_TRANSITIONS.values()))
 
 #: statuses in which the ledger takes payments, expenses and reversals
 LEDGER_OPEN = frozenset({"locked", "live", "ended"})
@@ -530,7 +530,8 @@ def settlement_amounts(mode: str, available: int, paid_by_member: Mapping[K, int
 
 # --------------------------------------------------------------------------- receipts
 
-MAX_RECEIPT_BYTES = 5 * 1024 * 1024
+#: the largest receipt: the app's upload limit (5 MiB)
+MAX_RECEIPT_BYTES = MAX_UPLOAD_BYTES
 
 
 def sniff_receipt(head: bytes, size: int) -> str:

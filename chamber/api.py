@@ -246,9 +246,7 @@ def validate_json(form_cls: type, data: dict[str, Any] | None = None, **attrs: A
     errors: dict[str, str] = {}
     data = _ungroup(form_cls, data, errors)
     _flatten(form_cls, data, "", md, errors)
-    form = form_cls(formdata=md, meta={"csrf": False})
-    for name, value in attrs.items():  # context the validators need, e.g. the currency
-        setattr(form, name, value)
+    form = form_cls(formdata=md, meta={"csrf": False}, **attrs)  # attrs: the chamber's currency, timezone
     if not form.validate() or errors:
         validation: dict[str, str] = {}
         for name, msgs in form.errors.items():

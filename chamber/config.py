@@ -7,7 +7,9 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-MAX_UPLOAD = 5 * 1024 * 1024
+from .rules import MAX_UPLOAD_BYTES
+
+MAX_UPLOAD = MAX_UPLOAD_BYTES
 
 #: per client address (Flask-Limiter's syntax; "a;b" means both). The lock-out per account is
 #: separate: chamber/rules.py login_lockout.

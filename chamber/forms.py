@@ -71,6 +71,14 @@ class BaseForm(FlaskForm):
     by the field, never a crash. tests/test_hostile_input.py checks that every form derives from it.
     """
 
+    def __init__(self, formdata: Any = _Auto, *, currency: str | None = None, timezone: str | None = None,
+                 **kwargs: Any) -> None:
+        #: the chamber's currency (money fields) and time zone (local times, "today"): given by the
+        #: view, never assumed — a field that needs one raises TypeError without it (form_context)
+        self.chamber_currency = currency
+        self.chamber_timezone = timezone
+        super().__init__(formdata, **kwargs)
+
     class Meta(FlaskForm.Meta):
         def wrap_formdata(self, form: Any, formdata: Any) -> Any:
             if formdata is _Auto:
@@ -102,6 +110,7 @@ class BaseForm(FlaskForm):
                 field.data = None
 
     def validate(self, extra_validators: Any = None) -> bool:
+        _share_context(self)
         extra = {name: list(checks) for name, checks in (extra_validators or {}).items()}
         for name, field in self._fields.items():
             if isinstance(field, StringField) and not isinstance(field, PasswordField):
@@ -110,6 +119,29 @@ class BaseForm(FlaskForm):
         for name, message in self.refused.items():
             self._fields[name].errors = [message]  # not "This field is required." for a file sent as text
         return valid and not self.refused
+
+
+def _share_context(form: Any) -> None:
+    """Give nested forms (FormField, FieldList of FormField) the form's currency and time zone."""
+    for field in form._fields.values():
+        subforms = [getattr(e, "form", None) for e in getattr(field, "entries", ())] + [getattr(field, "form", None)]
+        for sub in subforms:
+            if isinstance(sub, BaseForm):
+                sub.chamber_currency = sub.chamber_currency or form.chamber_currency
+                sub.chamber_timezone = sub.chamber_timezone or form.chamber_timezone
+                _share_context(sub)
+
+
+def form_context(form: Any, name: str) -> str:
+    """The form's chamber currency or time zone (name "currency" or "timezone"); never a default.
+
+    A form whose fields need one is made with it: ``PaymentForm(currency=…, timezone=…)`` or
+    ``validate_json(PaymentForm, currency=…, timezone=…)``; without it this raises TypeError.
+    """
+    value = getattr(form, f"chamber_{name}", None)
+    if not value:
+        raise TypeError(f"{type(form).__name__} needs the chamber's {name}: {type(form).__name__}({name}=…)")
+    return str(value)
 
 
 def _finite(value: Any) -> bool:
@@ -175,7 +207,7 @@ class MoneyField(StringField):
         if self.data in (None, ""):
             return
         try:
-            self.minor = parse_money(self.data, getattr(form, "currency", "CNY"), allow_negative=self.allow_negative)
+            self.minor = parse_money(self.data, form_context(form, "currency"), allow_negative=self.allow_negative)
         except RuleError as err:
             raise ValidationError(rule_message(err)) from None
 

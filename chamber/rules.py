@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
 
 
@@ -19,13 +20,35 @@ def N_(s: str) -> str:
 
 
 class RuleError(ValueError):
-    """A rule was broken; message is a translatable template filled from params."""
+    """A rule was broken: the one error type of every rules module of the app.
 
-    def __init__(self, code: str, message: str, **params: object) -> None:
+    ``code`` says which rule, ``message`` is an English template (marked N_, translated by the
+    caller, chamber.errors.rule_message) filled from ``params``. A rules module that keeps its
+    templates in one table registers them (register_messages) and raises with the code only.
+    """
+
+    _templates: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, code: str, message: str | None = None, **params: Any) -> None:
         self.code = code
-        self.message = message
+        self.message = message if message is not None else self._templates[code]
         self.params = params
-        super().__init__(message % params if params else message)
+        super().__init__(self.message % params if params else self.message)
+
+    def __repr__(self) -> str:
+        return f"RuleError({self.code!r}, **{self.params!r})"
+
+
+def register_messages(messages: dict[str, str]) -> None:
+    """Make these code → template messages known to RuleError(code, **params); codes are unique app-wide."""
+    clash = {c for c, m in messages.items() if RuleError._templates.get(c, m) != m}
+    if clash:
+        raise ValueError(f"rule error codes already used with another message: {sorted(clash)}")
+    RuleError._templates.update(messages)
+
+
+#: the largest file anyone may upload (a receipt, a complaint's evidence): 5 MiB
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 # --- Unified Social Credit Code (GB 32100-2015) -------------------------------------------

@@ -87,8 +87,7 @@ def home(slug: str) -> Any:
 @login_required
 def add_product(slug: str) -> Any:
     chamber = load_chamber(slug, role="organizer")
-    form = ProductForm()
-    form.currency = chamber.currency
+    form = ProductForm(currency=chamber.currency)
     status = 200
     if form.validate_on_submit():
         session = get_session()
@@ -193,8 +192,7 @@ def campaign(slug: str, key: str) -> Any:
 def list_price(slug: str, key: str, product_id: int) -> Any:
     chamber, campaign = load_campaign(slug, key, role="member")
     product = load_product(chamber, product_id)
-    form = PriceForm()
-    form.currency = chamber.currency
+    form = PriceForm(currency=chamber.currency)
     session = get_session()
     if form.validate_on_submit():
         try:
@@ -264,8 +262,7 @@ def propose(slug: str, key: str) -> Any:
     if request.method != "POST":
         data = {"product_id": request.args.get("product_id", type=int),
                 "closes_at": _local(utcnow() + dt.timedelta(days=3), chamber.timezone).replace(second=0, microsecond=0)}
-    form = ProposalForm(data=data)
-    form.currency, form.timezone = chamber.currency, chamber.timezone
+    form = ProposalForm(data=data, currency=chamber.currency, timezone=chamber.timezone)
     status = 200
     if form.validate_on_submit():
         product = ops.get_product(session, chamber.id, form.product_id.data)
@@ -384,12 +381,9 @@ def supplier_price(slug: str, key: str, product_id: int) -> Any:
                 "delivery_notes": current.delivery_notes,
                 "tiers": [{"min_quantity": q, "unit_price": format_money(u, chamber.currency)}
                           for q, u in ops.volume_tiers(session, current)]}
-    form = SupplierPriceForm(data=data)
+    form = SupplierPriceForm(data=data, currency=chamber.currency)  # its tiers get it when validated
     while len(form.tiers) < 3 and request.method != "POST":
         form.tiers.append_entry()
-    form.currency = chamber.currency
-    for tier in form.tiers:
-        tier.form.currency = chamber.currency
     status = 200
     if form.validate_on_submit():
         try:

@@ -1,7 +1,7 @@
 """WTForms of the pricing alliance, used by the pages and (through chamber.api) the JSON API.
 
 As in campaigns, context the validators need is set on the form before validating:
-``form.currency`` (money) and ``form.timezone`` (closing times).
+the form's ``currency`` (money) and ``timezone`` (closing times), constructor arguments.
 """
 from __future__ import annotations
 

@@ -14,20 +14,14 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from chamber.rules import RuleError
+
+__all__ = ["RuleError"]  # the app's one rule error, raised here with its message templates
+
 
 def N_(s: str) -> str:
     """Mark a message for extraction; callers translate it."""
     return s
-
-
-class RuleError(ValueError):
-    """A rule refused: a code, an English message template and its parameters."""
-
-    def __init__(self, code: str, message: str, **params: object) -> None:
-        super().__init__(message % params if params else message)
-        self.code = code
-        self.message = message
-        self.params = params
 
 
 CHOICES = ("approve", "reject", "abstain")

@@ -61,12 +61,26 @@ def _imports(path: Path, module: str) -> list[tuple[str, list[str]]]:
 
 
 def test_every_rules_module_imports_only_the_standard_library():
+    """And chamber.rules (itself standard library only): the app's one RuleError and upload limit."""
     rules = [name for name in MODULES if _is_rules(name)]
     assert "campaigns.rules" in rules and "chamber.rules" in rules
     for name in rules:
         for imported, _names in _imports(MODULES[name], name):
             top = imported.split(".")[0]
-            assert top == "__future__" or top in sys.stdlib_module_names, f"{name} imports {imported}"
+            shared = imported == "chamber.rules" and name != "chamber.rules"
+            assert top == "__future__" or top in sys.stdlib_module_names or shared, f"{name} imports {imported}"
+
+
+def test_one_rule_error_type_for_the_whole_app():
+    import campaigns.rules
+    import chamber.rules
+    import pricing_alliance.rules
+
+    assert campaigns.rules.RuleError is chamber.rules.RuleError is pricing_alliance.rules.RuleError
+    classes = [name for name, path in MODULES.items()
+               for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+               if isinstance(node, ast.ClassDef) and node.name.endswith("RuleError")]
+    assert classes == ["chamber.rules"]
 
 
 def test_import_linter_and_mypy_cover_every_rules_and_operations_module():

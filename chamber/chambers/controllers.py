@@ -93,8 +93,7 @@ def directory(slug: str) -> Any:
 @login_required
 def apply(slug: str) -> Any:
     chamber = load_chamber(slug)
-    form = ApplicationForm()
-    form.currency = chamber.currency
+    form = ApplicationForm(currency=chamber.currency)
     if form.validate_on_submit():
         session = get_session()
         try:

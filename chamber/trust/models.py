@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, utcnow
+from ..rules import MAX_UPLOAD_BYTES
 
 COMPLAINT_CATEGORIES = ("quality", "refund_refused", "not_delivered", "false_advertising", "price")
 #: submitted → responded (the merchant answered) → upheld | dismissed | resolved (by agreement)
@@ -32,7 +33,7 @@ COMPLAINT_STATUSES = ("submitted", "responded", "upheld", "dismissed", "resolved
 DECISIONS = ("upheld", "dismissed", "resolved")
 EVENT_KINDS = ("submitted", "responded", "upheld", "dismissed", "resolved")
 EVIDENCE_TYPES = ("image/jpeg", "image/png", "image/webp")
-MAX_EVIDENCE = 5 * 1024 * 1024
+MAX_EVIDENCE = MAX_UPLOAD_BYTES
 MAX_TEXT = 2000
 PUBLIC_LEDGER = ("off", "names", "totals")
 

@@ -1,0 +1,81 @@
+"""One vocabulary: the campaign statuses, payment methods and upload limit are written once (rules.py);
+the database's CHECKs, the forms' choices and the words on the pages follow from them, and forms get
+the chamber's currency and time zone from the view, never a default."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from campaigns import labels, rules
+from campaigns.forms import TARGETS, CampaignForm, PaymentForm
+from campaigns.models import Campaign, LedgerEntry, Receipt
+from chamber.config import MAX_UPLOAD
+from chamber.rules import MAX_UPLOAD_BYTES
+
+
+def _checks(table) -> dict[str, str]:
+    return {c.name: str(c.sqltext) for c in table.constraints if c.__class__.__name__ == "CheckConstraint"}
+
+
+def test_the_status_check_and_the_words_follow_the_one_list():
+    check = _checks(Campaign.__table__)["ck_campaigns_status"]
+    assert check == "status IN (" + ", ".join(f"'{s}'" for s in rules.CAMPAIGN_STATUSES) + ")"
+    assert [c.value for c in TARGETS] == list(rules.MOVE_TARGETS) == [
+        "open", "locked", "live", "ended", "settled", "cancelled"]
+
+
+def test_status_words_cover_every_status(app):
+    with app.test_request_context():
+        assert list(labels.statuses()) == list(rules.CAMPAIGN_STATUSES)
+        assert list(labels.moves()) == list(rules.MOVE_TARGETS)
+
+
+def test_payment_methods_check_and_choices_follow_the_one_list():
+    check = _checks(LedgerEntry.__table__)["ck_ledger_entries_payment_fields"]
+    assert "method IN (" + ", ".join(f"'{m}'" for m in rules.PAYMENT_METHODS) + ")" in check
+    assert [c.value for c in PaymentForm.method.kwargs["choices"]] == list(rules.PAYMENT_METHODS)
+
+
+def test_one_upload_limit():
+    assert MAX_UPLOAD == rules.MAX_RECEIPT_BYTES == MAX_UPLOAD_BYTES == 5 * 1024 * 1024
+    assert f"size <= {MAX_UPLOAD_BYTES}" in _checks(Receipt.__table__)["ck_receipts_size"]
+
+
+def test_shares_preview_is_draft_and_open_only():
+    assert [s for s in rules.CAMPAIGN_STATUSES if Campaign(status=s).shares_preview] == ["draft", "open"]
+
+
+def _payment_data(**overrides: str) -> MultiDict:
+    return MultiDict({"member_id": "1", "amount": "100", "method": "cash", "paid_on": "2026-01-02", **overrides})
+
+
+def test_a_form_without_the_chambers_currency_refuses_to_guess(app):
+    with app.test_request_context():
+        form = PaymentForm(formdata=_payment_data(), meta={"csrf": False}, timezone="Asia/Tokyo")
+        with pytest.raises(TypeError, match="currency"):
+            form.validate()
+
+
+def test_a_form_without_the_chambers_time_zone_refuses_to_guess(app):
+    with app.test_request_context():
+        form = PaymentForm(formdata=_payment_data(), meta={"csrf": False}, currency="CNY")
+        with pytest.raises(TypeError, match="timezone"):
+            form.validate()
+
+
+def test_the_forms_use_the_chambers_currency_and_zone(app):
+    with app.test_request_context():
+        yen = PaymentForm(formdata=_payment_data(), meta={"csrf": False}, currency="JPY", timezone="Asia/Tokyo")
+        assert yen.validate(), yen.errors
+        assert yen.amount.minor == 100  # yen have no minor digits: 100 yen, not 10000
+        yuan = PaymentForm(formdata=_payment_data(), meta={"csrf": False}, currency="CNY", timezone="Asia/Tokyo")
+        assert yuan.validate() and yuan.amount.minor == 10000
+
+        data = MultiDict({"slug": "x", "title": "X", "festival": "custom", "method": "equal", "budget": "10",
+                          "starts_at": "2030-05-01T10:00", "ends_at": "2030-05-02T10:00",
+                          "optin_deadline": "2030-04-30T10:00"})
+        tokyo = CampaignForm(formdata=data, meta={"csrf": False}, currency="JPY", timezone="Asia/Tokyo")
+        assert tokyo.validate(), tokyo.errors
+        assert tokyo.starts_at.utc == dt.datetime(2030, 5, 1, 1, 0, tzinfo=dt.UTC)
