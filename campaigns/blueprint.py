@@ -141,4 +141,5 @@ from . import public  # noqa: E402
 
 bp.add_url_rule("/c/<slug>/<key>", "public_campaign", public.campaign_page)
 bp.add_url_rule("/c/<slug>/<key>/flyer.pdf", "flyer", public.flyer)
+bp.add_url_rule("/c/<slug>/<key>/share.png", "share_image", public.share_image)
 bp.add_url_rule("/c/<slug>/<key>/ledger", "public_ledger", public.public_ledger)

@@ -59,6 +59,7 @@ FEATURE = Feature(
         # for shoppers
         "campaigns.public_campaign": "public",
         "campaigns.flyer": "public",
+        "campaigns.share_image": "public",
         "campaigns.public_ledger": "public",  # 404 unless the chamber publishes its ledgers
     },
     demo="campaigns.demo:load_demo",

@@ -3,23 +3,28 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import segno
 from flask import current_app, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from chamber.caching import public_cache
 from chamber.db import get_session, utcnow
+from chamber.i18n import date_range
 from chamber.models import Chamber, Member
 from chamber.pdf import render_pdf
 from chamber.trust import operations as trust_ops
 from chamber.web import fail, load_chamber
 
+from . import labels
 from .models import Campaign, LedgerEntry, Participation
+from .share_image import render_share_image
 
 #: what visitors see, in this order on the chamber page
 RUNNING, UPCOMING = ("live",), ("open", "locked")
@@ -198,8 +203,39 @@ def campaign_page(slug: str, key: str) -> Any:
         countdown_to=countdown_to,
         countdown_label=countdown_label,
         public_page=True,
-        share_image=public_url("static", filename="img/share.png"),
+        share_image=public_url("campaigns.share_image", slug=chamber.slug, key=campaign.slug),
     )
+
+
+def share_image_data(chamber: Chamber, campaign: Campaign, merchants: int) -> dict[str, Any]:
+    """The share picture's plain data, in the visitor's language and the chamber's time zone."""
+    return {
+        "festival": campaign.festival,
+        "festival_label": labels.festivals().get(campaign.festival, campaign.festival),
+        "title": campaign.title,
+        "dates": date_range(campaign.starts_at, campaign.ends_at, chamber.timezone),
+        "chamber": chamber.name,
+        "merchants": ngettext("%(num)d verified merchant", "%(num)d verified merchants", merchants),
+    }
+
+
+@public_cache
+def share_image(slug: str, key: str) -> Any:
+    """The picture a shared link of the campaign page shows (og:image)."""
+    chamber, campaign = load_public_campaign(slug, key)
+    merchants = get_session().scalar(
+        select(func.count())
+        .select_from(Participation)
+        .join(Member, and_(Member.id == Participation.member_id, Member.chamber_id == Participation.chamber_id))
+        .where(
+            Participation.chamber_id == chamber.id,
+            Participation.campaign_id == campaign.id,
+            Member.status == "approved",
+        )
+    )
+    fallback = Path(current_app.static_folder or "static") / "img" / "share.png"
+    png = render_share_image(share_image_data(chamber, campaign, merchants or 0), fallback)
+    return current_app.response_class(png, mimetype="image/png")
 
 
 def flyer_data(chamber: Chamber, campaign: Campaign, merchants: list[dict[str, Any]], page_url: str) -> dict[str, Any]:

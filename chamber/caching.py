@@ -96,7 +96,9 @@ class CachedPage:
         self.status = status
         self.headers = headers
         # mtime=0: the same page gives the same bytes in every process (one ETag per encoding)
-        self.gzipped = gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
+        textual = headers.get("Content-Type", "").startswith(("text/", "application/atom", "application/json"))
+        worth_it = textual and len(body) >= GZIP_MIN_BYTES
+        self.gzipped = gzip.compress(body, compresslevel=6, mtime=0) if worth_it else None
 
 
 class PageCache:

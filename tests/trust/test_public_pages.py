@@ -24,6 +24,39 @@ def test_campaign_page_shows_merchants_offers_and_how_to_buy(client: Any, live_c
     assert "weight" not in page.lower()
 
 
+def test_a_shared_link_shows_a_picture_of_the_campaign_itself(client: Any, live_campaign: Any) -> None:
+    import io
+    import re
+
+    from PIL import Image
+
+    from campaigns.share_image import COLOURS, font_file
+    from tests.needs import missing
+
+    if font_file() is None:
+        missing("the Noto Sans CJK font", "apt-get install fonts-noto-cjk")
+    world = live_campaign()
+    slug = world["chamber"].slug
+    page = client.get(f"/c/{slug}/double11").text
+    image_url = re.search(r'property="og:image" content="([^"]+)"', page).group(1)
+    assert image_url.endswith(f"/c/{slug}/double11/share.png")
+    resp = client.get(f"/c/{slug}/double11/share.png")
+    assert resp.status_code == 200 and resp.mimetype == "image/png"
+    assert "public" in resp.headers["Cache-Control"] and resp.headers["ETag"]
+    picture = Image.open(io.BytesIO(resp.data)).convert("RGB")
+    assert picture.size == (1200, 630)
+    background = COLOURS["double11"][0]
+    assert picture.getpixel((1190, 300)) == tuple(int(background[i:i + 2], 16) for i in (1, 3, 5))
+    # the title is drawn: white pixels where the title line is, none in an empty corner
+    title_band = picture.crop((72, 136, 1128, 236))
+    assert (255, 255, 255) in {title_band.getpixel((x, y)) for x in range(0, 1056, 2) for y in range(0, 100, 2)}
+    # another campaign, another picture; and the picture follows the title
+    other = live_campaign(slug="spring", title="春节年货节", festival="spring_festival")
+    other_png = client.get(f"/c/{other['chamber'].slug}/spring/share.png").data
+    assert other_png != resp.data
+    assert client.get(f"/c/{slug}/nothing/share.png").status_code == 404
+
+
 def test_draft_campaign_is_not_public(client: Any, db: Any, create_chamber: Any) -> None:
     import datetime as dt
 
