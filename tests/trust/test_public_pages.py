@@ -38,7 +38,9 @@ def test_a_shared_link_shows_a_picture_of_the_campaign_itself(client: Any, live_
     world = live_campaign()
     slug = world["chamber"].slug
     page = client.get(f"/c/{slug}/double11").text
-    image_url = re.search(r'property="og:image" content="([^"]+)"', page).group(1)
+    found = re.search(r'property="og:image" content="([^"]+)"', page)
+    assert found is not None
+    image_url = found.group(1)
     assert image_url.endswith(f"/c/{slug}/double11/share.png")
     resp = client.get(f"/c/{slug}/double11/share.png")
     assert resp.status_code == 200 and resp.mimetype == "image/png"
