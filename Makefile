@@ -79,7 +79,8 @@ bench: install-test
 	$(PY) bench/run.py
 
 messages: install-test
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k N_ -o chamber/translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k N_ --add-location=file --sort-output \
+	  -o chamber/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i chamber/translations/messages.pot -d chamber/translations --no-fuzzy-matching
 
 translations: install

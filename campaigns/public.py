@@ -14,6 +14,7 @@ from markupsafe import Markup
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from chamber import features
 from chamber.caching import public_cache
 from chamber.db import get_session, utcnow
 from chamber.i18n import date_range
@@ -238,8 +239,15 @@ def share_image(slug: str, key: str) -> Any:
     return current_app.response_class(png, mimetype="image/png")
 
 
-def flyer_data(chamber: Chamber, campaign: Campaign, merchants: list[dict[str, Any]], page_url: str) -> dict[str, Any]:
-    """The flyer's plain data: festival, dates, merchants with their offers, the QR code of the page."""
+def flyer_data(
+    chamber: Chamber,
+    campaign: Campaign,
+    merchants: list[dict[str, Any]],
+    page_url: str,
+    sections: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The flyer's plain data: festival, dates, merchants with their offers, the QR code of the page,
+    and the sections other features add (the alliance prices)."""
     qr = segno.make(page_url, error="m").svg_data_uri(scale=4, dark="#111", light="#fff")
     return {
         "chamber": {"name": chamber.name, "timezone": chamber.timezone, "region": chamber.region},
@@ -247,6 +255,7 @@ def flyer_data(chamber: Chamber, campaign: Campaign, merchants: list[dict[str, A
         "merchants": merchants,
         "qr": qr,
         "page_url": page_url,
+        "sections": sections or [],
     }
 
 
@@ -255,7 +264,8 @@ def flyer(slug: str, key: str) -> Any:
     chamber, campaign = load_public_campaign(slug, key)
     session = get_session()
     page_url = public_url("campaigns.public_campaign", slug=chamber.slug, key=campaign.slug)
-    data = flyer_data(chamber, campaign, _participants(session, campaign), page_url)
+    sections = features.flyer_sections(features.enabled(current_app), session, chamber, campaign)
+    data = flyer_data(chamber, campaign, _participants(session, campaign), page_url, sections)
     session.commit()  # reading is done: never render inside a transaction (chamber.pdf's rule)
     resp = current_app.response_class(render_pdf("pdf/campaigns/flyer.html", data), mimetype="application/pdf")
     resp.headers["Content-Disposition"] = f'inline; filename="flyer-{campaign.slug}.pdf"'

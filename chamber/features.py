@@ -80,6 +80,9 @@ class Feature:
     notification_kinds: Mapping[str, str] = field(default_factory=dict)
     #: inputs to the members' credit score (chamber/trust/rules.py weighs them)
     credit_inputs: Sequence[CreditInput] = ()
+    #: "module:function"s called as function(session, chamber, campaign) → a section of the campaign's
+    #: printable flyer ({title, note, columns, rows: [[cell, …]]}, plain strings) or None
+    flyer_sections: Sequence[str] = ()
     #: "module:function" called as function(session, chamber_id, key) → (id, title) of the chamber's
     #: public campaign with that slug, or None: reviews and complaints name campaigns through it
     campaign_lookup: str | None = None
@@ -200,6 +203,12 @@ def notification_kinds(features: Sequence[Feature]) -> dict[str, str]:
                 raise ValueError(f"notification kind {code!r} declared twice")
             kinds[code] = description
     return kinds
+
+
+def flyer_sections(features: Sequence[Feature], session: Any, chamber: Any, campaign: Any) -> list[dict[str, Any]]:
+    """The sections the features add to a campaign's flyer, in the order of FEATURES."""
+    sections = (resolve(name)(session, chamber, campaign) for f in features for name in f.flyer_sections)
+    return [section for section in sections if section]
 
 
 def credit_inputs(features: Sequence[Feature]) -> list[CreditInput]:

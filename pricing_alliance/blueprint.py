@@ -93,7 +93,7 @@ api_route(bp, CH + "/alliance-notices", ["GET"], auth="member",
 
 # --------------------------------------------------------------------------- pages
 from . import controllers as pages  # noqa: E402
-from . import labels  # noqa: E402
+from . import labels, public  # noqa: E402
 
 GP = ["GET", "POST"]
 A = CH + "/alliance"
@@ -118,5 +118,5 @@ bp.add_url_rule(MKA + "/joint-purchase/dues", "record_dues", pages.record_dues, 
 bp.add_url_rule(K + "/joint-purchase.pdf", "joint_purchase_pdf", documents.joint_purchase_pdf)
 bp.record_once(lambda state: state.app.jinja_env.globals.update(alliance_labels=labels))  # a module, not a function
 bp.add_app_template_global(pages.dashboard_notices, "alliance_notices")
-bp.add_app_template_global(pages.public_alliance, "alliance_public")
+bp.add_app_template_global(public.alliance_view, "alliance_public")
 bp.add_app_template_filter(labels.plain_fraction, "plain_fraction")

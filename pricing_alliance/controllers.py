@@ -427,7 +427,3 @@ def dashboard_notices(chamber: Chamber) -> list[Any]:
     session = get_session()
     return ops.notices_for(session, chamber, [m.id for m in approved_members_of(session, chamber, current_user)], 5)
 
-
-def public_alliance(campaign: Campaign) -> dict[str, Any]:
-    """For the public campaign page (a template slot): alliance prices and which offers keep to them."""
-    return ops.public_alliance_view(get_session(), campaign)

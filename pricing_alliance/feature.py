@@ -53,7 +53,10 @@ FEATURE = Feature(
     template_hooks={
         "chamber.dashboard.member": "pricing_alliance/_dashboard_member.html",
         "chamber.manage.organizer": "pricing_alliance/_manage_section.html",
+        "campaign.public.prices": "pricing_alliance.public:prices_hook",
+        "campaign.public.offer": "pricing_alliance.public:offer_hook",
     },
+    flyer_sections=["pricing_alliance.public:flyer_section"],
     access={**API_ACCESS, **PAGE_ACCESS},
     demo="pricing_alliance.demo:load_demo",
     notification_kinds={

@@ -296,16 +296,27 @@ def alliance_price_items(session: Session, campaign: Campaign) -> list[dict[str,
 def public_alliance_view(session: Session, campaign: Campaign) -> dict[str, Any]:
     """What consumers may see (the public campaign page's slot): alliance prices and which offers keep to them.
 
-    {prices: [alliance_price_items], compliant: {member_id: [product_id, …]}}: a member's product
-    is listed under compliant only when its current price keeps to the adopted band (and cap), so
-    only those offers show the "alliance price" label. Supplier prices and mark-ups never appear.
+    {prices: [alliance_price_items], compliant: {member_id: [product_id, …]}, offers: {member_id:
+    [{product_id, product, price_minor, original_price_minor, alliance}]}}: a member's product is
+    listed under compliant (alliance: True) only when its current price keeps to the adopted band
+    (and cap), so only those offers show the "alliance price" label. Supplier prices and mark-ups
+    never appear.
     """
     report = compliance_report(session, campaign)
     compliant: dict[int, list[int]] = defaultdict(list)
+    offers: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in report["rows"]:
-        if row["band"] is not None and not row["problems"]:
+        keeps = row["band"] is not None and not row["problems"]
+        if keeps:
             compliant[row["member_id"]].append(row["product_id"])
-    return {"prices": alliance_price_items(session, campaign), "compliant": dict(compliant)}
+        offers[row["member_id"]].append({
+            "product_id": row["product_id"], "product": row["product"], "price_minor": row["price_minor"],
+            # checked against the member's own price history when listed (rules.check_original_price)
+            "original_price_minor": row["original_price_minor"], "alliance": keeps,
+        })
+    for items in offers.values():
+        items.sort(key=lambda o: (not o["alliance"], o["product"]))
+    return {"prices": alliance_price_items(session, campaign), "compliant": dict(compliant), "offers": dict(offers)}
 
 
 # --------------------------------------------------------------------------- listed prices

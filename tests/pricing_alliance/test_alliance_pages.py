@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -208,3 +209,48 @@ def test_the_public_partial_shows_alliance_prices_and_no_supplier_data(app, alli
         html = render_template("pricing_alliance/_public_prices.html", chamber=w.chamber, campaign=w.campaign)
     assert "¥268.00" in html and "明前龙井" in html
     assert "190.00" not in html
+
+
+def _adopt_tea(w: Any, db: Any, price_minor: int = 268_00) -> None:
+    proposal = ops.propose_price(db, w.campaign, w.organizer, w.tea, price_minor=price_minor, floor_minor=None,
+                                 ceiling_minor=None, closes_at=w.now + dt.timedelta(days=1))
+    for m in w.members:
+        ops.cast_vote(db, proposal, m, "approve")
+    ops.close_proposal(db, proposal, w.organizer)
+
+
+def test_shoppers_see_alliance_prices_honest_was_now_and_the_label_only_on_compliant_offers(client, alliance, db):
+    w = alliance
+    ops.set_supplier_price(db, w.campaign, w.tea, unit_price_minor=190_00, tiers=[])
+    earlier = w.now - dt.timedelta(days=3)
+    keeps, breaks, _silent = w.members
+    ops.list_price(db, w.campaign, keeps, w.tea, price_minor=298_00, now=earlier)
+    ops.list_price(db, w.campaign, keeps, w.tea, price_minor=268_00, original_price_minor=298_00)
+    ops.list_price(db, w.campaign, breaks, w.tea, price_minor=259_00)
+    _adopt_tea(w, db)
+    db.commit()
+    page = client.get(f"/c/{w.chamber.slug}/double11")
+    assert page.status_code == 200
+    html = page.text
+    prices = html[html.index('data-testid="public-alliance-prices"'):]
+    assert "明前龙井" in prices and "¥268.00" in prices
+    cards = {name: html[html.index(name):] for name in (keeps.business_name, breaks.business_name)}
+    keeps_card = cards[keeps.business_name].split('data-testid="offer"')[0]
+    breaks_card = cards[breaks.business_name].split('data-testid="offer"')[0]
+    assert 'data-testid="alliance-label"' in keeps_card and "¥298.00" in keeps_card and "¥268.00" in keeps_card
+    assert 'data-testid="was-price"' in keeps_card
+    assert "¥259.00" in breaks_card and 'data-testid="alliance-label"' not in breaks_card  # below the band
+    assert "190.00" not in html and "mark-up" not in html.lower()  # supplier data stays inside
+
+
+def test_flyer_lists_the_alliance_prices(client, alliance, db):
+    import io
+
+    pypdf = pytest.importorskip("pypdf")
+    w = alliance
+    _adopt_tea(w, db)
+    db.commit()
+    resp = client.get(f"/c/{w.chamber.slug}/double11/flyer.pdf")
+    assert resp.status_code == 200
+    text = "".join("".join(p.extract_text().split()) for p in pypdf.PdfReader(io.BytesIO(resp.data)).pages)
+    assert "Allianceprices" in text and "明前龙井250g¥268.00".replace("¥", "") in text.replace("¥", "")

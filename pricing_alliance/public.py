@@ -1,0 +1,53 @@
+"""What the pricing alliance shows shoppers on the public campaign page and the flyer (core slots).
+
+The campaign page is cached (chamber/caching.py) and lists hundreds of merchants: the alliance's
+view of the campaign is loaded once per page (flask.g) and each offer card reads from it, so the
+page's queries stay constant.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, render_template
+from flask_babel import gettext as _
+
+from campaigns.models import Campaign
+from chamber.db import get_session
+from chamber.models import Chamber
+from chamber.rules import format_money
+
+from . import operations as ops
+
+
+def alliance_view(campaign: Campaign) -> dict[str, Any]:
+    """ops.public_alliance_view, once per request and campaign (the `alliance_public` template global)."""
+    cache: dict[int, dict[str, Any]] = g.setdefault("pricing_alliance.public", {})
+    if campaign.id not in cache:
+        cache[campaign.id] = ops.public_alliance_view(get_session(), campaign)
+    return cache[campaign.id]
+
+
+def prices_hook(chamber: Chamber, campaign: Campaign, **_context: Any) -> str:
+    """The campaign's alliance prices, under the merchants' offers."""
+    return render_template("pricing_alliance/_public_prices.html", chamber=chamber, campaign=campaign)
+
+
+def offer_hook(chamber: Chamber, campaign: Campaign, member_id: int, **_context: Any) -> str:
+    """One merchant's listed prices on their offer card: was/now, and the alliance label where they keep to it."""
+    offers = alliance_view(campaign)["offers"].get(member_id)
+    if not offers:
+        return ""
+    return render_template("pricing_alliance/_public_offer.html", chamber=chamber, offers=offers)
+
+
+def flyer_section(session: Any, chamber: Chamber, campaign: Campaign) -> dict[str, Any] | None:
+    """The flyer's table of alliance prices (plain data, like everything a PDF gets)."""
+    prices = ops.alliance_price_items(session, campaign)
+    if not prices:
+        return None
+    return {
+        "title": _("Alliance prices"),
+        "note": _("The price the chamber's merchants agreed for this campaign; look for the alliance label."),
+        "columns": [_("Product"), _("Alliance price")],
+        "rows": [[f"{p['name']} {p['unit']}", format_money(p["price_minor"], chamber.currency)] for p in prices],
+    }
