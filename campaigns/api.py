@@ -26,14 +26,17 @@ from . import operations as ops
 from . import presenters, queries, rules
 from .forms import (
     CampaignForm,
+    CollectionForm,
     ExpenseForm,
     ParticipationForm,
     PaymentForm,
+    RefundPayoutForm,
     ReversalForm,
     SettlementForm,
     TransitionForm,
+    WriteOffForm,
 )
-from .models import MAX_RECEIPT_REQUEST, Campaign
+from .models import MAX_QR, MAX_RECEIPT_REQUEST, Campaign
 
 # --------------------------------------------------------------------------- helpers
 
@@ -334,6 +337,11 @@ def get_ledger(slug: str, key: str) -> Any:
     view = presenters.ledger_view(session, campaign, member_id=request.args.get("member_id", type=int),
                            kinds=frozenset({kind}) if kind else None, references=readers)
     cur = chamber.currency
+    payouts = queries.refund_payouts(session, campaign)
+    for item in view["items"]:
+        if item["type"] == "refund":  # the money actually paid back, once an organizer says so
+            payout = payouts.get(item["id"])
+            item["paid_out"] = payout_json(payout) if payout is not None else None
     return jsonify(
         items=entries_json(view["items"], cur, chamber.timezone),
         balances={k: format_money(v, cur) for k, v in view["balances"].items()},
@@ -343,6 +351,7 @@ def get_ledger(slug: str, key: str) -> Any:
                 "business_name": m["business_name"],
                 "share": format_money(m["share_minor"], cur),
                 "paid": format_money(m["paid_minor"], cur),
+                "written_off": format_money(m["written_off_minor"], cur),
                 "outstanding": format_money(m["outstanding_minor"], cur),
                 "refund": format_money(m["refund_minor"], cur),
             }
@@ -373,3 +382,92 @@ def get_notices(slug: str) -> Any:
          "created_at": local_iso(n.created_at, chamber.timezone)}
         for n, c in queries.notices_for(session, chamber, members)
     ])
+
+
+# --------------------------------------------------------------------------- owing and being owed
+
+
+def post_write_off(slug: str, key: str) -> Any:
+    chamber, campaign = _load(slug, key, role="organizer")
+    form = validate_json(WriteOffForm, currency=chamber.currency)
+    session = get_session()
+    try:
+        entry = ops.write_off(session, campaign, token_user(), member_id=form.member_id.data, reason=form.reason.data,
+                              amount_minor=form.amount.amount if form.amount.data else None)
+    except (Conflict, Invalid) as err:
+        raise operation_error(err) from None
+    session.commit()
+    return _entry_response(campaign, chamber, entry)
+
+
+def payout_json(payout: Any) -> dict[str, Any]:
+    return {"refund_id": payout.refund_id, "method": payout.method, "reference": payout.reference,
+            "paid_on": payout.paid_on.isoformat()}
+
+
+def post_refund_payout(slug: str, key: str, refund_id: int) -> Any:
+    chamber, campaign = _load(slug, key, role="organizer")
+    session = get_session()
+    entry = queries.get_entry(session, campaign, refund_id)
+    if entry is None or entry.entry_type != "refund":
+        raise ApiError(404, _("There is no such refund."))
+    form = validate_json(RefundPayoutForm, timezone=chamber.timezone)
+    try:
+        payout = ops.record_refund_payout(session, campaign, entry, token_user(), method=form.method.data,
+                                          reference=form.reference.data or "", paid_on=form.paid_on.data)
+    except (Conflict, Invalid) as err:
+        raise operation_error(err) from None
+    session.commit()
+    return jsonify(payout_json(payout)), 201
+
+
+def _collection_json(chamber: Chamber) -> dict[str, Any]:
+    details = queries.collection_details(get_session(), chamber)
+    if details is None:
+        return {"account": "", "qr": None}
+    qr = None
+    if details.qr_data is not None:
+        qr = {"kind": details.qr_kind, "content_type": details.qr_content_type, "sha256": details.qr_sha256,
+              "url": f"/api/v1/chambers/{chamber.slug}/collection/qr"}
+    return {"account": details.account, "qr": qr}
+
+
+def get_collection(slug: str) -> Any:
+    chamber = load_chamber(slug, role="member")
+    return jsonify(_collection_json(chamber))
+
+
+@upload_limit(MAX_QR + 64 * 1024)
+def put_collection(slug: str) -> Any:
+    """JSON {account, qr_kind, remove_qr}, or multipart/form-data with the same fields and a ``qr`` file."""
+    chamber = load_chamber(slug, role="organizer")
+    qr: bytes | None = None
+    if request.mimetype == "multipart/form-data":
+        form = CollectionForm(formdata=CombinedMultiDict([request.files, request.form]), meta={"csrf": False})
+        if not form.validate():
+            raise ApiError(400, _("Some fields are not valid."),
+                           fields={k: str(v[0]) for k, v in form.errors.items() if v})
+        upload = form.qr.data
+        if isinstance(upload, FileStorage):
+            qr = upload.stream.read(MAX_QR + 1) or None
+    else:
+        form = validate_json(CollectionForm)
+    session = get_session()
+    try:
+        ops.set_collection_details(session, chamber, token_user(), account=form.account.data or "", qr=qr,
+                                   qr_kind=form.qr_kind.data or None, remove_qr=bool(form.remove_qr.data))
+    except (Conflict, Invalid) as err:
+        raise operation_error(err) from None
+    session.commit()
+    return jsonify(_collection_json(chamber))
+
+
+@private_document
+def get_collection_qr(slug: str) -> Any:
+    chamber = load_chamber(slug, role="member")
+    details = queries.collection_details(get_session(), chamber)
+    if details is None or details.qr_data is None:
+        raise ApiError(404, _("The chamber has no collection QR code."))
+    resp = Response(details.qr_data, mimetype=details.qr_content_type)
+    resp.headers["Content-Security-Policy"] = "sandbox"
+    return resp

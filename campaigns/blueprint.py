@@ -6,12 +6,15 @@ from chamber.api import api_route
 from . import api, labels
 from .forms import (
           CampaignForm,
+          CollectionForm,
           ExpenseForm,
           ParticipationForm,
           PaymentForm,
+          RefundPayoutForm,
           ReversalForm,
           SettlementForm,
           TransitionForm,
+          WriteOffForm,
 )
 
 bp = Blueprint("campaigns", __name__)
@@ -70,9 +73,32 @@ api_route(bp, K + "/ledger/<int:entry_id>/reversal", ["POST"], auth="organizer",
           summary="Reverse a payment or an expense ({reason}); entries are never edited or deleted.",
           responses={201: "The reversal entry",
                      409: "Already reversed, a reversal, or not reversible"})(api.post_reversal)
+api_route(bp, K + "/write-offs", ["POST"], auth="organizer", form=WriteOffForm,
+          summary="Write off what a participant still owes: {member_id, amount (optional: all still owed), reason}. "
+                  "A ledger entry of type write_off; it moves no money and lowers what the member owes.",
+          responses={201: "The ledger entry", 409: "Ledger not open, the member owes nothing, or more than it owes"}
+          )(api.post_write_off)
+api_route(bp, K + "/ledger/<int:refund_id>/payout", ["POST"], auth="organizer", form=RefundPayoutForm,
+          summary="Mark a refund entry as paid back: {method, reference, paid_on} (once per refund).",
+          responses={201: "{refund_id, method, reference, paid_on}", 404: "Not a refund of this campaign",
+                     409: "Already marked as paid back"})(api.post_refund_payout)
+api_route(bp, "/chambers/<slug>/collection", ["GET"], auth="member",
+          summary="How members pay the chamber: {account, qr: {kind: wechat_pay|alipay, content_type, sha256, url} "
+                  "or null}.",
+          responses={200: "The collection details"})(api.get_collection)
+api_route(bp, "/chambers/<slug>/collection", ["PUT"], auth="organizer", form=CollectionForm,
+          summary="Set the collection details: JSON {account, qr_kind, remove_qr}, or multipart/form-data with the "
+                  "same fields and a qr file (a PNG or JPEG image, checked by decoding it, at most 2 MB).",
+          responses={200: "The collection details", 400: "Not a PNG or JPEG image, or no qr_kind",
+                     413: "Image above 2 MB"})(api.put_collection)
+api_route(bp, "/chambers/<slug>/collection/qr", ["GET"], auth="member",
+          summary="The chamber's collection QR image.", responses={200: "The image"},
+          content=("image/png", "image/jpeg"))(api.get_collection_qr)
 api_route(bp, K + "/ledger", ["GET"], auth="member",
-          summary="The whole ledger: {items, balances: {pledged, paid, spent, refunded, carried, available}, "
-                  "members: [{member_id, business_name, share, paid, outstanding, refund}]}. Each item has "
+          summary="The whole ledger: {items (refunds with paid_out: {method, reference, paid_on} or null), "
+                  "balances: {pledged, paid, spent, refunded, written_off, carried, available}, "
+                  "members: [{member_id, business_name, share, paid, written_off, outstanding, refund}]}. "
+                  "Each item has "
                   "direction: in, out or null (pledges). ?member_id= and ?kind= (an entry type) filter the items; "
                   "balances and members are always over the whole ledger.",
           responses={200: "The ledger"})(api.get_ledger)
@@ -99,6 +125,10 @@ bp.add_url_rule(MK + "/settlement", "settle", pages.settle, methods=GP)
 bp.add_url_rule(MK + "/payments", "payment", pages.payment, methods=GP)
 bp.add_url_rule(MK + "/expenses", "expense", pages.expense, methods=GP)
 bp.add_url_rule(MK + "/ledger/<int:entry_id>/reversal", "reversal", pages.reversal, methods=GP)
+bp.add_url_rule(MK + "/write-offs", "write_off", pages.write_off, methods=GP)
+bp.add_url_rule(MK + "/ledger/<int:refund_id>/payout", "refund_payout", pages.refund_payout, methods=GP)
+bp.add_url_rule("/chambers/<slug>/manage/collection", "collection_settings", pages.collection_settings, methods=GP)
+bp.add_url_rule("/chambers/<slug>/collection/qr", "collection_qr", pages.collection_qr)
 # members (and organizers)
 bp.add_url_rule(C, "index", pages.index)
 bp.add_url_rule(K, "campaign", pages.campaign)
@@ -110,6 +140,8 @@ bp.add_url_rule(K + "/receipts/<int:receipt_id>", "receipt", pages.receipt)
 bp.add_app_template_global(pages.dashboard_notices, "campaign_notices")
 bp.record_once(lambda state: state.app.jinja_env.globals.update(campaign_labels=labels))  # a module, not a function
 bp.add_app_template_global(pages.dashboard_campaigns, "open_campaigns_for_member")
+bp.add_app_template_global(pages.dashboard_accounts, "campaign_accounts_for_member")
+bp.add_app_template_global(pages.unpaid_members, "unpaid_members")
 
 # --------------------------------------------------------------------------- documents
 # PDFs and CSVs (campaigns/documents.py). Each view serves its API route and its page URL:

@@ -28,15 +28,18 @@ from . import costs, errors, labels, presenters, previews, queries, rules
 from . import operations as ops
 from .forms import (
     CampaignForm,
+    CollectionForm,
     ExpenseForm,
     ParticipationForm,
     PaymentForm,
+    RefundPayoutForm,
     ReversalForm,
     SettlementForm,
     TransitionForm,
+    WriteOffForm,
     campaign_prefill,
 )
-from .models import MAX_RECEIPT_REQUEST, Campaign
+from .models import MAX_QR, MAX_RECEIPT_REQUEST, Campaign
 
 # --------------------------------------------------------------------------- helpers
 
@@ -199,7 +202,7 @@ def confirmed() -> bool:
 
 def confirm_page(chamber: Chamber, campaign: Campaign, *, heading: str, consequences: list[str],
                  fields: dict[str, str], confirm_label: str, back: str, rows: list[tuple[str, int]] | None = None,
-                 danger: bool = False, irreversible: bool = True) -> Any:
+                 danger: bool = False, irreversible: bool = True, link: tuple[str, str] | None = None) -> Any:
     """Ask before an irreversible move: what will happen, then a form re-posting ``fields`` with confirmed=yes.
 
     A page of its own, not a script: it works without JavaScript and under a strict CSP.
@@ -207,7 +210,7 @@ def confirm_page(chamber: Chamber, campaign: Campaign, *, heading: str, conseque
     return render_template(
         "campaigns/confirm.html", chamber=chamber, campaign=campaign, heading=heading,
         consequences=consequences, fields=fields, confirm_label=confirm_label, back=back, rows=rows or [],
-        danger=danger, irreversible=irreversible, action=request.path,
+        danger=danger, irreversible=irreversible, action=request.path, link=link,
     )
 
 
@@ -221,6 +224,7 @@ def _confirm_move(chamber: Chamber, campaign: Campaign, to: str, reason: str) ->
     cur, tz = chamber.currency, chamber.timezone
     now = utcnow()
     rows = None
+    link = None
     if to == "locked":
         lines = [_("Each participant's share is frozen as a pledge they owe; nobody can join, change the offer or "
                    "withdraw any more.")]
@@ -238,6 +242,13 @@ def _confirm_move(chamber: Chamber, campaign: Campaign, to: str, reason: str) ->
         if campaign.ends_at > now:
             lines.append(_("It was to end on %(when)s; ending now moves the end to now.",
                            when=local_time(campaign.ends_at, tz)))
+        unpaid = unpaid_members(campaign)
+        if unpaid:
+            lines.append(_("These members have not paid in full. Until it is settled you can still record their "
+                           "payments, or write off what they owe with a reason; what is left stays outstanding on "
+                           "the report."))
+            rows = [(m["business_name"], m["outstanding_minor"]) for m in unpaid]
+            link = (_("Write off…"), url_for("campaigns.write_off", slug=chamber.slug, key=campaign.slug))
     else:
         available = queries.balances(session, campaign).available
         lines = [_("Nobody owes anything for it any more, and every participant is told why.")]
@@ -249,7 +260,7 @@ def _confirm_move(chamber: Chamber, campaign: Campaign, to: str, reason: str) ->
     return confirm_page(
         chamber, campaign, heading=_("%(move)s “%(title)s”?", move=labels.moves()[to], title=campaign.title),
         consequences=lines, rows=rows, fields={"to": to, "reason": reason}, confirm_label=labels.moves()[to],
-        back=url_for("campaigns.manage", slug=chamber.slug, key=campaign.slug), danger=to == "cancelled",
+        back=url_for("campaigns.manage", slug=chamber.slug, key=campaign.slug), danger=to == "cancelled", link=link,
     )
 
 
@@ -436,11 +447,15 @@ def _campaign_page(chamber: Chamber, campaign: Campaign, *, failed: tuple[int, A
     if campaign.status not in rules.SHARES_PREVIEW and businesses:
         ledger_rows = {m["member_id"]: m for m in presenters.ledger_view(session, campaign, page=1)["members"]}
     open_for_optin = campaign.status == "open" and utcnow() < campaign.optin_deadline
+    accounts = {a["member_id"]: a for a in queries.member_accounts(session, chamber, [m.id for m in businesses])
+                if a["campaign"].id == campaign.id} if ledger_rows else {}
+    owing = any(a["outstanding_minor"] for a in accounts.values())
     return render_template(
         "campaigns/campaign.html", chamber=chamber, campaign=campaign, businesses=businesses, forms=forms,
         joined=joined, share_of=share_of, shares=shares, shares_error=shares_error, ledger_rows=ledger_rows,
         error=error, costs=costs.join_costs(session, campaign, businesses) if open_for_optin else {},
-        open_for_optin=open_for_optin,
+        open_for_optin=open_for_optin, accounts=accounts, now=utcnow(),
+        collection=queries.collection_details(session, chamber) if owing else None,
         organizer=chamber_role(chamber) == "organizer",
     ), status
 
@@ -561,6 +576,8 @@ def ledger(slug: str, key: str) -> Any:
         } if organizer and campaign.status not in rules.SHARES_PREVIEW else {},
         organizer=organizer,
         ledger_open=campaign.status in rules.LEDGER_OPEN,
+        payouts=queries.refund_payouts(session, campaign) if campaign.status in ("settled", "cancelled") else {},
+        own_members={m.id for m in queries.approved_members_of(session, chamber, current_user)},
     )
 
 
@@ -622,3 +639,141 @@ def dashboard_notices(chamber: Chamber) -> list[Any]:
     session = get_session()
     mine = [m.id for m in queries.approved_members_of(session, chamber, current_user)]
     return queries.notices_for(session, chamber, mine)
+
+
+# --------------------------------------------------------------------------- owing and being owed
+
+
+def _upload_bytes(upload: Any, limit: int) -> bytes | None:
+    """The bytes of a form's uploaded file (at most limit + 1 read), or None for an empty file input."""
+    if not isinstance(upload, FileStorage):
+        return None
+    data = upload.stream.read(limit + 1)
+    if not upload.filename and not data:
+        return None
+    return data
+
+
+@upload_limit(MAX_QR + 64 * 1024)
+@login_required
+def collection_settings(slug: str) -> Any:
+    """The chamber's collection details: the account text and a WeChat Pay / Alipay QR image."""
+    chamber = load_chamber(slug, role="organizer")
+    session = get_session()
+    details = queries.collection_details(session, chamber)
+    data = {"account": details.account, "qr_kind": details.qr_kind} if details and request.method != "POST" else None
+    form = CollectionForm(data=data)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.set_collection_details(session, chamber, current_user, account=form.account.data or "",
+                                       qr=_upload_bytes(form.qr.data, MAX_QR), qr_kind=form.qr_kind.data or None,
+                                       remove_qr=bool(form.remove_qr.data))
+        except (Conflict, Invalid) as err:
+            session.rollback()
+            status = _put_error(form, err)
+        else:
+            session.commit()
+            flash(_("Members now see how to pay."), "success")
+            return redirect(url_for("campaigns.collection_settings", slug=chamber.slug))
+    elif form.errors:
+        status = 400
+    return render_template("campaigns/collection.html", chamber=chamber, form=form,
+                           details=queries.collection_details(session, chamber)), status
+
+
+@private_document
+@login_required
+def collection_qr(slug: str) -> Any:
+    """The chamber's collection QR image, for its members."""
+    chamber = load_chamber(slug, role="member")
+    details = queries.collection_details(get_session(), chamber)
+    if details is None or details.qr_data is None:
+        abort(404)
+    resp = Response(details.qr_data, mimetype=details.qr_content_type)
+    resp.headers["Content-Security-Policy"] = "sandbox"
+    return resp
+
+
+def unpaid_members(campaign: Campaign) -> list[dict[str, Any]]:
+    """The participants who have not paid their share in full (for End and Settle)."""
+    if campaign.status not in ("locked", "live", "ended", "settled"):
+        return []
+    view = presenters.ledger_view(get_session(), campaign, page=1)
+    return [m for m in view["members"] if m["outstanding_minor"] > 0]
+
+
+@login_required
+def write_off(slug: str, key: str) -> Any:
+    """Write off what a member still owes, with a reason (or leave it outstanding: nothing to do)."""
+    chamber, campaign = _load(slug, key, "organizer")
+    session = get_session()
+    form = WriteOffForm(currency=chamber.currency)
+    if request.method != "POST" and request.args.get("member_id", "").isdigit():
+        form.member_id.data = int(request.args["member_id"])
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.write_off(session, campaign, current_user, member_id=form.member_id.data, reason=form.reason.data,
+                          amount_minor=form.amount.amount if form.amount.data else None)
+        except (Conflict, Invalid) as err:
+            session.rollback()
+            status = _put_error(form, err)
+        else:
+            session.commit()
+            flash(_("Written off."), "success")
+            back = request.args.get("back")
+            if back == "settle":
+                return redirect(url_for("campaigns.settle", slug=chamber.slug, key=campaign.slug))
+            return redirect(url_for("campaigns.manage", slug=chamber.slug, key=campaign.slug))
+    elif form.errors:
+        status = 400
+    return render_template("campaigns/write_off.html", chamber=chamber, campaign=campaign, form=form,
+                           unpaid=unpaid_members(campaign)), status
+
+
+@login_required
+def refund_payout(slug: str, key: str, refund_id: int) -> Any:
+    """Mark a refund as paid back: how, the reference, when."""
+    chamber, campaign = _load(slug, key, "organizer")
+    session = get_session()
+    entry = queries.get_entry(session, campaign, refund_id)
+    if entry is None or entry.entry_type != "refund":
+        abort(404)
+    form = RefundPayoutForm(timezone=chamber.timezone)
+    if request.method != "POST":
+        form.paid_on.data = utcnow().astimezone(ZoneInfo(chamber.timezone)).date()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.record_refund_payout(session, campaign, entry, current_user, method=form.method.data,
+                                     reference=form.reference.data or "", paid_on=form.paid_on.data)
+        except (Conflict, Invalid) as err:
+            session.rollback()
+            status = _put_error(form, err)
+        else:
+            session.commit()
+            flash(_("The refund is marked as paid back."), "success")
+            return redirect(url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug))
+    elif form.errors:
+        status = 400
+    member = session.get(Member, entry.member_id) if entry.member_id is not None else None
+    return render_template("campaigns/refund_payout.html", chamber=chamber, campaign=campaign, form=form,
+                           entry=entry, member=member, payout=queries.refund_payouts(session, campaign).get(entry.id)
+                           ), status
+
+
+def dashboard_accounts(chamber: Chamber) -> dict[str, Any]:
+    """For the member dashboard's hook: what the user's businesses owe or are owed, and how to pay."""
+    if not current_user.is_authenticated:
+        return {"items": [], "collection": None}
+    session = get_session()
+    members = queries.approved_members_of(session, chamber, current_user)
+    names = {m.id: m.business_name for m in members}
+    items = queries.member_accounts(session, chamber, list(names))
+    for item in items:
+        item["business_name"] = names[item["member_id"]]
+    owing = any(i["outstanding_minor"] and i["campaign"].status in ("locked", "live", "ended") for i in items)
+    # collection None: nothing to pay now; False: something to pay, and the organizers have not said how
+    return {"items": items, "collection": (queries.collection_details(session, chamber) or False) if owing else None,
+            "several": len(members) > 1, "now": utcnow()}

@@ -26,6 +26,12 @@ class ReceiptTooLarge(Invalid):
     status = 413
 
 
+class QrTooLarge(Invalid):
+    """A collection QR image above 2 MB (413)."""
+
+    status = 413
+
+
 def campaign_rule_message(err: RuleError, currency: str) -> str:
     """Translate a campaigns.rules RuleError and fill in its params, amounts formatted as money."""
     params = {}

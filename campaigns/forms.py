@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateField,
     DecimalField,
     IntegerField,
@@ -286,3 +287,38 @@ class ExpenseForm(BaseForm):
 class ReversalForm(BaseForm):
     reason = TextAreaField(_l("Why is this entry reversed?"), validators=[DataRequired(), Length(max=2000)],
                            filters=[strip])
+
+
+class WriteOffForm(BaseForm):
+    """Give up collecting what a member owes: all of it (no amount) or part of it, always with a reason."""
+
+    member_id = IntegerField(_l("Member"), validators=[InputRequired(), ID_RANGE])
+    amount = MoneyField(_l("Amount (empty: all that is still owed)"),
+                        validators=[Optional(), Length(max=20), _positive_amount], filters=[strip])
+    reason = TextAreaField(_l("Why is it written off?"), validators=[DataRequired(), Length(max=2000)],
+                           filters=[strip])
+
+
+class RefundPayoutForm(PaymentForm):
+    """A refund's money paid back: how, its reference, when (the member and amount are the refund's)."""
+
+    member_id = None
+    amount = None  # type: ignore[assignment]
+    method = SelectField(_l("Paid back by"), choices=PAYMENT_METHOD_CHOICES, validators=[DataRequired()])
+    paid_on = DateField(_l("Paid back on"), validators=[DataRequired()])
+
+
+QR_KIND_CHOICES = [
+    SelectChoice("wechat_pay", _l("WeChat Pay")),
+    SelectChoice("alipay", _l("Alipay")),
+]
+
+
+class CollectionForm(BaseForm):
+    """How members pay the chamber: account text, and a collection QR image (a file on the page)."""
+
+    account = TextAreaField(_l("Account for payments"), validators=[Optional(), Length(max=2000)], filters=[strip],
+                            description=_l("E.g. bank, account name and number, or where to pay in cash."))
+    qr_kind = SelectField(_l("The QR code is for"), choices=QR_KIND_CHOICES, validators=[Optional()])
+    qr = FileField(_l("Collection QR code (PNG or JPEG, at most 2 MB)"))
+    remove_qr = BooleanField(_l("Remove the QR code"))

@@ -22,6 +22,7 @@ def entry_types() -> dict[str, str]:
     return {
         "pledge": _("Pledge"), "payment": _("Payment"), "expense": _("Expense"), "refund": _("Refund"),
         "reversal": _("Reversal"), "carry_to_fund": _("To the chamber's fund"),
+        "write_off": _("Written off"),
     }
 
 
@@ -42,3 +43,8 @@ def methods() -> dict[str, str]:
 def moves() -> dict[str, str]:
     """The buttons that move a campaign to a status."""
     return {c.value: str(c.label) for c in TARGETS}
+
+
+def qr_kinds() -> dict[str, str]:
+    """What a collection QR code is for."""
+    return {"wechat_pay": _("WeChat Pay"), "alipay": _("Alipay")}

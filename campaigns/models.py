@@ -35,7 +35,12 @@ from .rules import CAMPAIGN_STATUSES, MAX_RECEIPT_BYTES, PAYMENT_METHODS, SHARES
 
 FESTIVALS = ("double11", "double12", "618", "womens_day", "spring_festival", "mid_autumn", "custom")
 METHODS = ("tier", "revenue", "equal")
-ENTRY_TYPES = ("pledge", "payment", "expense", "refund", "reversal", "carry_to_fund")
+#: write_off: an organizer gives up collecting part of a pledge (with a reason); it moves no money
+ENTRY_TYPES = ("pledge", "payment", "expense", "refund", "reversal", "carry_to_fund", "write_off")
+#: what a chamber's collection QR code is for
+QR_KINDS = ("wechat_pay", "alipay")
+QR_TYPES = ("image/png", "image/jpeg")
+MAX_QR = 2 * 1024 * 1024
 RECEIPT_TYPES = ("application/pdf", "image/jpeg", "image/png")
 #: the request body an expense with a receipt may have: the 5 MiB file plus the form around it
 #: (the receipt check itself enforces exactly rules.MAX_RECEIPT_BYTES for the file)
@@ -203,7 +208,7 @@ class LedgerEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     chamber_id: Mapped[int] = mapped_column(ForeignKey("chambers.id", ondelete="CASCADE"))
     campaign_id: Mapped[int] = mapped_column(index=True)
-    #: pledge | payment | expense | refund | reversal | carry_to_fund
+    #: pledge | payment | expense | refund | reversal | carry_to_fund | write_off
     entry_type: Mapped[str] = mapped_column(String(16))
     member_id: Mapped[int | None] = mapped_column()
     #: never negative, minor units; the entry type says which way the money goes
@@ -239,7 +244,8 @@ class LedgerEntry(Base):
         ),
         CheckConstraint("(entry_type = 'reversal') = (reverses_id IS NOT NULL)", name="reversal_has_target"),
         CheckConstraint(
-            "entry_type NOT IN ('pledge', 'payment', 'refund') OR member_id IS NOT NULL", name="member_required"
+            "entry_type NOT IN ('pledge', 'payment', 'refund', 'write_off') OR member_id IS NOT NULL",
+            name="member_required",
         ),
         CheckConstraint(
             f"entry_type != 'payment' OR ({_in('method', PAYMENT_METHODS)} AND paid_on IS NOT NULL)",
@@ -278,4 +284,54 @@ class CampaignNotice(Base):
                              ondelete="CASCADE"),
         ForeignKeyConstraint(["chamber_id", "member_id"], ["members.chamber_id", "members.id"]),
         CheckConstraint("kind IN ('cancelled')", name="kind"),
+    )
+
+
+class RefundPayout(Base):
+    """The money of a refund entry actually paid back to the member (method, reference, date).
+
+    Rows are only ever inserted (the database refuses UPDATE/DELETE), at most one per refund.
+    """
+
+    __tablename__ = "campaign_refund_payouts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chamber_id: Mapped[int] = mapped_column(ForeignKey("chambers.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int] = mapped_column(index=True)
+    refund_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"), unique=True)
+    method: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str] = mapped_column(String(120), default="")
+    paid_on: Mapped[dt.date] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        ForeignKeyConstraint(["chamber_id", "campaign_id"], ["campaigns.chamber_id", "campaigns.id"],
+                             ondelete="CASCADE"),
+        CheckConstraint(_in("method", PAYMENT_METHODS), name="method"),
+    )
+
+
+class CollectionDetails(Base):
+    """How members pay the chamber: an account text and/or a WeChat Pay or Alipay collection QR image."""
+
+    __tablename__ = "campaign_collection_details"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chamber_id: Mapped[int] = mapped_column(ForeignKey("chambers.id", ondelete="CASCADE"), unique=True)
+    #: e.g. bank, account name and number, or "pay at the chamber office"
+    account: Mapped[str] = mapped_column(Text, default="")
+    qr_kind: Mapped[str | None] = mapped_column(String(16))
+    qr_content_type: Mapped[str | None] = mapped_column(String(20))
+    qr_data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    qr_sha256: Mapped[str | None] = mapped_column(String(64))
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(f"qr_kind IS NULL OR {_in('qr_kind', QR_KINDS)}", name="qr_kind"),
+        CheckConstraint(f"qr_content_type IS NULL OR {_in('qr_content_type', QR_TYPES)}", name="qr_content_type"),
+        CheckConstraint("(qr_data IS NULL) = (qr_kind IS NULL) AND (qr_data IS NULL) = (qr_content_type IS NULL)",
+                        name="qr_complete"),
+        CheckConstraint(f"qr_data IS NULL OR length(qr_data) <= {MAX_QR}", name="qr_size"),
     )

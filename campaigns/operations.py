@@ -33,8 +33,20 @@ from chamber.models import Chamber, Member, User
 from chamber.rules import display_money
 
 from . import rules
-from .errors import ReceiptTooLarge, campaign_rule_message, status_name
-from .models import MAX_PARTICIPANTS, Campaign, CampaignNotice, KeptOffer, LedgerEntry, Participation, Receipt
+from .errors import QrTooLarge, ReceiptTooLarge, campaign_rule_message, status_name
+from .models import (
+    MAX_PARTICIPANTS,
+    MAX_QR,
+    QR_KINDS,
+    Campaign,
+    CampaignNotice,
+    CollectionDetails,
+    KeptOffer,
+    LedgerEntry,
+    Participation,
+    Receipt,
+    RefundPayout,
+)
 from .queries import (
     apportion_shares,
     balances,
@@ -516,3 +528,103 @@ def reverse_entry(
 # --------------------------------------------------------------------------- fund and notices
 
 
+
+
+# --------------------------------------------------------------------------- owing and being owed
+
+
+def write_off(
+    session: Session, campaign: Campaign, by: User, *, member_id: int, reason: str, amount_minor: int | None = None,
+    now: dt.datetime | None = None,
+) -> LedgerEntry:
+    """Give up collecting what a member still owes (all of it, or ``amount_minor`` of it), with a reason.
+
+    A ledger entry like any other (``write_off``); it moves no money, it only lowers what the member owes.
+    While the ledger is open (locked, live, ended); a debt not written off stays outstanding on the report.
+    """
+    campaign = _lock(session, campaign)
+    _check_ledger_open(campaign)
+    if not reason.strip():
+        raise Invalid(_("Say why the amount is written off."), field="reason")
+    owed = balances(session, campaign).outstanding(member_id)
+    if owed <= 0:
+        raise Conflict(_("This member owes nothing."), field="member_id")
+    amount = owed if amount_minor is None else amount_minor
+    if amount <= 0:
+        raise Invalid(_("The amount must be more than zero."), field="amount")
+    if amount > owed:
+        currency = currency_of(session, campaign)
+        raise Conflict(_("%(amount)s is more than this member still owes (%(owed)s).",
+                         amount=display_money(amount, currency), owed=display_money(owed, currency)), field="amount")
+    entry = LedgerEntry(
+        chamber_id=campaign.chamber_id, campaign_id=campaign.id, entry_type="write_off", member_id=member_id,
+        amount_minor=amount, reason=reason.strip(), created_by_id=by.id, created_at=now or utcnow(),
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def record_refund_payout(
+    session: Session, campaign: Campaign, refund: LedgerEntry, by: User, *, method: str, reference: str = "",
+    paid_on: dt.date, now: dt.datetime | None = None,
+) -> RefundPayout:
+    """Record that a refund's money was actually paid back to the member (once per refund)."""
+    campaign = _lock(session, campaign)
+    if refund.chamber_id != campaign.chamber_id or refund.campaign_id != campaign.id or refund.entry_type != "refund":
+        raise Invalid(_("There is no such refund."), field="entry")
+    if session.scalar(select(RefundPayout.id).where(RefundPayout.chamber_id == campaign.chamber_id,
+                                                    RefundPayout.refund_id == refund.id)):
+        raise Conflict(_("This refund is already marked as paid out."))
+    payout = RefundPayout(
+        chamber_id=campaign.chamber_id, campaign_id=campaign.id, refund_id=refund.id, method=method,
+        reference=reference or "", paid_on=paid_on, created_by_id=by.id, created_at=now or utcnow(),
+    )
+    session.add(payout)
+    session.flush()
+    return payout
+
+
+def check_qr_image(data: bytes) -> str:
+    """The content type of a collection QR image, judged by decoding it (PNG or JPEG, at most 2 MB)."""
+    if len(data) > MAX_QR:
+        raise QrTooLarge(_("The image is too large: at most 2 MB."), field="qr")
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+            kind = {"JPEG": "image/jpeg", "PNG": "image/png"}.get(image.format or "")
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        kind = None
+    if kind is None:
+        raise Invalid(_("The QR code must be a PNG or JPEG image (a screenshot of the collection code)."), field="qr")
+    return kind
+
+
+def set_collection_details(
+    session: Session, chamber: Chamber, by: User, *, account: str, qr: bytes | None = None,
+    qr_kind: str | None = None, remove_qr: bool = False, now: dt.datetime | None = None,
+) -> CollectionDetails:
+    """Keep how members pay the chamber: the account text, and a new QR image (or none, ``remove_qr``)."""
+    content_type = check_qr_image(qr) if qr is not None else None
+    details = session.scalar(select(CollectionDetails).where(CollectionDetails.chamber_id == chamber.id))
+    if details is None:
+        details = CollectionDetails(chamber_id=chamber.id, account="", updated_by_id=by.id)
+        session.add(details)
+    details.account = account or ""
+    if qr is not None:
+        if qr_kind not in QR_KINDS:
+            raise Invalid(_("Say whether the code is for WeChat Pay or Alipay."), field="qr_kind")
+        details.qr_data, details.qr_content_type, details.qr_kind = qr, content_type, qr_kind
+        details.qr_sha256 = hashlib.sha256(qr).hexdigest()
+    elif remove_qr:
+        details.qr_data = details.qr_content_type = details.qr_kind = details.qr_sha256 = None
+    elif qr_kind in QR_KINDS and details.qr_data is not None:
+        details.qr_kind = qr_kind
+    details.updated_by_id = by.id
+    details.updated_at = now or utcnow()
+    session.flush()
+    return details

@@ -197,7 +197,7 @@ def _page(session: Session, campaign: Campaign, wanted: list[_Line], reversed_by
 
 def _balances_dict(b: rules.Balances) -> dict[str, int]:
     return {"pledged": b.pledged, "paid": b.paid, "spent": b.spent, "refunded": b.refunded,
-            "carried": b.carried, "available": b.available}
+            "written_off": b.written_off, "carried": b.carried, "available": b.available}
 
 
 def _member_rows(session: Session, campaign: Campaign, lines: list[_Line], b: rules.Balances) -> list[dict[str, Any]]:
@@ -220,6 +220,7 @@ def _member_rows(session: Session, campaign: Campaign, lines: list[_Line], b: ru
             "business_name": name,
             "share_minor": b.member_share.get(mid, 0),
             "paid_minor": b.member_paid.get(mid, 0),
+            "written_off_minor": b.member_written_off.get(mid, 0),
             "outstanding_minor": b.outstanding(mid, cancelled=cancelled),
             "refund_minor": b.member_refund.get(mid, 0),
         }
@@ -320,7 +321,9 @@ def statement_data(session: Session, chamber: Chamber, campaign: Campaign, membe
         "weight": plain_decimal(weight) if weight is not None else None,
         "preview": preview,
         "paid_minor": paid,
-        "outstanding_minor": rules.still_owed(share, paid, cancelled=campaign.status == "cancelled"),
+        "written_off_minor": b.member_written_off.get(member.id, 0),
+        "outstanding_minor": rules.still_owed(share, paid, cancelled=campaign.status == "cancelled",
+                                              written_off=b.member_written_off.get(member.id, 0)),
         "refund_minor": b.member_refund.get(member.id, 0),
         "payments": [
             {"id": e.id, "paid_on": e.paid_on, "method": e.method, "reference": e.reference,
@@ -361,12 +364,14 @@ def report_data(session: Session, chamber: Chamber, campaign: Campaign,
             "weight": plain_decimal(item["weight"]) if item and item["weight"] is not None else None,
             "share_minor": share,
             "paid_minor": m["paid_minor"],
-            "outstanding_minor": rules.still_owed(share, m["paid_minor"], cancelled=cancelled),
+            "written_off_minor": m["written_off_minor"],
+            "outstanding_minor": rules.still_owed(share, m["paid_minor"], cancelled=cancelled,
+                                                  written_off=m["written_off_minor"]),
             "refund_minor": m["refund_minor"],
         })
     expenses = _expenses_by_category(view["items"])
     totals = {key: sum(row[key] for row in apportionment)
-              for key in ("share_minor", "paid_minor", "outstanding_minor", "refund_minor")}
+              for key in ("share_minor", "paid_minor", "written_off_minor", "outstanding_minor", "refund_minor")}
     return {
         "chamber": chamber_data(chamber),
         "campaign": campaign_data(session, campaign),

@@ -20,7 +20,16 @@ from chamber.rules import CURRENCY_DIGITS
 
 from . import rules
 from .errors import NotAMerchant, campaign_rule_message
-from .models import Campaign, CampaignNotice, KeptOffer, LedgerEntry, Participation, Receipt
+from .models import (
+    Campaign,
+    CampaignNotice,
+    CollectionDetails,
+    KeptOffer,
+    LedgerEntry,
+    Participation,
+    Receipt,
+    RefundPayout,
+)
 from .rules import RuleError
 
 
@@ -286,3 +295,68 @@ def notices_for(session: Session, chamber: Chamber, member_ids: list[int]) -> li
             .order_by(CampaignNotice.created_at.desc(), CampaignNotice.id.desc())
         )
     ]
+
+
+# --------------------------------------------------------------------------- owing and being owed
+
+
+def collection_details(session: Session, chamber: Chamber) -> CollectionDetails | None:
+    """How members pay the chamber (account text, QR image), or None if the organizers have not said."""
+    return session.scalar(select(CollectionDetails).where(CollectionDetails.chamber_id == chamber.id))
+
+
+def refund_payouts(session: Session, campaign: Campaign) -> dict[int, RefundPayout]:
+    """{refund entry id: its payout} of the campaign's refunds already paid back."""
+    return {p.refund_id: p for p in session.scalars(select(RefundPayout).where(
+        RefundPayout.chamber_id == campaign.chamber_id, RefundPayout.campaign_id == campaign.id))}
+
+
+def member_accounts(session: Session, chamber: Chamber, member_ids: list[int]) -> list[dict[str, Any]]:
+    """What these businesses owe or are owed, campaign by campaign, from the lock on (two queries).
+
+    [{campaign, member_id, share_minor, paid_minor, written_off_minor, outstanding_minor, refund_minor,
+      refunds_paid_out_minor}], campaigns soonest start first; a business with nothing owed and nothing
+    refunded is left out.
+    """
+    if not member_ids:
+        return []
+    reversed_entry = aliased(LedgerEntry)
+    rows = session.execute(
+        select(LedgerEntry.campaign_id, LedgerEntry.entry_type, LedgerEntry.member_id, LedgerEntry.amount_minor,
+               reversed_entry.entry_type, RefundPayout.id)
+        .outerjoin(reversed_entry, and_(reversed_entry.chamber_id == LedgerEntry.chamber_id,
+                                        reversed_entry.id == LedgerEntry.reverses_id))
+        .outerjoin(RefundPayout, and_(RefundPayout.chamber_id == LedgerEntry.chamber_id,
+                                      RefundPayout.refund_id == LedgerEntry.id))
+        .where(LedgerEntry.chamber_id == chamber.id, LedgerEntry.member_id.in_(member_ids))
+    ).all()
+    by_campaign: dict[int, list[Any]] = {}
+    paid_out: dict[tuple[int, int | None], int] = {}
+    for campaign_id, entry_type, member_id, amount, reversed_type, payout_id in rows:
+        by_campaign.setdefault(campaign_id, []).append((entry_type, member_id, amount, reversed_type))
+        if payout_id is not None:
+            paid_out[campaign_id, member_id] = paid_out.get((campaign_id, member_id), 0) + amount
+    if not by_campaign:
+        return []
+    campaigns = session.scalars(select(Campaign).where(
+        Campaign.chamber_id == chamber.id, Campaign.id.in_(list(by_campaign)),
+        Campaign.status.in_(("locked", "live", "ended", "settled", "cancelled")),
+    ).order_by(Campaign.starts_at, Campaign.id)).all()
+    out = []
+    for campaign in campaigns:
+        b = rules.ledger_balances(by_campaign[campaign.id])
+        cancelled = campaign.status == "cancelled"
+        for member_id in sorted(set(b.member_share) | set(b.member_refund)):
+            item = {
+                "campaign": campaign,
+                "member_id": member_id,
+                "share_minor": b.member_share.get(member_id, 0),
+                "paid_minor": b.member_paid.get(member_id, 0),
+                "written_off_minor": b.member_written_off.get(member_id, 0),
+                "outstanding_minor": b.outstanding(member_id, cancelled=cancelled),
+                "refund_minor": b.member_refund.get(member_id, 0),
+                "refunds_paid_out_minor": paid_out.get((campaign.id, member_id), 0),
+            }
+            if item["outstanding_minor"] or item["refund_minor"]:
+                out.append(item)
+    return out

@@ -458,6 +458,7 @@ _EFFECT = {
     "refund": "refunded",
     "carry_to_fund": "carried",
     "pledge": "pledged",
+    "write_off": "written_off",
 }
 
 
@@ -468,32 +469,37 @@ class Balances:
     the remainder to the chamber's fund, so before settlement it is ``paid - spent - refunded``).
     """
 
-    __slots__ = ("carried", "member_paid", "member_refund", "member_share", "paid", "pledged", "refunded", "spent")
+    __slots__ = ("carried", "member_paid", "member_refund", "member_share", "member_written_off", "paid", "pledged",
+                 "refunded", "spent", "written_off")
 
     def __init__(self) -> None:
-        self.pledged = self.paid = self.spent = self.refunded = self.carried = 0
+        self.pledged = self.paid = self.spent = self.refunded = self.carried = self.written_off = 0
         self.member_share: dict[Any, int] = {}
         self.member_paid: dict[Any, int] = {}
         self.member_refund: dict[Any, int] = {}
+        #: what the organizers gave up collecting from each member (write-offs move no money)
+        self.member_written_off: dict[Any, int] = {}
 
     @property
     def available(self) -> int:
         return self.paid - self.spent - self.refunded - self.carried
 
     def outstanding(self, member: Any, *, cancelled: bool = False) -> int:
-        """What this member still owes (still_owed of its pledged share and its payments)."""
-        return still_owed(self.member_share.get(member, 0), self.member_paid.get(member, 0), cancelled=cancelled)
+        """What this member still owes (still_owed of its pledged share, its payments and write-offs)."""
+        return still_owed(self.member_share.get(member, 0), self.member_paid.get(member, 0), cancelled=cancelled,
+                          written_off=self.member_written_off.get(member, 0))
 
 
-def still_owed(share: int | None, paid: int, *, cancelled: bool) -> int:
-    """What a member still owes: its share less what it paid (net of reversals), never below 0.
+def still_owed(share: int | None, paid: int, *, cancelled: bool, written_off: int = 0) -> int:
+    """What a member still owes: its share less what it paid (net of reversals) and what the organizers
+    wrote off, never below 0.
 
     Nothing once the campaign is cancelled (what was paid and not spent is refunded instead), and
     nothing while its share cannot be computed (``share`` None: a preview the rule cannot produce).
     """
     if cancelled or share is None:
         return 0
-    return max(0, share - paid)
+    return max(0, share - paid - written_off)
 
 
 def ledger_balances(entries: Any) -> Balances:
@@ -502,7 +508,8 @@ def ledger_balances(entries: Any) -> Balances:
     ``reversed_type`` is the type of the entry a reversal reverses (None for other entries).
     """
     b = Balances()
-    per_member = {"pledged": b.member_share, "paid": b.member_paid, "refunded": b.member_refund}
+    per_member = {"pledged": b.member_share, "paid": b.member_paid, "refunded": b.member_refund,
+                  "written_off": b.member_written_off}
     for entry_type, member, amount, reversed_type in entries:
         sign = 1
         if entry_type == "reversal":

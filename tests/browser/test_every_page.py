@@ -25,7 +25,7 @@ LOCALES = {"zh": "zh-CN", "en": "en-US"}
 
 #: routes that are files, not pages
 NOT_PAGES = {"static", "campaigns.ledger_csv", "campaigns.shares_csv", "campaigns.report_pdf",
-             "campaigns.statement_pdf", "campaigns.receipt"}
+             "campaigns.statement_pdf", "campaigns.receipt", "campaigns.collection_qr"}
 
 #: pages that landed after this walk was written and are driven by their own browser flows
 #: (tests/browser/test_alliance_flow.py, test_shopper.py, test_access_flows.py) but are not yet in the
@@ -94,6 +94,8 @@ def pages(live_server: str) -> dict[str, list[str]]:
     slugs["draft"] = api.campaign(f"walk-new-{stamp}", "draft", title="春节联合促销（草稿）")
     ledger = api.call("GET", f"/chambers/xihu/campaigns/{slugs['live']}/ledger")
     payment = next(e["id"] for e in ledger["items"] if e["type"] == "payment")
+    settled = api.call("GET", f"/chambers/xihu/campaigns/{slugs['settled']}/ledger")
+    refund = next(e["id"] for e in settled["items"] if e["type"] == "refund")
     members = api.call("GET", "/chambers/xihu/members")["items"]
     pending = next(m["member_id"] for m in members if m.get("status") == "pending")
     approved = next(m["member_id"] for m in members if m.get("status") == "approved")
@@ -107,7 +109,8 @@ def pages(live_server: str) -> dict[str, list[str]]:
                  f"{m}/{slugs['open']}/edit", f"{m}/{slugs['draft']}/edit",
                  f"{m}/{slugs['live']}/payments", f"{m}/{slugs['live']}/expenses",
                  f"{m}/{slugs['live']}/ledger/{payment}/reversal", f"{m}/{slugs['ended']}/settlement",
-                 f"{c}/{slugs['draft']}"]
+                 f"{c}/{slugs['draft']}", "/chambers/xihu/manage/collection", f"{m}/{slugs['ended']}/write-offs",
+                 f"{m}/{slugs['settled']}/ledger/{refund}/payout"]
     organizer += [f"{m}/{slug}" for slug in slugs.values()]
     return {"visitor": _visitor_pages(), "member": member, "organizer": organizer}
 

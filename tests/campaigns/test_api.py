@@ -223,10 +223,10 @@ def test_payments_expenses_reversals_and_ledger(client, db, setup, create_member
     # any approved member of the chamber reads the whole ledger
     ledger = client.get(url(chamber, "/ledger"), headers=tokens[2]).json
     assert ledger["balances"] == {"pledged": "1000.00", "paid": "333.34", "spent": "0.00", "refunded": "0.00",
-                                  "carried": "0.00", "available": "333.34"}
+                                  "written_off": "0.00", "carried": "0.00", "available": "333.34"}
     first = {m["member_id"]: m for m in ledger["members"]}[members[0].id]
     assert first == {"member_id": members[0].id, "business_name": members[0].business_name, "share": "333.34",
-                     "paid": "333.34", "outstanding": "0.00", "refund": "0.00"}
+                     "paid": "333.34", "written_off": "0.00", "outstanding": "0.00", "refund": "0.00"}
     types = [i["type"] for i in ledger["items"]]
     assert types == ["pledge"] * 3 + ["payment", "expense", "reversal"]
     expense = next(i for i in ledger["items"] if i["id"] == expense_id)

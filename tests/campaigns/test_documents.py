@@ -108,7 +108,7 @@ def test_report_data_apportionment_expenses_balances(db, funded):
     ]
     assert data["expenses_total_minor"] == 150_00
     assert data["balances"] == {"pledged": 1000_00, "paid": 210_00, "spent": 150_00, "refunded": 0,
-                                "carried": 0, "available": 60_00}
+                                "written_off": 0, "carried": 0, "available": 60_00}
 
 
 def documents_check_plain(data: dict[str, Any]) -> None:

@@ -266,7 +266,7 @@ def test_payments_expenses_and_spending_limit(db, locked_campaign):
     assert "100.01" in err.value.message and "100.00" in err.value.message
     view = presenters.ledger_view(db, campaign)
     assert view["balances"] == {"pledged": 1000_00, "paid": 300_00, "spent": 200_00, "refunded": 0,
-                                "carried": 0, "available": 100_00}
+                                "written_off": 0, "carried": 0, "available": 100_00}
     by_member = {m["member_id"]: m for m in view["members"]}
     assert by_member[a.id]["outstanding_minor"] == 0
     assert by_member[b.id]["outstanding_minor"] == 200_00
