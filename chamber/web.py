@@ -214,7 +214,8 @@ def _http_error(err: HTTPException) -> Any:
         if isinstance(err, MethodNotAllowed) and err.valid_methods:
             resp.headers["Allow"] = ", ".join(err.valid_methods)
         return resp
-    return render_template("error.html", status=status, message=message), status
+    return render_template("error.html", status=status, message=message,
+                           link=getattr(err, "chamber_link", None)), status
 
 
 def _unexpected_error(err: Exception) -> Any:
@@ -283,9 +284,31 @@ def load_chamber(slug: str, *, role: str | None = None) -> Chamber:
         actual = chamber_role(chamber)
         allowed = ("organizer",) if role == "organizer" else ("organizer", "member")
         if actual not in allowed:
-            fail(404, _("There is no such chamber."))
+            not_for_you(chamber, organizers=role == "organizer")
     g.chamber = chamber
     return chamber
+
+
+def not_for_you(chamber: Chamber, *, organizers: bool = False) -> NoReturn:
+    """404 for a page of the chamber's members (or organizers) opened by someone else.
+
+    The page says whom it is for and links to the chamber's public page; it says nothing about
+    the resource asked for (whether it exists or not, the answer is the same), and the status
+    stays 404. The API answers its usual 404.
+    """
+    if api.is_api_request():
+        fail(404, _("There is no such chamber."))
+    if organizers:
+        message = _("This page is for the organizers of %(chamber)s.", chamber=chamber.name)
+    else:
+        message = _("This page is for the members of %(chamber)s.", chamber=chamber.name)
+    try:
+        abort(404, description=message)
+    except HTTPException as exc:
+        exc.chamber_message = True  # type: ignore[attr-defined]
+        exc.chamber_link = (url_for("chambers.public_page", slug=chamber.slug),  # type: ignore[attr-defined]
+                            _("The public page of %(chamber)s", chamber=chamber.name))
+        raise
 
 
 def safe_next(target: str | None = None, default: str | None = None) -> str:

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, logout_user
 
+from ..chambers import operations as chamber_ops
 from ..db import get_session
 from ..errors import Conflict
 from ..i18n import LANG_COOKIE
@@ -49,12 +50,18 @@ def login() -> Any:
             session.commit()  # the attempt is recorded either way
             if user is not None:
                 start_session(user)
-                return redirect(safe_next())
+                return redirect(safe_next(default=_landing(session, user)))
             form.password.errors.append(_("Wrong email or password."))
             status = 400
     elif form.errors:
         status = 400
     return render_template("accounts/login.html", form=form), status
+
+
+def _landing(session: Any, user: Any) -> str | None:
+    """Where someone lands after logging in without a ``next``: the dashboard of their only chamber."""
+    chambers = chamber_ops.chambers_of(session, user)
+    return url_for("chambers.dashboard", slug=chambers[0].slug) if len(chambers) == 1 else None
 
 
 def logout() -> Any:

@@ -11,9 +11,9 @@ from ..accounts.forms import EmptyForm
 from ..caching import public_cache
 from ..db import get_session
 from ..errors import Conflict, Invalid
-from ..rules import plain_decimal
+from ..rules import format_money, plain_decimal
 from ..trust import operations as trust_ops
-from ..web import chamber_role, fail, load_chamber
+from ..web import chamber_role, fail, load_chamber, not_for_you
 from . import operations as ops
 from .forms import MAX_TIERS, ApplicationForm, ChamberForm, DecisionForm, ProfileForm, TiersForm
 
@@ -90,10 +90,23 @@ def directory(slug: str) -> Any:
     )
 
 
+def _previous_application(chamber: Any) -> dict[str, Any] | None:
+    """The user's rejected application to fill the form with (``?again=<member id>``, else the latest)."""
+    rejected = [m for m in ops.own_memberships(get_session(), chamber, current_user) if m.status == "rejected"]
+    again = request.args.get("again", type=int)
+    chosen = [m for m in rejected if m.id == again] or sorted(rejected, key=lambda m: (m.applied_at, m.id))[-1:]
+    if not chosen:
+        return None
+    m = chosen[0]
+    return {"business_name": m.business_name, "uscc": m.uscc, "contact_name": m.contact_name, "phone": m.phone,
+            "shop_url": m.shop_url, "annual_revenue": format_money(m.annual_revenue_minor, chamber.currency)}
+
+
 @login_required
 def apply(slug: str) -> Any:
     chamber = load_chamber(slug)
-    form = ApplicationForm(currency=chamber.currency)
+    form = ApplicationForm(data=_previous_application(chamber) if request.method != "POST" else None,
+                           currency=chamber.currency)
     if form.validate_on_submit():
         session = get_session()
         try:
@@ -136,7 +149,7 @@ def dashboard(slug: str) -> Any:
     own = ops.own_memberships(session, chamber, current_user)
     role = chamber_role(chamber)
     if not own and role is None:
-        abort(404)
+        not_for_you(chamber)
     return render_template("chambers/dashboard.html", chamber=chamber, own=own, role=role,
                            member_count=ops.member_count(session, chamber))
 
