@@ -20,6 +20,7 @@ from campaigns.models import Campaign
 from campaigns.queries import approved_members_of
 from chamber.db import get_session, utcnow
 from chamber.errors import Conflict, Invalid
+from chamber.images import image_type
 from chamber.models import Chamber
 from chamber.rules import format_money
 from chamber.web import chamber_role, load_chamber
@@ -53,13 +54,9 @@ def _image(upload: Any) -> tuple[str, bytes] | None:
         return None
     if len(data) > MAX_IMAGE:
         raise Invalid(_("The image is too large: at most 2 MB."), field="image")
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        kind = "image/png"
-    elif data.startswith(b"\xff\xd8\xff"):
-        kind = "image/jpeg"
-    else:
+    kind = image_type(data, IMAGE_TYPES)
+    if kind is None:
         raise Invalid(_("The image must be a JPEG or PNG file."), field="image")
-    assert kind in IMAGE_TYPES
     return kind, data
 
 

@@ -279,9 +279,9 @@ def world(create_chamber: Any, create_member: Any, create_user: Any, token_for: 
 
 
 #: the smallest PNG: a receipt that passes the content check
-PNG_BYTES = bytes.fromhex(
+PNG_BYTES = bytes.fromhex(  # a real 1×1 PNG (checksums right: uploads are decoded, not only sniffed)
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+    "1f15c4890000000d49444154789c6360606060000000050001a5f645400000000049454e44ae426082"
 )
 
 

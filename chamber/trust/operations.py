@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from .. import features
 from ..db import utcnow
 from ..errors import Conflict, Invalid
+from ..images import image_type
 from ..models import Chamber, Member, User
 from . import rules
 from .models import (
@@ -230,17 +231,8 @@ def check_evidence(data: bytes) -> str:
     """The image type of evidence bytes (JPEG, PNG or WebP, by content), else Invalid; > 5 MB → 413."""
     if len(data) > MAX_EVIDENCE:
         raise EvidenceTooLarge(_("The image is too large: at most 5 MB."), field="evidence")
-    import io
-
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-            kind = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}.get(image.format or "")
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        kind = None
-    if kind not in EVIDENCE_TYPES:
+    kind = image_type(data, EVIDENCE_TYPES)
+    if kind is None:
         raise Invalid(_("The evidence must be a JPEG, PNG or WebP image."), field="evidence")
     return kind
 

@@ -53,6 +53,11 @@ def test_a_product_image_that_is_not_an_image_is_refused(client, login, alliance
         "name": "x", "unit": "y", "image": (io.BytesIO(b"%PDF-1.4 not an image"), "x.png")},
         content_type="multipart/form-data")
     assert resp.status_code == 400 and "JPEG" in " ".join(field_errors(resp, "image"))
+    # a PNG signature in front of anything else is not a PNG: the picture must decode
+    resp = client.post(f"/chambers/{w.chamber.slug}/manage/alliance/products/new", data={
+        "name": "x", "unit": "y", "image": (io.BytesIO(PNG_BYTES[:16] + b"<script>" * 8), "x.png")},
+        content_type="multipart/form-data")
+    assert resp.status_code == 400 and "JPEG" in " ".join(field_errors(resp, "image"))
     assert count_rows(db, Product) == before
 
 
