@@ -160,7 +160,7 @@ class CampaignForm(BaseForm):
     #: fields the API nests in an object (chamber.api: validate_json reads them there, the OpenAPI document says so)
     api_groups: ClassVar[dict[str, tuple[str, ...]]] = {"apportionment": ("method", "min_share", "max_share_pct")}
 
-    slug = StringField(_l("Web address (slug)"), validators=[DataRequired(), Length(max=40), slug_validator],
+    slug = StringField(_l("Web address (slug)"), validators=[Optional(), Length(max=40), slug_validator],
                        filters=[strip])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)], filters=[strip])
     festival = SelectField(_l("Festival"), choices=FESTIVALS, validators=[DataRequired()])

@@ -31,6 +31,7 @@ from chamber.db import utcnow
 from chamber.errors import Conflict, Invalid, rule_message
 from chamber.models import Chamber, Member, User
 from chamber.rules import display_money
+from chamber.slugs import slugify, unique_slug
 
 from . import rules
 from .errors import QrTooLarge, ReceiptTooLarge, campaign_rule_message, status_name
@@ -127,7 +128,11 @@ def create_campaign(session: Session, chamber: Chamber, by: User, **fields: Any)
     _check_times(fields)
     _check_threshold_fields(fields)
     _check_campaign_rule(chamber.currency, fields, 0)
-    if session.scalar(select(Campaign.id).where(Campaign.chamber_id == chamber.id, Campaign.slug == fields["slug"])):
+    if not fields["slug"]:  # made from the title (pinyin), or from the start date if nothing is left of it
+        taken = set(session.scalars(select(Campaign.slug).where(Campaign.chamber_id == chamber.id)))
+        fields["slug"] = unique_slug(slugify(fields["title"] or ""), taken,
+                                     fallback=f"campaign-{fields['starts_at']:%Y%m%d}")
+    elif session.scalar(select(Campaign.id).where(Campaign.chamber_id == chamber.id, Campaign.slug == fields["slug"])):
         raise Conflict(_("This chamber already has a campaign at this web address; choose another slug."), field="slug")
     campaign = Campaign(chamber_id=chamber.id, created_by_id=by.id, status="draft", **fields)
     session.add(campaign)
@@ -146,6 +151,7 @@ def update_campaign(session: Session, campaign: Campaign, **fields: Any) -> Camp
     _check_times(fields)
     _check_threshold_fields(fields)
     _check_campaign_rule(currency_of(session, campaign), fields, participant_count(session, campaign))
+    fields["slug"] = fields["slug"] or campaign.slug  # left empty: the web address stays
     if fields["slug"] != campaign.slug and session.scalar(
         select(Campaign.id).where(Campaign.chamber_id == campaign.chamber_id, Campaign.slug == fields["slug"])
     ):

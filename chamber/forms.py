@@ -16,7 +16,7 @@ from wtforms import DecimalField, FileField, FloatField, PasswordField, StringFi
 from wtforms.validators import Optional, ValidationError
 
 from .errors import rule_message
-from .rules import RuleError, check_uscc, parse_money, parse_weight
+from .rules import RuleError, check_uscc, parse_amount_words, parse_money, parse_weight, with_web_scheme
 
 #: bidirectional embeddings, overrides and isolates: they make text read differently from how it is stored
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -121,6 +121,26 @@ class BaseForm(FlaskForm):
         return valid and not self.refused
 
 
+    def error_summary(self) -> list[tuple[str, str, str]]:
+        """(field id, label, first message) of each field with an error, in the form's order.
+
+        For the summary at the top of a refused form (templates/_macros.html form_errors, which
+        calls this before the fields are rendered): the first field with an error is rendered with
+        ``autofocus``, so the browser puts the cursor there without any script.
+        """
+        items = []
+        for name, field in self._fields.items():
+            if name == "csrf_token" or not field.errors:
+                continue
+            errors = field.errors
+            message = errors[0] if isinstance(errors, (list, tuple)) and errors and isinstance(errors[0], str) \
+                else _("Check the entries of this field.")
+            items.append((field.id, str(field.label.text), str(message)))
+            if len(items) == 1 and not getattr(field, "entries", None):
+                field.render_kw = {**(field.render_kw or {}), "autofocus": True}
+        return items
+
+
 def _share_context(form: Any) -> None:
     """Give nested forms (FormField, FieldList of FormField) the form's currency and time zone."""
     for field in form._fields.values():
@@ -212,6 +232,26 @@ class MoneyField(StringField):
             raise ValidationError(rule_message(err)) from None
 
 
+class AmountWordsField(MoneyField):
+    """An amount as people type it ("36万", "120,000", "1.2亿"), kept as minor units in .minor (parse_amount_words)."""
+
+    openapi: ClassVar[dict[str, str]] = {
+        "format": "decimal",
+        "pattern": r"^[¥￥]?([0-9]{1,15}(\.[0-9]+)?|[0-9]{1,3}([,，][0-9]{3})+(\.[0-9]+)?)[千万亿]?元?$",
+        "description": "A decimal string (\"360000.00\"), also with thousands separators (\"360,000\") or in "
+                       "千/万/亿 (\"36万\", \"1.2亿\").",
+    }
+
+    def pre_validate(self, form: Any) -> None:
+        self.minor = None
+        if self.data in (None, ""):
+            return
+        try:
+            self.minor = parse_amount_words(self.data, form_context(form, "currency"))
+        except RuleError as err:
+            raise ValidationError(rule_message(err)) from None
+
+
 class WeightField(StringField):
     """A positive decimal weight, kept as a Decimal in .weight."""
 
@@ -239,6 +279,11 @@ def uscc_validator(_form: Any, field: Any) -> None:
 
 def strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
+
+
+def web_link(value: Any) -> Any:
+    """A link as typed, with https:// in front when it has no scheme (rules.with_web_scheme)."""
+    return with_web_scheme(value) if isinstance(value, str) else value
 
 
 REQUIRED = _l("This field is required.")

@@ -130,6 +130,49 @@ def parse_money(value: object, currency: str, *, allow_negative: bool = False) -
     return int(amount.scaleb(digits))
 
 
+#: what people type for an amount besides plain decimals: an optional ¥, digits with or without
+#: thousands separators (120,000 or 120，000), an optional 千/万/亿 and an optional 元
+AMOUNT_WORDS = re.compile(
+    r"[¥￥]?\s*(?P<num>[0-9]{1,15}(?:\.[0-9]+)?|[0-9]{1,3}(?:[,，][0-9]{3})+(?:\.[0-9]+)?)"
+    r"\s*(?P<unit>[千万亿])?\s*元?"
+)
+AMOUNT_UNITS = {None: 0, "千": 3, "万": 4, "亿": 8}
+#: the largest amount (in whole currency units) an amount in words may come to: 15 digits, as parse_money
+MAX_WHOLE_AMOUNT = 10**15
+
+
+def parse_amount_words(value: object, currency: str) -> int:
+    """An amount as people type it — "36万", "120,000", "1.2亿", "¥3,500.50", "8千元" — in minor units.
+
+    Only ASCII digits count (a full-width ３ is refused, as parse_money does); never negative; the
+    result has at most the currency's minor digits ("1.234567万" yuan is refused) and at most 15
+    whole digits.
+    """
+    if not isinstance(value, str):
+        raise RuleError("money_type", N_("Give the amount as a decimal string, e.g. “1250.00”."))
+    text = value.strip()
+    match = AMOUNT_WORDS.fullmatch(text)
+    if match is None:
+        raise RuleError("amount_words",
+                        N_("“%(value)s” is not an amount: write it as 360000, 360,000 or 36万."), value=text[:40])
+    amount = Decimal(match["num"].replace(",", "").replace("，", "")).scaleb(AMOUNT_UNITS[match["unit"]])
+    digits = CURRENCY_DIGITS[currency]
+    if amount != amount.quantize(Decimal(1).scaleb(-digits)):
+        raise RuleError("money_digits", N_("%(currency)s amounts have at most %(digits)d decimal places."),
+                        currency=currency, digits=digits)
+    if amount >= MAX_WHOLE_AMOUNT:
+        raise RuleError("amount_too_large", N_("“%(value)s” is too large an amount."), value=text[:40])
+    return int(amount.scaleb(digits))
+
+
+def with_web_scheme(link: str) -> str:
+    """A shop link as typed ("shop.example.cn/x") with https:// in front when it names no scheme."""
+    link = link.strip()
+    if link and not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:(?![0-9])", link):
+        return "https://" + link.lstrip("/")
+    return link
+
+
 def format_money(amount_minor: int, currency: str) -> str:
     """Integer minor units as the API's decimal string with exactly the currency's digits."""
     digits = CURRENCY_DIGITS[currency]

@@ -27,8 +27,11 @@ def test_application_fields(doc):
     assert set(schema["required"]) == {"business_name", "uscc", "contact_name", "phone", "annual_revenue"}
     assert re.fullmatch(props["uscc"]["pattern"][1:-1], make_uscc("91330106MA0000001"))
     assert not re.fullmatch(props["uscc"]["pattern"][1:-1], "91330106MA000000I1")  # I is not in the alphabet
-    assert props["annual_revenue"]["pattern"] == r"^[0-9]{1,15}(\.[0-9]{1,2})?$"
-    assert props["annual_revenue"]["format"] == "decimal" and props["annual_revenue"]["maxLength"] == 20
+    # what people type: 360000.00, 360,000, 36万 (chamber.rules.parse_amount_words)
+    pattern = re.compile(props["annual_revenue"]["pattern"])
+    assert all(pattern.fullmatch(v) for v in ("360000.00", "360,000", "36万", "1.2亿", "¥8千元"))
+    assert not any(pattern.fullmatch(v) for v in ("３４", "1e3", "-5", "1,20"))
+    assert props["annual_revenue"]["format"] == "decimal" and props["annual_revenue"]["maxLength"] == 30
     assert props["phone"] == {"type": "string", "minLength": 5, "maxLength": 32, "pattern": r"^[0-9+\- ()]+$"}
     assert props["shop_url"]["format"] == "uri" and props["business_name"]["minLength"] == 1
 

@@ -8,7 +8,16 @@ from wtforms import FieldList, FormField, IntegerField, SelectChoice, SelectFiel
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..errors import rule_message
-from ..forms import BaseForm, ItemCount, MoneyField, WeightField, openapi, strip, uscc_validator
+from ..forms import (
+    AmountWordsField,
+    BaseForm,
+    ItemCount,
+    WeightField,
+    openapi,
+    strip,
+    uscc_validator,
+    web_link,
+)
 from ..rules import CURRENCY_DIGITS, SLUG_RE, WECHAT_ID, RuleError, check_slug
 
 MAX_TIERS = 20
@@ -91,11 +100,11 @@ class ApplicationForm(BaseForm):
     contact_name = StringField(_l("Contact name"), validators=[DataRequired(), Length(max=80)], filters=[strip])
     phone = StringField(_l("Phone"), validators=[DataRequired(), Length(min=5, max=32)], filters=[strip])
     shop_url = StringField(
-        _l("Shop link"), filters=[strip],
+        _l("Shop link"), filters=[strip, web_link],
         validators=[Optional(), Length(max=500), URL(message=_l("Enter a web address starting with http:// or https://."))],
     )
-    annual_revenue = MoneyField(_l("Declared annual revenue"), validators=[DataRequired(), Length(max=20)],
-                                filters=[strip])
+    annual_revenue = AmountWordsField(_l("Declared annual revenue"), validators=[DataRequired(), Length(max=30)],
+                                      filters=[strip])
 
     def application_fields(self) -> dict[str, Any]:
         """The validated values, as apply_for_membership takes them."""
