@@ -25,7 +25,7 @@ LOCALES = {"zh": "zh-CN", "en": "en-US"}
 
 #: routes that are files, not pages
 NOT_PAGES = {"static", "campaigns.ledger_csv", "campaigns.shares_csv", "campaigns.report_pdf",
-             "campaigns.statement_pdf", "campaigns.receipt", "campaigns.collection_qr"}
+             "campaigns.statement_pdf", "campaigns.receipt", "campaigns.collection_qr", "campaigns.share_image"}
 
 #: pages that landed after this walk was written and are driven by their own browser flows
 #: (tests/browser/test_alliance_flow.py, test_shopper.py, test_access_flows.py) but are not yet in the
