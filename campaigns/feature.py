@@ -3,11 +3,32 @@ from flask_babel import lazy_gettext as _l
 
 from chamber.features import CreditInput, Feature
 
+ANNOUNCEMENTS_ACCESS = {
+    "announcements.api_create_announcement": "organizer",
+    "announcements.api_preview_announcement": "organizer",
+    "announcements.api_list_announcements": "organizer",
+    "announcements.api_get_announcement": "organizer",
+    "announcements.api_patch_announcement": "organizer",
+    "announcements.api_cancel_announcement": "organizer",
+    "announcements.api_retry_announcement": "organizer",
+    "announcements.index": "organizer",
+    "announcements.create": "organizer",
+    "announcements.detail": "organizer",
+    "announcements.edit": "organizer",
+    "announcements.cancel": "organizer",
+    "announcements.retry": "organizer",
+    "announcements.chamber_feed": "public",
+    "announcements.campaign_feed": "public",
+    "announcements.chamber_calendar": "public",
+    "announcements.campaign_calendar": "public",
+}
+
 FEATURE = Feature(
     name="campaigns",
-    blueprints=["campaigns.blueprint:bp"],
-    jobs=[("campaigns.jobs:advance_campaigns", 60)],
-    models=["campaigns.models"],
+    blueprints=["campaigns.blueprint:bp", "campaigns.announcements.blueprint:bp"],
+    jobs=[("campaigns.jobs:advance_campaigns", 60),
+          ("campaigns.announcements.jobs:fire_due_announcements", 1)],
+    models=["campaigns.models", "campaigns.announcements.models"],
     migrations="migrations",
     template_hooks={
         "chamber.dashboard.member": "campaigns/_dashboard_member.html",
@@ -70,6 +91,8 @@ FEATURE = Feature(
         "campaigns.flyer": "public",
         "campaigns.share_image": "public",
         "campaigns.public_ledger": "public",  # 404 unless the chamber publishes its ledgers
+        # announcements (campaigns/announcements/)
+        **ANNOUNCEMENTS_ACCESS,
     },
     demo="campaigns.demo:load_demo",
     campaign_lookup="campaigns.public:lookup_public_campaign",

@@ -25,7 +25,9 @@ LOCALES = {"zh": "zh-CN", "en": "en-US"}
 
 #: routes that are files, not pages
 NOT_PAGES = {"static", "campaigns.ledger_csv", "campaigns.shares_csv", "campaigns.report_pdf",
-             "campaigns.statement_pdf", "campaigns.receipt", "campaigns.collection_qr", "campaigns.share_image"}
+             "campaigns.statement_pdf", "campaigns.receipt", "campaigns.collection_qr", "campaigns.share_image",
+             "announcements.chamber_feed", "announcements.campaign_feed", "announcements.chamber_calendar",
+             "announcements.campaign_calendar"}
 
 #: pages that landed after this walk was written and are driven by their own browser flows
 #: (tests/browser/test_alliance_flow.py, test_shopper.py, test_access_flows.py) but are not yet in the
@@ -112,6 +114,13 @@ def pages(live_server: str) -> dict[str, list[str]]:
                  f"{c}/{slugs['draft']}", "/chambers/xihu/manage/collection", f"{m}/{slugs['ended']}/write-offs",
                  f"{m}/{slugs['settled']}/ledger/{refund}/payout"]
     organizer += [f"{m}/{slug}" for slug in slugs.values()]
+    when = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)).isoformat(timespec="minutes")
+    announcement = api.call("POST", "/chambers/xihu/announcements", {
+        "title": "中秋联合促销三天后开始", "body": "**满200减30**，[详情](https://example.cn/a)", "campaign": slugs["open"],
+        "audience": ["members", "participants"], "channels": ["inbox", "email", "feed"], "send_at": when,
+    })["announcement_id"]
+    a = "/chambers/xihu/manage/announcements"
+    organizer += [a, f"{a}/new", f"{a}/{announcement}", f"{a}/{announcement}/edit", f"{a}/{announcement}/cancel"]
     return {"visitor": _visitor_pages(), "member": member, "organizer": organizer}
 
 

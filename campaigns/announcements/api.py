@@ -1,0 +1,154 @@
+"""Announcements: the JSON API (see ../shared/API.md "Announcements").
+
+Thin views: validate with the page's form, load (404), call ONE operation, commit once.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+from flask_babel import gettext as _
+
+from chamber.api import ApiError, json_body, local_iso, operation_error, token_user, validate_json
+from chamber.db import get_session
+from chamber.errors import Conflict, Invalid
+from chamber.models import Chamber
+from chamber.web import load_chamber
+
+from ..models import Campaign
+from . import operations as ops
+from .forms import AnnouncementForm, draft_of
+from .models import Announcement
+
+
+def _load(slug: str, announcement_id: int) -> tuple[Chamber, Announcement]:
+    chamber = load_chamber(slug, role="organizer")
+    announcement = ops.get_announcement(get_session(), chamber, announcement_id)
+    if announcement is None:
+        raise ApiError(404, _("There is no such announcement."))
+    return chamber, announcement
+
+
+def announcement_json(chamber: Chamber, a: Announcement, campaigns: dict[int, Campaign],
+                      counts: dict[str, int]) -> dict[str, Any]:
+    tz = chamber.timezone
+    campaign = campaigns.get(a.campaign_id) if a.campaign_id is not None else None
+    return {
+        "announcement_id": a.id,
+        "title": a.title,
+        "body": a.body,
+        "campaign": campaign.slug if campaign is not None else None,
+        "audience": a.audience_list,
+        "channels": a.channel_list,
+        "send_at": local_iso(a.send_at, tz),
+        "relative_to": a.relative_to,
+        "offset": a.offset_iso,
+        "at_time": a.at_clock,
+        "daily_countdown": a.daily_countdown,
+        "status": a.status,
+        "scheduled_for": local_iso(a.scheduled_for, tz),
+        "occurrences": a.occurrences,
+        "note": a.note,
+        "deliveries": counts,
+        "created_at": local_iso(a.created_at, tz),
+    }
+
+
+def _one(chamber: Chamber, a: Announcement) -> dict[str, Any]:
+    session = get_session()
+    campaigns = ops.campaigns_of(session, chamber, [a.campaign_id])
+    return announcement_json(chamber, a, campaigns, ops.delivery_counts(session, chamber, [a.id])[a.id])
+
+
+def _draft(chamber: Chamber, data: dict[str, Any] | None = None) -> Any:
+    form = validate_json(AnnouncementForm, data, timezone=chamber.timezone)
+    campaign = None
+    if form.campaign.data:
+        campaign = ops.find_campaign(get_session(), chamber, form.campaign.data)
+        if campaign is None:
+            raise ApiError(400, _("Some fields are not valid."), fields={"campaign": _("There is no such campaign.")})
+    return draft_of(form, campaign)
+
+
+def create_announcement(slug: str) -> Any:
+    chamber = load_chamber(slug, role="organizer")
+    d = _draft(chamber)
+    session = get_session()
+    try:
+        announcement = ops.create_announcement(session, chamber, token_user(), d)
+    except (Conflict, Invalid) as err:
+        raise operation_error(err, {"at_clock": "at_time"}) from None
+    session.commit()
+    when = local_iso(announcement.scheduled_for, chamber.timezone)
+    return jsonify(announcement_id=announcement.id, scheduled_for=when, status=announcement.status), 201
+
+
+def preview_announcement(slug: str) -> Any:
+    chamber = load_chamber(slug, role="organizer")
+    d = _draft(chamber)
+    try:
+        when = ops.check_draft(get_session(), chamber, d)
+    except (Conflict, Invalid) as err:
+        raise operation_error(err, {"at_clock": "at_time"}) from None
+    shown = ops.preview(chamber, d, when)
+    return jsonify(title=shown["title"], html=shown["html"], text=shown["text"],
+                   scheduled_for=local_iso(when, chamber.timezone))
+
+
+def list_announcements(slug: str) -> Any:
+    chamber = load_chamber(slug, role="organizer")
+    session = get_session()
+    items = ops.list_announcements(session, chamber)
+    campaigns = ops.campaigns_of(session, chamber, [a.campaign_id for a in items])
+    counts = ops.delivery_counts(session, chamber, [a.id for a in items])
+    return jsonify(items=[announcement_json(chamber, a, campaigns, counts[a.id]) for a in items])
+
+
+def get_announcement(slug: str, announcement_id: int) -> Any:
+    chamber, announcement = _load(slug, announcement_id)
+    return jsonify(_one(chamber, announcement))
+
+
+def patch_announcement(slug: str, announcement_id: int) -> Any:
+    """Change some fields: the rest keep their values (a new send_at replaces a relative time and back)."""
+    chamber, announcement = _load(slug, announcement_id)
+    body = json_body()
+    current = _one(chamber, announcement)
+    merged = {k: current[k] for k in ("title", "body", "campaign", "audience", "channels", "send_at", "relative_to",
+                                      "offset", "at_time", "daily_countdown") if current[k] is not None}
+    merged["draft"] = announcement.status == "draft"
+    if "send_at" in body:
+        for key in ("relative_to", "offset", "at_time", "daily_countdown"):
+            merged.pop(key, None)
+    if "relative_to" in body or "daily_countdown" in body:
+        merged.pop("send_at", None)
+    if any(k in body for k in ("send_at", "relative_to", "daily_countdown")) and "draft" not in body:
+        merged["draft"] = False  # giving a time schedules it
+    merged.update(body)
+    d = _draft(chamber, merged)
+    session = get_session()
+    try:
+        ops.update_announcement(session, chamber, announcement, d)
+    except (Conflict, Invalid) as err:
+        raise operation_error(err, {"at_clock": "at_time"}) from None
+    session.commit()
+    return jsonify(_one(chamber, announcement))
+
+
+def cancel_announcement(slug: str, announcement_id: int) -> Any:
+    chamber, announcement = _load(slug, announcement_id)
+    session = get_session()
+    try:
+        ops.cancel_announcement(session, announcement)
+    except (Conflict, Invalid) as err:
+        raise operation_error(err) from None
+    session.commit()
+    return jsonify(_one(chamber, announcement))
+
+
+def retry_announcement(slug: str, announcement_id: int) -> Any:
+    chamber, announcement = _load(slug, announcement_id)
+    session = get_session()
+    retried = ops.retry_failed(session, announcement)
+    session.commit()
+    return jsonify(retried=retried, **_one(chamber, announcement))

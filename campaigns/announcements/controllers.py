@@ -1,0 +1,175 @@
+"""Announcement pages for organizers: the list with delivery counts, write/preview/schedule, edit,
+cancel (asks first), retry the failed deliveries, and one announcement's page.
+
+Thin views, the same forms and operations as the JSON API (api.py).
+"""
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from chamber.db import get_session
+from chamber.errors import Conflict, Invalid
+from chamber.models import Chamber
+from chamber.web import load_chamber
+
+from . import markup, rules
+from . import operations as ops
+from .forms import AnnouncementPageForm, draft_of
+from .models import Announcement
+
+
+def _load(slug: str, announcement_id: int) -> tuple[Chamber, Announcement]:
+    chamber = load_chamber(slug, role="organizer")
+    announcement = ops.get_announcement(get_session(), chamber, announcement_id)
+    if announcement is None:
+        abort(404)
+    return chamber, announcement
+
+
+def _put_error(form: Any, err: Conflict | Invalid) -> int:
+    name = {"at_clock": "at_time", "send_at": "send_at"}.get(err.field or "", err.field)
+    if name == "offset" and form.schedule.data == "relative" and not form.offset.data:
+        name = "days"
+    target = getattr(form, name, None) if name else None
+    if target is not None and hasattr(target, "errors") and name != "csrf_token":
+        target.errors = [*target.errors, err.message]
+    else:
+        form.form_errors.append(err.message)
+    return 409 if isinstance(err, Conflict) else 400
+
+
+def _form(chamber: Chamber, announcement: Announcement | None = None) -> AnnouncementPageForm:
+    data = None
+    if request.method != "POST":
+        data = {"channels": ["inbox", "email", "feed"], "audience": ["members"], "schedule": "at",
+                "days": 3, "direction": "before", "at_time": "10:00"}
+        if request.args.get("campaign"):
+            data["campaign"] = request.args["campaign"][:40]
+        if announcement is not None:
+            zone = ZoneInfo(chamber.timezone)
+            campaign = ops.campaigns_of(get_session(), chamber, [announcement.campaign_id]).get(
+                announcement.campaign_id or 0)
+            data.update({
+                "title": announcement.title, "body": announcement.body,
+                "campaign": campaign.slug if campaign is not None else "",
+                "audience": announcement.audience_list, "channels": announcement.channel_list,
+                "send_at": announcement.send_at.astimezone(zone) if announcement.send_at else None,
+                "relative_to": announcement.relative_to or "", "offset": announcement.offset_iso or "",
+                "at_time": announcement.at_clock or "10:00",
+                "schedule": ("countdown" if announcement.daily_countdown else "relative" if announcement.relative_to
+                             else "draft" if announcement.status == "draft" else "at"),
+                "days": None if announcement.offset_iso else 3,
+            })
+    return AnnouncementPageForm(data=data, timezone=chamber.timezone)
+
+
+def _write(chamber: Chamber, announcement: Announcement | None) -> Any:
+    session = get_session()
+    form = _form(chamber, announcement)
+    campaigns = ops.choosable_campaigns(session, chamber)
+    status, shown = 200, None
+    if form.validate_on_submit():
+        campaign = ops.find_campaign(session, chamber, form.campaign.data) if form.campaign.data else None
+        if form.campaign.data and campaign is None:
+            form.campaign.errors = [_("There is no such campaign.")]
+            status = 400
+        else:
+            d = draft_of(form, campaign)
+            try:
+                if "preview" in request.form:
+                    shown = ops.preview(chamber, d, ops.check_draft(session, chamber, d))
+                elif announcement is None:
+                    announcement = ops.create_announcement(session, chamber, current_user, d)
+                else:
+                    ops.update_announcement(session, chamber, announcement, d)
+            except (Conflict, Invalid) as err:
+                session.rollback()
+                status = _put_error(form, err)
+            else:
+                if shown is None:
+                    assert announcement is not None
+                    session.commit()
+                    flash(_("Saved as a draft.") if announcement.status == "draft" else
+                          _("Scheduled: it goes out at the time shown."), "success")
+                    return redirect(url_for("announcements.detail", slug=chamber.slug,
+                                            announcement_id=announcement.id))
+    elif form.errors:
+        status = 400
+    return render_template("campaigns/announcements/form.html", chamber=chamber, form=form, campaigns=campaigns,
+                           announcement=announcement, shown=shown), status
+
+
+@login_required
+def index(slug: str) -> Any:
+    chamber = load_chamber(slug, role="organizer")
+    session = get_session()
+    items = ops.list_announcements(session, chamber)
+    return render_template(
+        "campaigns/announcements/index.html", chamber=chamber, items=items,
+        campaigns=ops.campaigns_of(session, chamber, [a.campaign_id for a in items]),
+        counts=ops.delivery_counts(session, chamber, [a.id for a in items]),
+    )
+
+
+@login_required
+def create(slug: str) -> Any:
+    chamber = load_chamber(slug, role="organizer")
+    return _write(chamber, None)
+
+
+@login_required
+def edit(slug: str, announcement_id: int) -> Any:
+    chamber, announcement = _load(slug, announcement_id)
+    if announcement.status not in rules.EDITABLE:
+        flash(_("This announcement is %(status)s: it can no longer be changed.",
+                status=ops.status_name(announcement.status)), "error")
+        return redirect(url_for("announcements.detail", slug=chamber.slug, announcement_id=announcement.id))
+    return _write(chamber, announcement)
+
+
+@login_required
+def detail(slug: str, announcement_id: int) -> Any:
+    chamber, announcement = _load(slug, announcement_id)
+    session = get_session()
+    return render_template(
+        "campaigns/announcements/detail.html", chamber=chamber, a=announcement,
+        campaign=ops.campaigns_of(session, chamber, [announcement.campaign_id]).get(announcement.campaign_id or 0),
+        counts=ops.delivery_counts(session, chamber, [announcement.id])[announcement.id],
+        posts=ops.posts_of(session, announcement), html=markup.render_html(announcement.body),
+        editable=announcement.status in rules.EDITABLE,
+    )
+
+
+@login_required
+def cancel(slug: str, announcement_id: int) -> Any:
+    """GET asks first; POST cancels."""
+    chamber, announcement = _load(slug, announcement_id)
+    back = url_for("announcements.detail", slug=chamber.slug, announcement_id=announcement.id)
+    if request.method != "POST":
+        return render_template("campaigns/announcements/cancel.html", chamber=chamber, a=announcement, back=back)
+    session = get_session()
+    try:
+        ops.cancel_announcement(session, announcement)
+    except (Conflict, Invalid) as err:
+        session.rollback()
+        flash(err.message, "error")
+    else:
+        session.commit()
+        flash(_("The announcement is cancelled: it will not go out."), "success")
+    return redirect(back)
+
+
+@login_required
+def retry(slug: str, announcement_id: int) -> Any:
+    chamber, announcement = _load(slug, announcement_id)
+    session = get_session()
+    n = ops.retry_failed(session, announcement)
+    session.commit()
+    flash(_("%(n)d failed deliveries are queued again.", n=n) if n else _("There were no failed deliveries."),
+          "success")
+    return redirect(url_for("announcements.detail", slug=chamber.slug, announcement_id=announcement.id))
