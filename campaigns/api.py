@@ -36,6 +36,7 @@ from .forms import (
     TransitionForm,
     WriteOffForm,
 )
+from .loading import load_campaign
 from .models import MAX_QR, MAX_RECEIPT_REQUEST, Campaign
 
 # --------------------------------------------------------------------------- helpers
@@ -51,15 +52,6 @@ def _pct(value: Decimal | None) -> int | float | None:
         return None
     value = value.normalize()
     return int(value) if value == value.to_integral_value() else float(value)
-
-
-def _load(slug: str, key: str, role: str | None = None) -> tuple[Chamber, Campaign]:
-    """Chamber and campaign; 404 if missing, and drafts are 404 for everyone but organizers."""
-    chamber = load_chamber(slug, role=role)
-    campaign = queries.get_campaign(get_session(), chamber, key)
-    if campaign is None or (campaign.status == "draft" and chamber_role(chamber) != "organizer"):
-        raise ApiError(404, _("There is no such campaign."))
-    return chamber, campaign
 
 
 def campaign_json(summary: dict[str, Any]) -> dict[str, Any]:
@@ -150,29 +142,27 @@ def create_campaign(slug: str) -> Any:
         campaign = ops.create_campaign(session, chamber, token_user(), **form.campaign_fields())
     except (Conflict, Invalid) as err:
         raise operation_error(err, _RULE_FIELDS) from None
-    session.commit()
     return _campaign_response(campaign, 201)
 
 
 def get_campaign(slug: str, key: str) -> Any:
-    _chamber, campaign = _load(slug, key)
+    _chamber, campaign = load_campaign(slug, key)
     return _campaign_response(campaign)
 
 
 def update_campaign(slug: str, key: str) -> Any:
-    chamber, campaign = _load(slug, key, role="organizer")
+    chamber, campaign = load_campaign(slug, key, role="organizer")
     form = _campaign_form(chamber)
     session = get_session()
     try:
         ops.update_campaign(session, campaign, **form.campaign_fields())
     except (Conflict, Invalid) as err:
         raise operation_error(err, _RULE_FIELDS) from None
-    session.commit()
     return _campaign_response(campaign)
 
 
 def transition(slug: str, key: str) -> Any:
-    _chamber, campaign = _load(slug, key, role="organizer")
+    _chamber, campaign = load_campaign(slug, key, role="organizer")
     form = validate_json(TransitionForm)
     session = get_session()
     try:
@@ -180,19 +170,17 @@ def transition(slug: str, key: str) -> Any:
                                 reason=form.reason.data or "")
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    session.commit()
     return _campaign_response(campaign)
 
 
 def settle(slug: str, key: str) -> Any:
-    _chamber, campaign = _load(slug, key, role="organizer")
+    _chamber, campaign = load_campaign(slug, key, role="organizer")
     form = validate_json(SettlementForm)
     session = get_session()
     try:
         ops.settle_campaign(session, campaign, form.mode.data, token_user())
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    session.commit()
     return _campaign_response(campaign)
 
 
@@ -210,7 +198,7 @@ def participation_json(p: Any, chamber: Chamber) -> dict[str, Any]:
 
 
 def put_participation(slug: str, key: str) -> Any:
-    chamber, campaign = _load(slug, key, role="member")
+    chamber, campaign = load_campaign(slug, key, role="member")
     form = validate_json(ParticipationForm)
     session = get_session()
     try:
@@ -219,24 +207,23 @@ def put_participation(slug: str, key: str) -> Any:
                                              offer_details=form.offer_details.data or "")
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    session.commit()
     return jsonify(participation_json(participation, chamber))
 
 
 def delete_participation(slug: str, key: str) -> Any:
-    chamber, campaign = _load(slug, key, role="member")
+    chamber, campaign = load_campaign(slug, key, role="member")
     session = get_session()
     try:
         member = queries.acting_business(session, chamber, token_user(), request.args.get("member_id"))
         ops.withdraw(session, campaign, member)
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    session.commit()
     return Response(status=204)
 
 
 def get_shares(slug: str, key: str) -> Any:
-    chamber, campaign = _load(slug, key, role="member")
+    """Long: a preview the rule cannot produce answers 409 with its reason; amounts formatted as the contract says."""
+    chamber, campaign = load_campaign(slug, key, role="member")
     try:
         items = queries.compute_shares(get_session(), campaign)
     except Conflict as err:
@@ -265,7 +252,7 @@ def _entry_response(campaign: Campaign, chamber: Chamber, entry: Any) -> Any:
 
 
 def post_payment(slug: str, key: str) -> Any:
-    chamber, campaign = _load(slug, key, role="organizer")
+    chamber, campaign = load_campaign(slug, key, role="organizer")
     form = validate_json(PaymentForm, currency=chamber.currency, timezone=chamber.timezone)
     session = get_session()
     try:
@@ -275,7 +262,6 @@ def post_payment(slug: str, key: str) -> Any:
         )
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    session.commit()
     return _entry_response(campaign, chamber, entry)
 
 
@@ -300,7 +286,7 @@ def _expense_form(chamber: Chamber) -> tuple[ExpenseForm, bytes | None]:
 
 @upload_limit(MAX_RECEIPT_REQUEST)
 def post_expense(slug: str, key: str) -> Any:
-    chamber, campaign = _load(slug, key, role="organizer")
+    chamber, campaign = load_campaign(slug, key, role="organizer")
     form, receipt = _expense_form(chamber)
     session = get_session()
     try:
@@ -310,12 +296,11 @@ def post_expense(slug: str, key: str) -> Any:
         )
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    session.commit()
     return _entry_response(campaign, chamber, entry)
 
 
 def post_reversal(slug: str, key: str, entry_id: int) -> Any:
-    chamber, campaign = _load(slug, key, role="organizer")
+    chamber, campaign = load_campaign(slug, key, role="organizer")
     session = get_session()
     entry = queries.get_entry(session, campaign, entry_id)
     if entry is None:
@@ -325,12 +310,13 @@ def post_reversal(slug: str, key: str, entry_id: int) -> Any:
         reversal = ops.reverse_entry(session, campaign, entry, token_user(), reason=form.reason.data)
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    session.commit()
     return _entry_response(campaign, chamber, reversal)
 
 
 def get_ledger(slug: str, key: str) -> Any:
-    chamber, campaign = _load(slug, key, role="member")
+    """Long: the ledger's filters and paging parameters, validated, and the whole view formatted as the
+    contract says."""
+    chamber, campaign = load_campaign(slug, key, role="member")
     kind = request.args.get("kind") or None
     session = get_session()
     readers = queries.reference_readers(session, chamber, token_user(), organizer=chamber_role(chamber) == "organizer")
@@ -362,7 +348,7 @@ def get_ledger(slug: str, key: str) -> Any:
 
 @private_document
 def get_receipt(slug: str, key: str, receipt_id: int) -> Any:
-    _chamber, campaign = _load(slug, key, role="member")
+    _chamber, campaign = load_campaign(slug, key, role="member")
     receipt = queries.get_receipt(get_session(), campaign, receipt_id)
     if receipt is None:
         raise ApiError(404, _("There is no such receipt."))

@@ -22,7 +22,7 @@ from chamber.hardening import private_document
 from chamber.i18n import local_time
 from chamber.models import Chamber, Member
 from chamber.rules import plain_decimal
-from chamber.web import chamber_role, load_chamber, money_filter, upload_limit
+from chamber.web import chamber_role, form_page, load_chamber, money_filter, operation_failed, upload_limit
 
 from . import costs, errors, labels, presenters, previews, queries, rules
 from . import operations as ops
@@ -39,29 +39,10 @@ from .forms import (
     WriteOffForm,
     campaign_prefill,
 )
+from .loading import load_campaign
 from .models import MAX_QR, MAX_RECEIPT_REQUEST, Campaign
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _load(slug: str, key: str, role: str) -> tuple[Chamber, Campaign]:
-    """Chamber and campaign; 404 if missing, for outsiders, and for drafts unless organizer."""
-    chamber = load_chamber(slug, role=role)
-    campaign = queries.get_campaign(get_session(), chamber, key)
-    if campaign is None or (campaign.status == "draft" and chamber_role(chamber) != "organizer"):
-        abort(404)
-    return chamber, campaign
-
-
-def _put_error(form: Any, err: Conflict | Invalid, default: str | None = None) -> int:
-    """Show an operation's refusal next to its field (or at the top of the form); the status to answer."""
-    name = err.field or default
-    target = getattr(form, name, None) if name else None
-    if target is not None and hasattr(target, "errors") and name != "csrf_token":
-        target.errors = [*target.errors, err.message]
-    else:
-        form.form_errors.append(err.message)
-    return 409 if isinstance(err, Conflict) else 400
 
 
 def _status(form: Any, status: int = 400) -> int:
@@ -104,42 +85,26 @@ def _campaign_form(chamber: Chamber, campaign: Campaign | None = None) -> Campai
 def create(slug: str) -> Any:
     chamber = load_chamber(slug, role="organizer")
     form = _campaign_form(chamber)
-    status = 200
-    if form.validate_on_submit():
-        session = get_session()
-        try:
-            campaign = ops.create_campaign(session, chamber, current_user, **form.campaign_fields())
-        except (Conflict, Invalid) as err:
-            status = _put_error(form, err)
-        else:
-            session.commit()
-            flash(_("Campaign “%(title)s” is saved as a draft. Open it when merchants may join.", title=campaign.title),
-                  "success")
-            return redirect(url_for("campaigns.manage", slug=chamber.slug, key=campaign.slug))
-    elif form.errors:
-        status = 400
-    return render_template("campaigns/form.html", chamber=chamber, form=form, campaign=None), status
+    return form_page(
+        form, lambda: ops.create_campaign(get_session(), chamber, current_user, **form.campaign_fields()),
+        done=lambda campaign: (
+            _("Campaign “%(title)s” is saved as a draft. Open it when merchants may join.", title=campaign.title),
+            url_for("campaigns.manage", slug=chamber.slug, key=campaign.slug)),
+        page=lambda status: (render_template("campaigns/form.html", chamber=chamber, form=form, campaign=None),
+                             status),
+    )
 
 
 @login_required
 def edit(slug: str, key: str) -> Any:
-    chamber, campaign = _load(slug, key, "organizer")
+    chamber, campaign = load_campaign(slug, key, "organizer")
     form = _campaign_form(chamber, campaign)
-    status = 200
-    if form.validate_on_submit():
-        session = get_session()
-        try:
-            ops.update_campaign(session, campaign, **form.campaign_fields())
-        except (Conflict, Invalid) as err:
-            session.rollback()
-            status = _put_error(form, err)
-        else:
-            session.commit()
-            flash(_("Campaign saved."), "success")
-            return redirect(url_for("campaigns.manage", slug=chamber.slug, key=campaign.slug))
-    elif form.errors:
-        status = 400
-    return render_template("campaigns/form.html", chamber=chamber, form=form, campaign=campaign), status
+    return form_page(
+        form, lambda: ops.update_campaign(get_session(), campaign, **form.campaign_fields()),
+        done=lambda _c: (_("Campaign saved."), url_for("campaigns.manage", slug=chamber.slug, key=campaign.slug)),
+        page=lambda status: (render_template("campaigns/form.html", chamber=chamber, form=form, campaign=campaign),
+                             status),
+    )
 
 
 def _manage_page(chamber: Chamber, campaign: Campaign, *, transition_form: TransitionForm | None = None,
@@ -164,14 +129,16 @@ def _manage_page(chamber: Chamber, campaign: Campaign, *, transition_form: Trans
 
 @login_required
 def manage(slug: str, key: str) -> Any:
-    chamber, campaign = _load(slug, key, "organizer")
+    chamber, campaign = load_campaign(slug, key, "organizer")
     return _manage_page(chamber, campaign)
 
 
 @login_required
 def transition(slug: str, key: str) -> Any:
-    """Move the campaign (status buttons; cancelling carries a reason).  Settling has its own page."""
-    chamber, campaign = _load(slug, key, "organizer")
+    """Move the campaign (status buttons; cancelling carries a reason).  Settling has its own page.
+
+    Long: status buttons and the cancel form share the view; irreversible moves ask for confirmation first."""
+    chamber, campaign = load_campaign(slug, key, "organizer")
     form = TransitionForm()
     cancelling = request.form.get("to") == "cancelled"
     if form.validate_on_submit() and form.to.data != "settled":
@@ -181,10 +148,8 @@ def transition(slug: str, key: str) -> Any:
         try:
             ops.transition_campaign(session, campaign, form.to.data, current_user, reason=form.reason.data or "")
         except (Conflict, Invalid) as err:
-            session.rollback()
-            status = _put_error(form, err, default="to")
+            status = operation_failed(err, form, field="to")
         else:
-            session.commit()
             flash(_("The campaign is now %(status)s.", status=errors.status_name(campaign.status)), "success")
             return redirect(url_for("campaigns.manage", slug=chamber.slug, key=campaign.slug))
     else:
@@ -266,8 +231,10 @@ def _confirm_move(chamber: Chamber, campaign: Campaign, to: str, reason: str) ->
 
 @login_required
 def settle(slug: str, key: str) -> Any:
-    """Choose refund (the default) or carry, see what each would write, confirm, settle."""
-    chamber, campaign = _load(slug, key, "organizer")
+    """Choose refund (the default) or carry, see what each would write, confirm, settle.
+
+    Long: the settlement preview, the confirmation page and the settle itself."""
+    chamber, campaign = load_campaign(slug, key, "organizer")
     form = SettlementForm()
     session = get_session()
     status = 200
@@ -278,10 +245,8 @@ def settle(slug: str, key: str) -> Any:
         try:
             ops.settle_campaign(session, campaign, form.mode.data, current_user)
         except (Conflict, Invalid) as err:
-            session.rollback()
-            status = _put_error(form, err, default="mode")
+            status = operation_failed(err, form, field="mode")
         else:
-            session.commit()
             flash(_("The campaign is settled and its ledger is closed."), "success")
             return redirect(url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug))
     elif form.errors:
@@ -313,32 +278,21 @@ def _confirm_settlement(chamber: Chamber, campaign: Campaign, mode: str, preview
 
 @login_required
 def payment(slug: str, key: str) -> Any:
-    chamber, campaign = _load(slug, key, "organizer")
-    session = get_session()
+    chamber, campaign = load_campaign(slug, key, "organizer")
     form = PaymentForm(currency=chamber.currency, timezone=chamber.timezone)
     if request.method != "POST":
         form.paid_on.data = utcnow().astimezone(ZoneInfo(chamber.timezone)).date()
         if request.args.get("member_id", "").isdigit():
             form.member_id.data = int(request.args["member_id"])
-    status = 200
-    if form.validate_on_submit():
-        try:
-            ops.record_payment(
-                session, campaign, current_user, member_id=form.member_id.data, amount_minor=form.amount.amount,
-                method=form.method.data, reference=form.reference.data or "", paid_on=form.paid_on.data,
-            )
-        except (Conflict, Invalid) as err:
-            session.rollback()
-            status = _put_error(form, err)
-        else:
-            session.commit()
-            flash(_("Payment of %(amount)s recorded.", amount=money_filter(form.amount.minor, chamber.currency)),
-                  "success")
-            return redirect(url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug))
-    elif form.errors:
-        status = 400
-    return render_template("campaigns/payment.html", chamber=chamber, campaign=campaign, form=form,
-                           participants=queries.list_participants(session, campaign)), status
+    return form_page(
+        form, lambda: ops.record_payment(
+            get_session(), campaign, current_user, member_id=form.member_id.data, amount_minor=form.amount.amount,
+            method=form.method.data, reference=form.reference.data or "", paid_on=form.paid_on.data),
+        done=lambda _e: (_("Payment of %(amount)s recorded.", amount=money_filter(form.amount.minor, chamber.currency)),
+                         url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug)),
+        page=lambda status: (render_template("campaigns/payment.html", chamber=chamber, campaign=campaign, form=form,
+                             participants=queries.list_participants(get_session(), campaign)), status),
+    )
 
 
 def _receipt_bytes(form: ExpenseForm) -> bytes | None:
@@ -354,57 +308,37 @@ def _receipt_bytes(form: ExpenseForm) -> bytes | None:
 @upload_limit(MAX_RECEIPT_REQUEST)
 @login_required
 def expense(slug: str, key: str) -> Any:
-    chamber, campaign = _load(slug, key, "organizer")
-    session = get_session()
+    """A refused receipt (above the limit) answers 413 (operation_failed gives the error's status)."""
+    chamber, campaign = load_campaign(slug, key, "organizer")
     form = ExpenseForm(currency=chamber.currency)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            ops.record_expense(
-                session, campaign, current_user, payee=form.payee.data, category=form.category.data,
-                amount_minor=form.amount.amount, description=form.description.data or "", receipt=_receipt_bytes(form),
-            )
-        except (Conflict, Invalid) as err:
-            session.rollback()
-            status = _put_error(form, err)
-            if isinstance(err, errors.ReceiptTooLarge):
-                status = 413
-        else:
-            session.commit()
-            flash(_("Expense of %(amount)s recorded.", amount=money_filter(form.amount.minor, chamber.currency)),
-                  "success")
-            return redirect(url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug))
-    elif form.errors:
-        status = 400
-    return render_template("campaigns/expense.html", chamber=chamber, campaign=campaign, form=form,
-                           balances=queries.balances(session, campaign)), status
+    return form_page(
+        form, lambda: ops.record_expense(
+            get_session(), campaign, current_user, payee=form.payee.data, category=form.category.data,
+            amount_minor=form.amount.amount, description=form.description.data or "", receipt=_receipt_bytes(form)),
+        done=lambda _e: (_("Expense of %(amount)s recorded.", amount=money_filter(form.amount.minor, chamber.currency)),
+                         url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug)),
+        page=lambda status: (render_template("campaigns/expense.html", chamber=chamber, campaign=campaign, form=form,
+                             balances=queries.balances(get_session(), campaign)), status),
+    )
 
 
 @login_required
 def reversal(slug: str, key: str, entry_id: int) -> Any:
-    chamber, campaign = _load(slug, key, "organizer")
+    chamber, campaign = load_campaign(slug, key, "organizer")
     session = get_session()
     entry = queries.get_entry(session, campaign, entry_id)
     if entry is None:
         abort(404)
     form = ReversalForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            ops.reverse_entry(session, campaign, entry, current_user, reason=form.reason.data)
-        except (Conflict, Invalid) as err:
-            session.rollback()
-            status = _put_error(form, err)
-        else:
-            session.commit()
-            flash(_("Entry %(id)s is reversed.", id=entry_id), "success")
-            return redirect(url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug))
-    elif form.errors:
-        status = 400
-    item = presenters.entry_view(session, campaign, entry, references="all")  # organizers only
-    member = session.get(Member, entry.member_id) if entry.member_id is not None else None
-    return render_template("campaigns/reversal.html", chamber=chamber, campaign=campaign, form=form, item=item,
-                           member=member), status
+    return form_page(
+        form, lambda: ops.reverse_entry(get_session(), campaign, entry, current_user, reason=form.reason.data),
+        done=lambda _e: (_("Entry %(id)s is reversed.", id=entry_id),
+                         url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug)),
+        page=lambda status: (render_template(
+            "campaigns/reversal.html", chamber=chamber, campaign=campaign, form=form,
+            item=presenters.entry_view(get_session(), campaign, entry, references="all"),  # organizers only
+            member=get_session().get(Member, entry.member_id) if entry.member_id is not None else None), status),
+    )
 
 
 # --------------------------------------------------------------------------- members and everyone in the chamber
@@ -462,14 +396,16 @@ def _campaign_page(chamber: Chamber, campaign: Campaign, *, failed: tuple[int, A
 
 @login_required
 def campaign(slug: str, key: str) -> Any:
-    chamber, campaign = _load(slug, key, "member")
+    chamber, campaign = load_campaign(slug, key, "member")
     return _campaign_page(chamber, campaign)
 
 
 @login_required
 def participate(slug: str, key: str) -> Any:
-    """Opt in with an offer, or update the offer."""
-    chamber, campaign = _load(slug, key, "member")
+    """Opt in with an offer, or update the offer.
+
+    Long: chooses the acting business, then opts in or updates the offer, each refusal back on the member's own form."""
+    chamber, campaign = load_campaign(slug, key, "member")
     form = ParticipationForm()
     try:
         member = queries.acting_business(get_session(), chamber, current_user, form.member_id.data)
@@ -482,10 +418,8 @@ def participate(slug: str, key: str) -> Any:
         _p, created = ops.opt_in(session, campaign, member, offer_headline=form.offer_headline.data,
                                  offer_details=form.offer_details.data or "")
     except (Conflict, Invalid) as err:
-        session.rollback()
-        status = _put_error(form, err)
+        status = operation_failed(err, form)
         return _campaign_page(chamber, campaign, failed=(member.id, form), status=status)
-    session.commit()
     if created:
         flash(_("%(name)s takes part in “%(title)s”.", name=member.business_name, title=campaign.title), "success")
     else:
@@ -495,7 +429,8 @@ def participate(slug: str, key: str) -> Any:
 
 @login_required
 def withdraw(slug: str, key: str) -> Any:
-    chamber, campaign = _load(slug, key, "member")
+    """Long: asks for confirmation before an open campaign loses a participant."""
+    chamber, campaign = load_campaign(slug, key, "member")
     session = get_session()
     try:
         member = queries.acting_business(session, chamber, current_user, request.form.get("member_id"))
@@ -513,9 +448,7 @@ def withdraw(slug: str, key: str) -> Any:
             )
         ops.withdraw(session, campaign, member)
     except (Conflict, Invalid) as err:
-        session.rollback()
-        return _campaign_page(chamber, campaign, status=err.status, error=err.message)
-    session.commit()
+        return _campaign_page(chamber, campaign, status=operation_failed(err), error=err.message)
     flash(_("%(name)s no longer takes part in “%(title)s”.", name=member.business_name, title=campaign.title),
           "success")
     return redirect(url_for("campaigns.campaign", slug=chamber.slug, key=campaign.slug))
@@ -532,8 +465,10 @@ def ledger(slug: str, key: str) -> Any:
 
     Labels and times are formatted here once per request, not per row in the template: per-row macros
     and babel calls made the page of 5,000 entries take seconds (bench/bench_ledger.py).
+
+    Long: filters, paging and the organizer's action links of the ledger page, read in a constant number of queries.
     """
-    chamber, campaign = _load(slug, key, "member")
+    chamber, campaign = load_campaign(slug, key, "member")
     organizer = chamber_role(chamber) == "organizer"
     type_labels = labels.entry_types()
     # ?member=<id>&kind=<entry type> narrow the entries shown; balances stay over the whole ledger
@@ -584,7 +519,7 @@ def ledger(slug: str, key: str) -> Any:
 @private_document
 @login_required
 def receipt(slug: str, key: str, receipt_id: int) -> Any:
-    _chamber, campaign = _load(slug, key, "member")
+    _chamber, campaign = load_campaign(slug, key, "member")
     row = queries.get_receipt(get_session(), campaign, receipt_id)
     if row is None:
         abort(404)

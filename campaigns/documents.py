@@ -29,9 +29,10 @@ from chamber.hardening import private_document
 from chamber.models import Chamber, Member
 from chamber.pdf import render_pdf
 from chamber.rules import format_money, plain_decimal
-from chamber.web import acting_user, chamber_role, fail, load_chamber
+from chamber.web import acting_user, chamber_role, end_transaction, fail
 
 from . import labels, presenters, queries
+from .loading import load_campaign
 from .models import Campaign, LedgerEntry
 
 # --------------------------------------------------------------------------- CSV rows
@@ -110,21 +111,6 @@ def _is_number(value: str) -> bool:
 # --------------------------------------------------------------------------- views
 
 
-def _load(slug: str, key: str) -> tuple[Chamber, Campaign]:
-    """Chamber (members and organizers only) and campaign; drafts are 404 except for organizers."""
-    chamber = load_chamber(slug, role="member")
-    campaign = queries.get_campaign(get_session(), chamber, key)
-    if campaign is None or (campaign.status == "draft" and chamber_role(chamber) != "organizer"):
-        fail(404, _("There is no such campaign."))
-    assert campaign is not None
-    return chamber, campaign
-
-
-def _end_transaction(session: Session) -> None:
-    """Reading is done: end the transaction before rendering (chamber.pdf's rule)."""
-    session.commit()
-
-
 def _pdf(data: bytes, filename: str) -> Response:
     resp = Response(data, mimetype="application/pdf")
     resp.headers["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -140,8 +126,10 @@ def _csv(data: bytes, filename: str) -> Response:
 
 @private_document
 def statement_pdf(slug: str, key: str, member_id: int) -> Response:
-    """A member's contribution statement: the member's owner and organizers; anyone else 404."""
-    chamber, campaign = _load(slug, key)
+    """A member's contribution statement: the member's owner and organizers; anyone else 404.
+
+    Long: who may read a statement (its owner, organizers) and whether the business takes part, both 404 otherwise."""
+    chamber, campaign = load_campaign(slug, key, "member")
     session = get_session()
     member = session.scalar(select(Member).where(Member.chamber_id == chamber.id, Member.id == member_id))
     user = acting_user()
@@ -155,24 +143,24 @@ def statement_pdf(slug: str, key: str, member_id: int) -> Response:
     if not taking_part:
         fail(404, _("This business does not take part in the campaign."))
     data = presenters.statement_data(session, chamber, campaign, member)
-    _end_transaction(session)
+    end_transaction()
     return _pdf(render_pdf("pdf/campaigns/statement.html", data), f"statement-{campaign.slug}-{member.id}.pdf")
 
 
 @private_document
 def report_pdf(slug: str, key: str) -> Response:
     """The campaign's budget report: members and organizers."""
-    chamber, campaign = _load(slug, key)
+    chamber, campaign = load_campaign(slug, key, "member")
     session = get_session()
     data = presenters.report_data(session, chamber, campaign)
-    _end_transaction(session)
+    end_transaction()
     return _pdf(render_pdf("pdf/campaigns/report.html", data), f"report-{campaign.slug}.pdf")
 
 
 @private_document
 def shares_csv(slug: str, key: str) -> Response:
     """The shares as CSV (frozen pledges once locked, else a preview): members and organizers."""
-    chamber, campaign = _load(slug, key)
+    chamber, campaign = load_campaign(slug, key, "member")
     try:
         rows = shares_rows(get_session(), chamber, campaign)
     except Conflict as err:
@@ -184,7 +172,7 @@ def shares_csv(slug: str, key: str) -> Response:
 @private_document
 def ledger_csv(slug: str, key: str) -> Response:
     """The whole ledger as CSV: members and organizers."""
-    chamber, campaign = _load(slug, key)
+    chamber, campaign = load_campaign(slug, key, "member")
     session = get_session()
     readers = queries.reference_readers(session, chamber, acting_user(), organizer=chamber_role(chamber) == "organizer")
     rows = ledger_rows(session, chamber, campaign, readers)

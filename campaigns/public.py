@@ -21,7 +21,7 @@ from chamber.i18n import date_range
 from chamber.models import Chamber, Member
 from chamber.pdf import render_pdf
 from chamber.trust import operations as trust_ops
-from chamber.web import fail, load_chamber
+from chamber.web import end_transaction, fail, load_chamber
 
 from . import labels
 from .models import Campaign, LedgerEntry, Participation
@@ -166,6 +166,8 @@ def _endpoint(name: str) -> bool:
 
 @public_cache
 def campaign_page(slug: str, key: str) -> Any:
+    """Long: the public page gathers links that exist only when their feature is enabled, the QR code and the
+    countdown."""
     chamber, campaign = load_public_campaign(slug, key)
     session = get_session()
     page_url = public_url("campaigns.public_campaign", slug=chamber.slug, key=campaign.slug)
@@ -266,7 +268,7 @@ def flyer(slug: str, key: str) -> Any:
     page_url = public_url("campaigns.public_campaign", slug=chamber.slug, key=campaign.slug)
     sections = features.flyer_sections(features.enabled(current_app), session, chamber, campaign)
     data = flyer_data(chamber, campaign, _participants(session, campaign), page_url, sections)
-    session.commit()  # reading is done: never render inside a transaction (chamber.pdf's rule)
+    end_transaction()  # reading is done: never render inside a transaction (chamber.pdf's rule)
     resp = current_app.response_class(render_pdf("pdf/campaigns/flyer.html", data), mimetype="application/pdf")
     resp.headers["Content-Disposition"] = f'inline; filename="flyer-{campaign.slug}.pdf"'
     return resp

@@ -50,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Feature packages are found through their declarations: the core never imports them by
     # name, so imports keep pointing from the features to the core.
     features.init_app(app, features.load(app.config.get("FEATURES", FEATURES)))
+    web.init_transactions(app)  # one commit per request, for every view registered above
     cli.init_app(app)
     if app.config.get("FRONT_CACHE", True):
         # public pages for visitors without a session, answered before Flask runs (chamber/caching.py)

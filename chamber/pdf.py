@@ -3,7 +3,7 @@
 Rules for callers:
 
 * Load what the document needs, copy it into plain dicts/lists/strings/numbers, end the
-  transaction (`session.commit()` or `session.rollback()`), THEN call `render_pdf`. Rendering
+  transaction (`chamber.web.end_transaction()` in a view), THEN call `render_pdf`. Rendering
   takes long; on SQLite every transaction holds the write lock (BEGIN IMMEDIATE), so a PDF must
   never be rendered inside one. `render_pdf` never touches the database, refuses a context
   holding ORM objects (TypeError: lazy loads would query mid-render) and refuses to run while

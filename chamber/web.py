@@ -1,9 +1,11 @@
 """Web plumbing shared by every blueprint: login, CSRF, errors, permissions, template helpers."""
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any, NoReturn
 
-from flask import Flask, Response, abort, current_app, g, jsonify, render_template, request, url_for
+from flask import Flask, Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask import session as cookie_session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,6 +21,7 @@ from werkzeug.routing import IntegerConverter
 
 from . import api, hardening
 from .db import get_session
+from .errors import Conflict, Invalid
 from .models import Chamber, Member, Organizer, User
 from .rules import display_money, local_path, plain_decimal
 
@@ -152,6 +155,8 @@ def init_app(app: Flask) -> None:
             csrf.protect()
 
     app.register_error_handler(api.ApiError, _api_error)
+    app.register_error_handler(Conflict, _operation_error)
+    app.register_error_handler(Invalid, _operation_error)
     app.register_error_handler(IntegrityError, _integrity_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
@@ -167,10 +172,128 @@ def _openapi() -> Response:
     return jsonify(api.openapi_document("Chamber API", "1"))
 
 
+# --- one transaction per request -----------------------------------------------------------
+#
+# Views call operations (which flush, never commit) and never commit or roll back themselves
+# (tests/test_views.py checks): the view wrapper below, put around every view by init_transactions,
+# commits the request's session once the view has answered with a success (< 400) and rolls it
+# back otherwise; error handlers roll back too. Mail and files wait for the commit (after_commit).
+
+
 def _rollback() -> None:
     session = g.get("db_session")
     if session is not None:
         session.rollback()
+    g.pop("after_commit", None)
+
+
+def _commit() -> None:
+    session = g.get("db_session")
+    if session is not None:
+        session.commit()
+    for callback in g.pop("after_commit", []):
+        callback()
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run callback (send a mail, write a file) once this request's changes are committed; never if
+    they are rolled back."""
+    g.setdefault("after_commit", []).append(callback)
+
+
+def keep_changes() -> None:
+    """Commit what this request has done so far, whatever it answers afterwards (a failed login is
+    recorded: it counts towards the lock-out, also when the answer is an error)."""
+    _commit()
+
+
+def end_transaction() -> None:
+    """Reading is done: end the transaction now, before slow work such as rendering a PDF
+    (chamber.pdf's rule: on SQLite every transaction holds the write lock)."""
+    if g.get("operation_failed"):
+        _rollback()
+    else:
+        _commit()
+
+
+def operation_failed(err: Conflict | Invalid, form: Any = None, *, field: str | None = None,
+                     rename: dict[str, str] | None = None, flash_it: bool = False) -> int:
+    """A page's answer to an operation's Conflict or Invalid, the same everywhere: what the failed
+    operation wrote is rolled back (and nothing more of this request is committed); with a form the
+    message goes by its field (err.field, renamed by ``rename``, else ``field``, else at the top of
+    the form), with flash_it into a flash; the status (409, 400, 413 …) is returned for the page to
+    answer with. (The API's counterpart is chamber.api.operation_error.)"""
+    _rollback()
+    g.operation_failed = True
+    if flash_it:
+        flash(err.message, "error")
+    if form is not None:
+        name = (rename or {}).get(err.field or "", err.field) or field
+        target = getattr(form, name, None) if name and name != "csrf_token" else None
+        if target is not None and hasattr(target, "errors"):
+            target.errors = [*target.errors, err.message]
+        else:
+            form.form_errors.append(err.message)
+    return err.status
+
+
+def form_page(form: Any, operation: Callable[[], Any], *, done: Callable[[Any], tuple[str, str]],
+              page: Callable[[int], Any], field: str | None = None) -> Any:
+    """The page with a form, the same everywhere: on a valid POST run the operation; done(result)
+    gives the success message and where to go (flashed, then a redirect); a refusal goes by its
+    field (operation_failed, default ``field``) and the page (page(status)) comes again with 409/400;
+    input the form refuses answers 400; a GET is the page (200)."""
+    status = 200
+    if form.validate_on_submit():
+        try:
+            result = operation()
+        except (Conflict, Invalid) as err:
+            status = operation_failed(err, form, field=field)
+        else:
+            message, target = done(result)
+            flash(message, "success")
+            return redirect(target)
+    elif form.errors:
+        status = 400
+    return page(status)
+
+
+def _finish(response: Response) -> None:
+    if g.get("operation_failed") or response.status_code >= 400:
+        _rollback()
+    else:
+        _commit()
+
+
+def transactional(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a view in the request's transaction: commit after a success (< 400), roll back otherwise;
+    an exception goes to the error handlers, which roll back."""
+
+    @functools.wraps(view)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        response = current_app.make_response(view(*args, **kwargs))
+        _finish(response)
+        return response
+
+    run.transactional = True  # type: ignore[attr-defined]
+    return run
+
+
+def init_transactions(app: Flask) -> None:
+    """Put every view (registered by now: core and feature blueprints) in the request's transaction."""
+    for endpoint, view in list(app.view_functions.items()):
+        if not getattr(view, "transactional", False):
+            app.view_functions[endpoint] = transactional(view)
+
+
+def _operation_error(err: Conflict | Invalid) -> Any:
+    """An operation's Conflict or Invalid a view let through: the API's error body (by the field),
+    or the error page."""
+    _rollback()
+    if api.is_api_request():
+        raise_for = api.operation_error(err)
+        return api.error_response(raise_for.status, raise_for.message, raise_for.fields, raise_for.code)
+    return render_template("error.html", status=err.status, message=err.message), err.status
 
 
 def _api_error(err: api.ApiError) -> Response:

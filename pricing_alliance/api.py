@@ -164,7 +164,6 @@ def put_settings(slug: str) -> Any:
                                   max_markup_pct=form.max_markup_pct.data)
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    session.commit()
     return jsonify(settings_json(row))
 
 
@@ -183,7 +182,6 @@ def create_product(slug: str) -> Any:
                                      reference_price_minor=form.reference_price.minor)
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    session.commit()
     return jsonify(product_json(product, chamber.currency)), 201
 
 
@@ -212,7 +210,6 @@ def put_price(slug: str, key: str, product_id: int) -> Any:
                                 original_price_minor=form.original_price.minor)
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    session.commit()
     listing = result["listing"]
     return jsonify(compliant=result["compliant"], problems=result["problems"], product_id=product.id,
                    member_id=member.id, price=money(listing.price_minor, chamber.currency),
@@ -247,6 +244,7 @@ def alliance_prices(slug: str, key: str) -> Any:
 
 
 def create_proposal(slug: str, key: str) -> Any:
+    """Long: the proposal body's product and band are checked against the catalogue before the operation."""
     chamber, campaign = load_campaign(slug, key, role="member")
     form = validate_json(ProposalForm, currency=chamber.currency, timezone=chamber.timezone)
     session = get_session()
@@ -262,7 +260,6 @@ def create_proposal(slug: str, key: str) -> Any:
                                      closes_at=form.closes_at.utc)
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    session.commit()
     body = proposal_json(ops.proposal_view(session, proposal), chamber)
     return jsonify(body), 201
 
@@ -294,7 +291,6 @@ def put_vote(slug: str, proposal_id: int) -> Any:
         vote = ops.cast_vote(session, proposal, member, form.choice.data)
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    session.commit()
     return jsonify(proposal_id=proposal.id, member_id=vote.member_id, choice=vote.choice,
                    updated_at=local_iso(vote.updated_at, chamber.timezone))
 
@@ -306,7 +302,6 @@ def close_proposal(slug: str, proposal_id: int) -> Any:
         proposal = ops.close_proposal(session, proposal, token_user())
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    session.commit()
     return jsonify(proposal_json(ops.proposal_view(session, proposal), chamber))
 
 
@@ -334,7 +329,6 @@ def put_demand(slug: str, key: str, product_id: int) -> Any:
         row = ops.set_demand(session, campaign, member, product, form.quantity.data)
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    session.commit()
     return jsonify(product_id=product.id, member_id=member.id, quantity=row.quantity)
 
 
@@ -347,7 +341,6 @@ def delete_demand(slug: str, key: str, product_id: int) -> Any:
         ops.remove_demand(session, campaign, member, product)
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    session.commit()
     return Response(status=204)
 
 
@@ -362,7 +355,6 @@ def put_supplier_price(slug: str, key: str, product_id: int) -> Any:
                                delivery_notes=form.delivery_notes.data or "")
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    session.commit()
     return jsonify(joint_purchase_json(ops.joint_purchase_view(session, campaign), chamber))
 
 
@@ -378,7 +370,6 @@ def record_dues(slug: str, key: str) -> Any:
         written = ops.record_dues(session, campaign, token_user())
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    session.commit()
     body = joint_purchase_json(ops.joint_purchase_view(session, campaign), chamber)
     body["entries_written"] = written
     return jsonify(body), 201

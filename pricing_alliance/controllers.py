@@ -23,7 +23,7 @@ from chamber.errors import Conflict, Invalid
 from chamber.images import image_type
 from chamber.models import Chamber
 from chamber.rules import format_money
-from chamber.web import chamber_role, load_chamber
+from chamber.web import chamber_role, load_chamber, operation_failed
 
 from . import labels
 from . import operations as ops
@@ -32,17 +32,6 @@ from .forms import DemandForm, PriceForm, ProductForm, ProposalForm, SettingsFor
 from .models import IMAGE_TYPES, MAX_IMAGE
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _put_error(form: Any, err: Conflict | Invalid, default: str | None = None) -> int:
-    """Show an operation's refusal by its field (or at the top of the form); the status to answer."""
-    name = err.field or default
-    target = getattr(form, name, None) if name else None
-    if target is not None and hasattr(target, "errors") and name != "csrf_token":
-        target.errors = [*target.errors, err.message]
-    else:
-        form.form_errors.append(err.message)
-    return err.status if isinstance(err, Invalid) else 409
 
 
 def _image(upload: Any) -> tuple[str, bytes] | None:
@@ -83,6 +72,7 @@ def home(slug: str) -> Any:
 
 @login_required
 def add_product(slug: str) -> Any:
+    """Long: the product form with its optional image upload."""
     chamber = load_chamber(slug, role="organizer")
     form = ProductForm(currency=chamber.currency)
     status = 200
@@ -94,10 +84,8 @@ def add_product(slug: str) -> Any:
                                          reference_price_minor=form.reference_price.minor,
                                          image=_image(form.image.data))
         except (Conflict, Invalid) as err:
-            session.rollback()
-            status = _put_error(form, err)
+            status = operation_failed(err, form)
         else:
-            session.commit()
             flash(_("%(name)s %(unit)s is in the catalogue.", name=product.name, unit=product.unit), "success")
             return redirect(url_for("pricing_alliance.home", slug=chamber.slug))
     elif form.errors:
@@ -113,6 +101,7 @@ def product_image(slug: str, product_id: int) -> Any:
 
 @login_required
 def settings(slug: str) -> Any:
+    """Long: the alliance rules form, prefilled from the stored settings."""
     chamber = load_chamber(slug, role="organizer")
     session = get_session()
     current = ops.get_settings(session, chamber)
@@ -134,10 +123,8 @@ def settings(slug: str) -> Any:
                                 threshold=form.threshold.share, lookback_days=form.lookback_days.data,
                                 max_markup_pct=form.max_markup_pct.data)
         except (Conflict, Invalid) as err:
-            session.rollback()
-            status = _put_error(form, err)
+            status = operation_failed(err, form)
         else:
-            session.commit()
             flash(_("The alliance rules are saved. Open proposals keep the rules they were made under."), "success")
             return redirect(url_for("pricing_alliance.home", slug=chamber.slug))
     elif form.errors:
@@ -187,6 +174,7 @@ def campaign(slug: str, key: str) -> Any:
 
 @login_required
 def list_price(slug: str, key: str, product_id: int) -> Any:
+    """Long: the price form shows the alliance band and the member's current listing beside it."""
     chamber, campaign = load_campaign(slug, key, role="member")
     product = load_product(chamber, product_id)
     form = PriceForm(currency=chamber.currency)
@@ -197,12 +185,10 @@ def list_price(slug: str, key: str, product_id: int) -> Any:
             result = ops.list_price(session, campaign, member, product, price_minor=form.price.minor,
                                     original_price_minor=form.original_price.minor)
         except (Conflict, Invalid) as err:
-            session.rollback()
             if err.status == 404:
                 abort(404)
-            status = _put_error(form, err, default="price")
+            status = operation_failed(err, form, field="price")
         else:
-            session.commit()
             if result["compliant"]:
                 flash(_("Your price for %(product)s is saved.", product=f"{product.name} {product.unit}"), "success")
             else:
@@ -219,6 +205,7 @@ def list_price(slug: str, key: str, product_id: int) -> Any:
 
 @login_required
 def set_demand(slug: str, key: str, product_id: int) -> Any:
+    """Long: the demand form for one product, with the member's current demand and the joint total."""
     chamber, campaign = load_campaign(slug, key, role="member")
     product = load_product(chamber, product_id)
     form = DemandForm()
@@ -228,12 +215,10 @@ def set_demand(slug: str, key: str, product_id: int) -> Any:
             member = ops.participant_business(session, campaign, current_user, form.member_id.data)
             ops.set_demand(session, campaign, member, product, form.quantity.data)
         except (Conflict, Invalid) as err:
-            session.rollback()
             if err.status == 404:
                 abort(404)
-            status = _put_error(form, err, default="quantity")
+            status = operation_failed(err, form, field="quantity")
         else:
-            session.commit()
             flash(_("You will buy %(n)s × %(product)s through the joint purchase.", n=form.quantity.data,
                     product=f"{product.name} {product.unit}"), "success")
             return redirect(url_for("pricing_alliance.campaign", slug=chamber.slug,
@@ -249,6 +234,8 @@ def set_demand(slug: str, key: str, product_id: int) -> Any:
 
 @login_required
 def propose(slug: str, key: str) -> Any:
+    """Long: the proposal form is prefilled (product from the link, closing time in the chamber's zone) and lists the
+    products."""
     chamber, campaign = load_campaign(slug, key, role="member")
     session = get_session()
     organizer = chamber_role(chamber) == "organizer"
@@ -270,10 +257,8 @@ def propose(slug: str, key: str) -> Any:
                                          floor_minor=form.floor.minor, ceiling_minor=form.ceiling.minor,
                                          closes_at=form.closes_at.utc)
         except (Conflict, Invalid) as err:
-            session.rollback()
-            status = _put_error(form, err)
+            status = operation_failed(err, form)
         else:
-            session.commit()
             flash(_("The proposal is open for votes."), "success")
             return redirect(url_for("pricing_alliance.proposal", slug=chamber.slug, proposal_id=proposal.id))
     elif form.errors:
@@ -306,6 +291,7 @@ def proposal(slug: str, proposal_id: int) -> Any:
 
 @login_required
 def vote(slug: str, proposal_id: int) -> Any:
+    """Long: the vote form answers on the proposal page, with 404 for a proposal the member cannot vote on."""
     chamber, proposal = load_proposal(slug, proposal_id)
     form = VoteForm()
     session = get_session()
@@ -315,12 +301,10 @@ def vote(slug: str, proposal_id: int) -> Any:
             member = ops.participant_business(session, campaign, current_user, form.member_id.data)
             ops.cast_vote(session, proposal, member, form.choice.data)
         except (Conflict, Invalid) as err:
-            session.rollback()
             if err.status == 404:
                 abort(404)
-            status = _put_error(form, err, default="choice")
+            status = operation_failed(err, form, field="choice")
         else:
-            session.commit()
             flash(_("Your vote is counted. You can change it until voting closes."), "success")
             return redirect(url_for("pricing_alliance.proposal", slug=chamber.slug, proposal_id=proposal.id))
     else:
@@ -335,9 +319,8 @@ def close(slug: str, proposal_id: int) -> Any:
     try:
         proposal = ops.close_proposal(session, proposal, current_user)
     except (Conflict, Invalid) as err:
-        session.rollback()
+        operation_failed(err)
         return _proposal_page(chamber, proposal, error=err.message, status=409)
-    session.commit()
     flash(_("The proposal is closed: %(result)s.", result=labels.statuses()[proposal.status]), "success")
     return redirect(url_for("pricing_alliance.proposal", slug=chamber.slug, proposal_id=proposal.id))
 
@@ -368,6 +351,7 @@ def joint_purchase(slug: str, key: str) -> Any:
 
 @login_required
 def supplier_price(slug: str, key: str, product_id: int) -> Any:
+    """Long: the supplier price form with up to three volume tiers, prefilled from the current price."""
     chamber, campaign = load_campaign(slug, key, role="organizer")
     product = load_product(chamber, product_id)
     session = get_session()
@@ -388,10 +372,8 @@ def supplier_price(slug: str, key: str, product_id: int) -> Any:
                                    tiers=form.tier_values(), supplier=form.supplier.data or "",
                                    delivery_notes=form.delivery_notes.data or "")
         except (Conflict, Invalid) as err:
-            session.rollback()
-            status = _put_error(form, err)
+            status = operation_failed(err, form)
         else:
-            session.commit()
             flash(_("The supplier price of %(product)s is saved.", product=f"{product.name} {product.unit}"), "success")
             return redirect(url_for("pricing_alliance.joint_purchase", slug=chamber.slug, key=campaign.slug))
     elif form.errors:
@@ -407,9 +389,8 @@ def record_dues(slug: str, key: str) -> Any:
     try:
         written = ops.record_dues(session, campaign, current_user)
     except (Conflict, Invalid) as err:
-        session.rollback()
+        operation_failed(err)
         return _joint_purchase_page(chamber, campaign, error=err.message, status=409)
-    session.commit()
     flash(_("The amounts due are on the joint-purchase account (%(n)s new entries).", n=written), "success")
     return redirect(url_for("pricing_alliance.joint_purchase", slug=chamber.slug, key=campaign.slug))
 

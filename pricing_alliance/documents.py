@@ -14,6 +14,7 @@ from campaigns.models import Campaign
 from chamber.db import get_session, utcnow
 from chamber.models import Chamber
 from chamber.pdf import render_pdf
+from chamber.web import end_transaction
 
 from . import operations as ops
 from .api import load_campaign
@@ -39,7 +40,7 @@ def joint_purchase_pdf(slug: str, key: str) -> Response:
     chamber, campaign = load_campaign(slug, key, role="organizer")
     session = get_session()
     data = purchase_request_data(session, chamber, campaign)
-    session.commit()  # reading is done: never render inside a transaction
+    end_transaction()  # reading is done: never render inside a transaction
     resp = Response(render_pdf("pdf/pricing_alliance/purchase_request.html", data), mimetype="application/pdf")
     resp.headers["Content-Disposition"] = f'inline; filename="purchase-request-{campaign.slug}.pdf"'
     resp.headers["Cache-Control"] = "private, no-store"

@@ -11,7 +11,7 @@ from ..api import ApiError, error_response, operation_error, token_user, validat
 from ..chambers.operations import memberships_of
 from ..db import get_session
 from ..errors import Conflict
-from ..web import rate_limit
+from ..web import keep_changes, rate_limit
 from . import operations as ops
 from .forms import ApiPasswordForm, LoginForm, RegisterForm
 
@@ -23,11 +23,11 @@ def create_user() -> Any:
         user = ops.register_user(session, form.email.data, form.password.data, form.display_name.data)
     except Conflict as err:
         raise operation_error(err) from None
-    session.commit()
     return jsonify(id=user.id, email=user.email, display_name=user.display_name), 201
 
 
 def create_api_token() -> Any:
+    """Long: the lock-out and the token limits: the attempt is kept whatever the answer."""
     form = validate_json(LoginForm)
     session = get_session()
     try:
@@ -37,15 +37,14 @@ def create_api_token() -> Any:
         resp.headers["Retry-After"] = str(int(locked.remaining.total_seconds()) + 1)
         return resp
     if user is None:
-        session.commit()  # keep the failed attempt: it counts towards the lock-out
+        keep_changes()  # keep the failed attempt: it counts towards the lock-out
         return error_response(401, _("Wrong email or password."))
-    session.commit()  # the successful attempt counts even when a limit below refuses the token
+    keep_changes()  # the successful attempt counts even when a limit below refuses the token
     rate_limit("token")  # tokens made, not guesses: those are the lock-out's and RATE_LIMITS["login"]'s
     try:
         _token, secret = ops.create_token(session, user, "API")
     except Conflict as err:
         raise operation_error(err, rename={"name": ""}) from None
-    session.commit()
     return jsonify(token=secret), 201
 
 
@@ -63,11 +62,11 @@ def revoke_api_token(token_id: int) -> Any:
     session = get_session()
     if not ops.revoke_token(session, user, token_id):
         raise ApiError(404, _("You have no such token."))
-    session.commit()
     return "", 204
 
 
 def change_api_password() -> Any:
+    """Long: the lock-out: a wrong current password is kept (keep_changes); revoked tokens are reported."""
     user = token_user()
     form = validate_json(ApiPasswordForm)
     session = get_session()
@@ -76,7 +75,7 @@ def change_api_password() -> Any:
                                       address=request.remote_addr)
     except ops.LoginLocked as locked:
         return error_response(429, locked.message)
-    session.commit()  # a wrong current password counts towards the lock-out
+    keep_changes()  # a wrong current password counts towards the lock-out
     if revoked is None:
         message = _("The current password is wrong.")
         return error_response(400, message, fields={"current_password": message})
@@ -91,7 +90,6 @@ def revoke_sessions() -> Any:
     user = token_user()
     session = get_session()
     ops.end_sessions(session, user)
-    session.commit()
     return "", 204
 
 

@@ -15,7 +15,7 @@ from ..db import get_session
 from ..errors import Conflict
 from ..i18n import LANG_COOKIE
 from ..models import LOCALES
-from ..web import SESSION_VERSION, rate_limit, safe_next, start_session
+from ..web import SESSION_VERSION, keep_changes, operation_failed, rate_limit, safe_next, start_session
 from . import operations as ops
 from .forms import ChangePasswordForm, EmptyForm, LanguageForm, LoginForm, RegisterForm, TokenForm
 
@@ -27,9 +27,8 @@ def register() -> Any:
         try:
             user = ops.register_user(session, form.email.data, form.password.data, form.display_name.data)
         except Conflict as err:
-            form.email.errors.append(err.message)
+            operation_failed(err, form, field="email")
         else:
-            session.commit()
             start_session(user)
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(safe_next())
@@ -37,6 +36,7 @@ def register() -> Any:
 
 
 def login() -> Any:
+    """Long: the lock-out: every attempt is recorded (keep_changes) and a locked account answers 429."""
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
@@ -47,7 +47,7 @@ def login() -> Any:
             form.form_errors.append(locked.message)
             status = 429
         else:
-            session.commit()  # the attempt is recorded either way
+            keep_changes()  # the attempt is recorded either way
             if user is not None:
                 start_session(user)
                 return redirect(safe_next(default=_landing(session, user)))
@@ -70,7 +70,6 @@ def logout() -> Any:
         if current_user.is_authenticated:
             session = get_session()
             ops.end_sessions(session, current_user)
-            session.commit()
         logout_user()
         flash(_("You are logged out."), "info")
     return redirect(url_for("chambers.home"))
@@ -82,7 +81,6 @@ def logout_everywhere() -> Any:
     if EmptyForm().validate_on_submit():
         session = get_session()
         ops.end_sessions(session, current_user)
-        session.commit()
         logout_user()
         flash(_("You are logged out on every device. API tokens still work until you revoke them."), "info")
         return redirect(url_for("accounts.login"))
@@ -91,6 +89,7 @@ def logout_everywhere() -> Any:
 
 @login_required
 def account() -> Any:
+    """Long: two forms on one page (password change, API tokens), each with its own outcome and lock-out."""
     session = get_session()
     password_form = ChangePasswordForm(prefix="pw")
     token_form = TokenForm(prefix="tok")
@@ -106,7 +105,7 @@ def account() -> Any:
                 password_form.current_password.errors.append(locked.message)
                 status = 429
             else:
-                session.commit()  # a wrong current password counts towards the lock-out too
+                keep_changes()  # a wrong current password counts towards the lock-out too
                 if revoked is not None:
                     flask_session[SESSION_VERSION] = current_user.session_version  # this browser stays in
                     message = _("Your password is changed. You are logged out everywhere else.")
@@ -123,10 +122,8 @@ def account() -> Any:
             try:
                 _token, secret = ops.create_token(session, current_user, token_form.name.data)
             except Conflict as err:
-                token_form.name.errors.append(err.message)
-                status = 409
+                status = operation_failed(err, token_form, field="name")
             else:
-                session.commit()
                 flask_session["new_token"] = secret
                 return redirect(url_for("accounts.account") + "#tokens")
         if (password_form.errors or token_form.errors) and status == 200:
@@ -149,7 +146,6 @@ def revoke(token_id: int) -> Any:
     if EmptyForm().validate_on_submit():
         session = get_session()
         if ops.revoke_token(session, current_user, token_id):
-            session.commit()
             flash(_("The token is revoked."), "info")
     return redirect(url_for("accounts.account"))
 
@@ -163,7 +159,6 @@ def set_language() -> Any:
     locale = form.locale.data
     session = get_session()
     ops.set_locale(session, current_user if current_user.is_authenticated else None, locale)
-    session.commit()
     resp = redirect(target)
     resp.set_cookie(LANG_COOKIE, locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return resp

@@ -42,7 +42,6 @@ def create_chamber() -> Any:
         chamber = ops.create_chamber(session, user, **form.chamber_fields())
     except Conflict as err:
         raise operation_error(err) from None
-    session.commit()
     return jsonify(chamber_json(chamber, 0)), 201
 
 
@@ -65,7 +64,6 @@ def put_tiers(slug: str) -> Any:
                                                  for r in form.items.entries])
     except Conflict as err:
         raise operation_error(err) from None
-    session.commit()
     return jsonify(items=[tier_json(t) for t in tiers])
 
 
@@ -78,7 +76,6 @@ def create_application(slug: str) -> Any:
         member = ops.apply_for_membership(session, chamber, user, **form.application_fields())
     except Conflict as err:
         raise operation_error(err) from None
-    session.commit()
     return jsonify(member_id=member.id, status=member.status), 201
 
 
@@ -93,7 +90,6 @@ def put_profile(slug: str) -> Any:
             raise ApiError(404, _("There is no such member."))
         raise ApiError(403, _("Only a member business has a public profile; yours is not approved here."))
     ops.update_profile(session, member, shop_url=form.shop_url.data or "", wechat_id=form.wechat_id.data or "")
-    session.commit()
     return jsonify(member_id=member.id, shop_url=member.shop_url, wechat_id=member.wechat_id)
 
 
@@ -109,7 +105,6 @@ def decide(slug: str, member_id: int) -> Any:
                               token_user())
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    session.commit()
     return jsonify(member_json(member, chamber, contact=True))
 
 
@@ -124,7 +119,6 @@ def add_organizer(slug: str) -> Any:
         ops.make_organizer(session, chamber, member, token_user())
     except Conflict as err:
         raise operation_error(err) from None
-    session.commit()
     return jsonify(member_id=member.id, user_id=member.user_id, role="organizer"), 201
 
 
@@ -146,7 +140,6 @@ def remove_organizer(slug: str, user_id: int) -> Any:
         raise operation_error(err) from None
     if not removed:
         raise ApiError(404, _("There is no such organizer."))
-    session.commit()
     return "", 204
 
 

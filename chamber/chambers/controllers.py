@@ -13,7 +13,7 @@ from ..db import get_session
 from ..errors import Conflict, Invalid
 from ..rules import format_money, plain_decimal
 from ..trust import operations as trust_ops
-from ..web import chamber_role, fail, load_chamber, not_for_you
+from ..web import chamber_role, fail, load_chamber, not_for_you, operation_failed
 from . import operations as ops
 from .forms import MAX_TIERS, ApplicationForm, ChamberForm, DecisionForm, ProfileForm, TiersForm
 
@@ -32,9 +32,8 @@ def create() -> Any:
         try:
             chamber = ops.create_chamber(session, current_user, **form.chamber_fields())
         except Conflict as err:
-            form.slug.errors.append(err.message)
+            operation_failed(err, form, field="slug")
         else:
-            session.commit()
             flash(_("Your chamber is created. Next: check the size tiers, then invite merchants to apply."), "success")
             return redirect(url_for("chambers.manage", slug=chamber.slug))
     return render_template("chambers/create.html", form=form), 400 if form.errors else 200
@@ -61,6 +60,8 @@ def directory(slug: str) -> Any:
 
     Tiers (the size a campaign budget is shared by) are the members' business: visitors see
     names, verification and shop links only.
+
+    Long: search, paging and what visitors, members and organizers may each see.
     """
     chamber = load_chamber(slug)
     session = get_session()
@@ -112,9 +113,8 @@ def apply(slug: str) -> Any:
         try:
             ops.apply_for_membership(session, chamber, current_user, **form.application_fields())
         except Conflict as err:
-            form.uscc.errors.append(err.message)
+            operation_failed(err, form, field="uscc")
         else:
-            session.commit()
             flash(_("Your application is sent. The organizers will check your business registration."), "success")
             return redirect(url_for("chambers.dashboard", slug=chamber.slug))
     return render_template("chambers/apply.html", chamber=chamber, form=form), 400 if form.errors else 200
@@ -122,7 +122,9 @@ def apply(slug: str) -> Any:
 
 @login_required
 def profile(slug: str) -> Any:
-    """A merchant's public profile (shop link, WeChat ID): what shoppers see on the chamber's pages."""
+    """A merchant's public profile (shop link, WeChat ID): what shoppers see on the chamber's pages.
+
+    Long: organizers may edit any member's profile, members only their own business."""
     chamber = load_chamber(slug)
     session = get_session()
     asked = request.values.get("member_id", type=int)
@@ -134,7 +136,6 @@ def profile(slug: str) -> Any:
     form = ProfileForm(obj=member if request.method == "GET" else None, member_id=member.id)
     if form.validate_on_submit():
         ops.update_profile(session, member, shop_url=form.shop_url.data or "", wechat_id=form.wechat_id.data or "")
-        session.commit()
         flash(_("Your public profile is saved. Shoppers see it on the chamber's pages."), "success")
         return redirect(url_for("chambers.dashboard", slug=chamber.slug))
     return render_template("chambers/profile.html", chamber=chamber, member=member, form=form), (
@@ -172,6 +173,7 @@ def manage(slug: str) -> Any:
 
 @login_required
 def member_detail(slug: str, member_id: int) -> Any:
+    """Long: the membership decision form with the tier, and the organizer actions of the member page."""
     chamber = load_chamber(slug, role="organizer")
     session = get_session()
     member = ops.get_member(session, chamber, member_id)
@@ -183,12 +185,9 @@ def member_detail(slug: str, member_id: int) -> Any:
         try:
             ops.decide_membership(session, chamber, member, form.decision.data, form.tier.data, form.reason.data or "",
                                   current_user)
-        except Invalid as err:
-            getattr(form, err.field or "decision").errors.append(err.message)
-        except Conflict as err:
-            form.decision.errors.append(err.message)
+        except (Conflict, Invalid) as err:
+            operation_failed(err, form, field="decision")
         else:
-            session.commit()
             flash(_("Decision saved for %(name)s.", name=member.business_name), "success")
             return redirect(url_for("chambers.manage", slug=chamber.slug))
     return render_template(
@@ -209,16 +208,17 @@ def promote(slug: str, member_id: int) -> Any:
         try:
             ops.make_organizer(session, chamber, member, current_user)
         except Conflict as err:
-            flash(err.message, "error")
+            operation_failed(err, flash_it=True)
         else:
-            session.commit()
             flash(_("%(name)s is now an organizer.", name=member.user.display_name), "success")
     return redirect(url_for("chambers.member_detail", slug=chamber.slug, member_id=member.id))
 
 
 @login_required
 def demote(slug: str, user_id: int) -> Any:
-    """Confirm (GET) and take (POST) an organizer's rights."""
+    """Confirm (GET) and take (POST) an organizer's rights.
+
+    Long: confirms (GET) and takes (POST) the rights, answering differently when organizers demote themselves."""
     chamber = load_chamber(slug, role="organizer")
     session = get_session()
     organizer = ops.get_organizer(session, chamber, user_id)
@@ -231,10 +231,8 @@ def demote(slug: str, user_id: int) -> Any:
         try:
             ops.remove_organizer(session, chamber, user_id)
         except Conflict as err:
-            form.form_errors.append(err.message)
-            status = 409
+            status = operation_failed(err, form)
         else:
-            session.commit()
             flash(_("%(name)s is no longer an organizer.", name=name), "success")
             if user_id == current_user.id:
                 return redirect(url_for("chambers.public_page", slug=chamber.slug))
@@ -245,6 +243,7 @@ def demote(slug: str, user_id: int) -> Any:
 
 @login_required
 def tiers(slug: str) -> Any:
+    """Long: rows left empty are removed, and a refused save comes back exactly as sent."""
     chamber = load_chamber(slug, role="organizer")
     session = get_session()
     current = ops.list_tiers(session, chamber)
@@ -261,10 +260,9 @@ def tiers(slug: str) -> Any:
                 tiers = [(r.form.key.data or None, r.form.name.data, r.form.weight.weight) for r in rows]
                 ops.set_tiers(session, chamber, tiers)
             except Conflict as err:
-                session.rollback()
+                operation_failed(err)
                 form.items.errors = [err.message]
             else:
-                session.commit()
                 flash(_("Tiers saved."), "success")
                 return redirect(url_for("chambers.manage", slug=chamber.slug))
         status = 400

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from ..api import ApiError, operation_error, validate_json
 from ..db import get_session
 from ..errors import Conflict, Invalid
-from ..web import load_chamber
+from ..web import after_commit, load_chamber
 from . import operations as ops
 from .controllers import complaint_mail, review_mail, tracking_view
 from .forms import ComplaintForm, ConfirmForm, ReviewForm
@@ -37,6 +37,8 @@ def _campaign(chamber: Any, key: str | None, required: bool) -> tuple[int, str] 
 
 
 def create_review(slug: str, member_id: int) -> Any:
+    """Long: the review's campaign and merchant are checked against the chamber before the operation, then the mail
+    waits for the commit."""
     chamber = load_chamber(slug)
     member = _member(chamber, member_id)
     form = validate_json(ReviewForm)
@@ -56,8 +58,7 @@ def create_review(slug: str, member_id: int) -> Any:
         )
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    session.commit()
-    review_mail(chamber, member, review, token)
+    after_commit(lambda: review_mail(chamber, member, review, token))
     return jsonify(
         status="pending_confirmation", message=_("Check your email and follow the link to publish the review.")
     ), 202
@@ -73,7 +74,6 @@ def confirm_review(slug: str) -> Any:
         raise ApiError(404, err.message) from None
     if review.chamber_id != chamber.id:
         raise ApiError(404, _("This confirmation link is not valid."))
-    session.commit()
     return jsonify(
         status="published",
         review_id=review.id,
@@ -82,6 +82,7 @@ def confirm_review(slug: str) -> Any:
 
 
 def create_complaint(slug: str) -> Any:
+    """Long: JSON or multipart with evidence, checked against the chamber, then the mail waits for the commit."""
     chamber = load_chamber(slug)
     form = validate_json(ComplaintForm)
     member = _member(chamber, form.member_id.data, field="member_id")
@@ -100,8 +101,7 @@ def create_complaint(slug: str) -> Any:
         )
     except (Conflict, Invalid) as err:
         raise operation_error(err, rename={"email": "contact_email"}) from None
-    session.commit()
-    complaint_mail(chamber, member.business_name, complaint, "submitted")
+    after_commit(lambda: complaint_mail(chamber, member.business_name, complaint, "submitted"))
     return jsonify(
         tracking_code=complaint.tracking_code,
         url=url_for("trust.tracking", code=complaint.tracking_code, _external=True),

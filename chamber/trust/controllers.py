@@ -15,7 +15,7 @@ from ..chambers import operations as chamber_ops
 from ..db import get_session
 from ..errors import Conflict, Invalid
 from ..models import Chamber, Member
-from ..web import chamber_role, fail, load_chamber, upload_limit
+from ..web import after_commit, chamber_role, fail, load_chamber, operation_failed, upload_limit
 from . import operations as ops
 from .forms import (
     CATEGORY_LABELS,
@@ -93,6 +93,8 @@ def merchant_page(slug: str, member_id: int) -> Any:
 
 
 def write_review(slug: str, member_id: int) -> Any:
+    """Long: the review form takes the campaign from the link, checks the shopper's rate limit and mails the
+    confirmation."""
     chamber = load_chamber(slug)
     session = get_session()
     member = ops.public_member(session, chamber, member_id)
@@ -116,12 +118,11 @@ def write_review(slug: str, member_id: int) -> Any:
                     ip_hash=ops.client_hash(request.remote_addr or ""),
                 )
             except (Conflict, Invalid) as err:
-                getattr(form, err.field or "text").errors.append(err.message)
+                operation_failed(err, form, field="text")
                 if err.status == 429:
                     return render_template("trust/review_form.html", chamber=chamber, member=member, form=form), 429
             else:
-                session.commit()
-                review_mail(chamber, member, review, token)
+                after_commit(lambda: review_mail(chamber, member, review, token))
                 return render_template(
                     "trust/sent.html",
                     chamber=chamber,
@@ -142,7 +143,6 @@ def confirm(slug: str, token: str) -> Any:
         fail(404, err.message)
     if review.chamber_id != chamber.id:
         fail(404, _("This confirmation link is not valid."))
-    session.commit()
     flash(_("Thank you: your review is published."), "success")
     return redirect(url_for("trust.merchant_page", slug=chamber.slug, member_id=review.member_id))
 
@@ -158,6 +158,7 @@ def _complaint_form(session: Any, chamber: Chamber) -> tuple[ComplaintForm, list
 
 @upload_limit(MAX_EVIDENCE + 64 * 1024)
 def new_complaint(slug: str) -> Any:
+    """Long: the complaint form with its evidence upload, the field renaming of the API and the tracking mail."""
     chamber = load_chamber(slug)
     session = get_session()
     form, members = _complaint_form(session, chamber)
@@ -185,13 +186,10 @@ def new_complaint(slug: str) -> Any:
                     evidence=evidence,
                 )
             except (Conflict, Invalid) as err:
-                getattr(
-                    form, {"email": "contact_email"}.get(err.field or "", err.field or "description")
-                ).errors.append(err.message)
+                operation_failed(err, form, rename={"email": "contact_email"}, field="description")
                 status = err.status
             else:
-                session.commit()
-                complaint_mail(chamber, member.business_name, complaint, "submitted")
+                after_commit(lambda: complaint_mail(chamber, member.business_name, complaint, "submitted"))
                 return redirect(url_for("trust.tracking", code=complaint.tracking_code, new=1))
     if form.errors and status == 200:
         status = 400
@@ -226,6 +224,7 @@ def tracking(code: str) -> Any:
 
 @login_required
 def desk(slug: str) -> Any:
+    """Long: the organizers' and merchants' desk shows reviews, complaints and settings, each with its own form."""
     chamber = load_chamber(slug, role="member")
     session = get_session()
     organizer = chamber_role(chamber) == "organizer"
@@ -279,12 +278,11 @@ def _run(chamber: Chamber, form: Any, action: Any, done: str) -> Any:
     try:
         result = action(session)
     except (Conflict, Invalid) as err:
-        flash(err.message, "error")
+        operation_failed(err, flash_it=True)
         return _back(chamber)
-    session.commit()
     flash(done, "success")
     if callable(result):
-        result()  # mail, after the commit
+        after_commit(result)  # the mail goes out once the request's changes are committed
     return _back(chamber)
 
 

@@ -1,0 +1,23 @@
+"""The one loader of "this chamber's campaign, with this access", for pages, the API and documents."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from chamber.db import get_session
+from chamber.models import Chamber
+from chamber.web import chamber_role, fail, load_chamber
+
+from . import queries
+from .models import Campaign
+
+
+def load_campaign(slug: str, key: str, role: str | None = None) -> tuple[Chamber, Campaign]:
+    """The chamber (with ``role``: 'member' admits organizers, 'organizer' only them; see
+    chamber.web.load_chamber) and its campaign ``key``. 404 if either is missing or the caller lacks
+    the role, and a draft is 404 for everyone but organizers; answered as a page or as the API's
+    error body (chamber.web.fail)."""
+    chamber = load_chamber(slug, role=role)
+    campaign = queries.get_campaign(get_session(), chamber, key)
+    if campaign is None or (campaign.status == "draft" and chamber_role(chamber) != "organizer"):
+        fail(404, _("There is no such campaign."))
+    return chamber, campaign
