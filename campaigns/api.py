@@ -374,7 +374,7 @@ def get_notices(slug: str) -> Any:
 
 
 def post_write_off(slug: str, key: str) -> Any:
-    chamber, campaign = _load(slug, key, role="organizer")
+    chamber, campaign = load_campaign(slug, key, role="organizer")
     form = validate_json(WriteOffForm, currency=chamber.currency)
     session = get_session()
     try:
@@ -382,7 +382,6 @@ def post_write_off(slug: str, key: str) -> Any:
                               amount_minor=form.amount.amount if form.amount.data else None)
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    session.commit()
     return _entry_response(campaign, chamber, entry)
 
 
@@ -392,7 +391,7 @@ def payout_json(payout: Any) -> dict[str, Any]:
 
 
 def post_refund_payout(slug: str, key: str, refund_id: int) -> Any:
-    chamber, campaign = _load(slug, key, role="organizer")
+    chamber, campaign = load_campaign(slug, key, role="organizer")
     session = get_session()
     entry = queries.get_entry(session, campaign, refund_id)
     if entry is None or entry.entry_type != "refund":
@@ -403,7 +402,6 @@ def post_refund_payout(slug: str, key: str, refund_id: int) -> Any:
                                           reference=form.reference.data or "", paid_on=form.paid_on.data)
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    session.commit()
     return jsonify(payout_json(payout)), 201
 
 
@@ -425,7 +423,9 @@ def get_collection(slug: str) -> Any:
 
 @upload_limit(MAX_QR + 64 * 1024)
 def put_collection(slug: str) -> Any:
-    """JSON {account, qr_kind, remove_qr}, or multipart/form-data with the same fields and a ``qr`` file."""
+    """JSON {account, qr_kind, remove_qr}, or multipart/form-data with the same fields and a ``qr`` file.
+
+    Long: the multipart body is validated by hand (validate_json reads JSON only)."""
     chamber = load_chamber(slug, role="organizer")
     qr: bytes | None = None
     if request.mimetype == "multipart/form-data":
@@ -444,7 +444,6 @@ def put_collection(slug: str) -> Any:
                                    qr_kind=form.qr_kind.data or None, remove_qr=bool(form.remove_qr.data))
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    session.commit()
     return jsonify(_collection_json(chamber))
 
 

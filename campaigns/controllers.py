@@ -594,27 +594,18 @@ def _upload_bytes(upload: Any, limit: int) -> bytes | None:
 def collection_settings(slug: str) -> Any:
     """The chamber's collection details: the account text and a WeChat Pay / Alipay QR image."""
     chamber = load_chamber(slug, role="organizer")
-    session = get_session()
-    details = queries.collection_details(session, chamber)
+    details = queries.collection_details(get_session(), chamber)
     data = {"account": details.account, "qr_kind": details.qr_kind} if details and request.method != "POST" else None
     form = CollectionForm(data=data)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            ops.set_collection_details(session, chamber, current_user, account=form.account.data or "",
-                                       qr=_upload_bytes(form.qr.data, MAX_QR), qr_kind=form.qr_kind.data or None,
-                                       remove_qr=bool(form.remove_qr.data))
-        except (Conflict, Invalid) as err:
-            session.rollback()
-            status = _put_error(form, err)
-        else:
-            session.commit()
-            flash(_("Members now see how to pay."), "success")
-            return redirect(url_for("campaigns.collection_settings", slug=chamber.slug))
-    elif form.errors:
-        status = 400
-    return render_template("campaigns/collection.html", chamber=chamber, form=form,
-                           details=queries.collection_details(session, chamber)), status
+    return form_page(
+        form, lambda: ops.set_collection_details(
+            get_session(), chamber, current_user, account=form.account.data or "",
+            qr=_upload_bytes(form.qr.data, MAX_QR), qr_kind=form.qr_kind.data or None,
+            remove_qr=bool(form.remove_qr.data)),
+        done=lambda _r: (_("Members now see how to pay."), url_for("campaigns.collection_settings", slug=chamber.slug)),
+        page=lambda status: (render_template("campaigns/collection.html", chamber=chamber, form=form,
+                                             details=queries.collection_details(get_session(), chamber)), status),
+    )
 
 
 @private_document
@@ -641,61 +632,43 @@ def unpaid_members(campaign: Campaign) -> list[dict[str, Any]]:
 @login_required
 def write_off(slug: str, key: str) -> Any:
     """Write off what a member still owes, with a reason (or leave it outstanding: nothing to do)."""
-    chamber, campaign = _load(slug, key, "organizer")
-    session = get_session()
+    chamber, campaign = load_campaign(slug, key, "organizer")
     form = WriteOffForm(currency=chamber.currency)
     if request.method != "POST" and request.args.get("member_id", "").isdigit():
         form.member_id.data = int(request.args["member_id"])
-    status = 200
-    if form.validate_on_submit():
-        try:
-            ops.write_off(session, campaign, current_user, member_id=form.member_id.data, reason=form.reason.data,
-                          amount_minor=form.amount.amount if form.amount.data else None)
-        except (Conflict, Invalid) as err:
-            session.rollback()
-            status = _put_error(form, err)
-        else:
-            session.commit()
-            flash(_("Written off."), "success")
-            back = request.args.get("back")
-            if back == "settle":
-                return redirect(url_for("campaigns.settle", slug=chamber.slug, key=campaign.slug))
-            return redirect(url_for("campaigns.manage", slug=chamber.slug, key=campaign.slug))
-    elif form.errors:
-        status = 400
-    return render_template("campaigns/write_off.html", chamber=chamber, campaign=campaign, form=form,
-                           unpaid=unpaid_members(campaign)), status
+    back = "campaigns.settle" if request.args.get("back") == "settle" else "campaigns.manage"
+    return form_page(
+        form, lambda: ops.write_off(get_session(), campaign, current_user, member_id=form.member_id.data,
+                                    reason=form.reason.data,
+                                    amount_minor=form.amount.amount if form.amount.data else None),
+        done=lambda _e: (_("Written off."), url_for(back, slug=chamber.slug, key=campaign.slug)),
+        page=lambda status: (render_template("campaigns/write_off.html", chamber=chamber, campaign=campaign,
+                                             form=form, unpaid=unpaid_members(campaign)), status),
+    )
 
 
 @login_required
 def refund_payout(slug: str, key: str, refund_id: int) -> Any:
-    """Mark a refund as paid back: how, the reference, when."""
-    chamber, campaign = _load(slug, key, "organizer")
-    session = get_session()
-    entry = queries.get_entry(session, campaign, refund_id)
+    """Mark a refund as paid back: how, the reference, when.
+
+    Long: the refund must exist and be a refund (404), and the page shows what was already paid back."""
+    chamber, campaign = load_campaign(slug, key, "organizer")
+    entry = queries.get_entry(get_session(), campaign, refund_id)
     if entry is None or entry.entry_type != "refund":
         abort(404)
     form = RefundPayoutForm(timezone=chamber.timezone)
     if request.method != "POST":
         form.paid_on.data = utcnow().astimezone(ZoneInfo(chamber.timezone)).date()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            ops.record_refund_payout(session, campaign, entry, current_user, method=form.method.data,
-                                     reference=form.reference.data or "", paid_on=form.paid_on.data)
-        except (Conflict, Invalid) as err:
-            session.rollback()
-            status = _put_error(form, err)
-        else:
-            session.commit()
-            flash(_("The refund is marked as paid back."), "success")
-            return redirect(url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug))
-    elif form.errors:
-        status = 400
-    member = session.get(Member, entry.member_id) if entry.member_id is not None else None
-    return render_template("campaigns/refund_payout.html", chamber=chamber, campaign=campaign, form=form,
-                           entry=entry, member=member, payout=queries.refund_payouts(session, campaign).get(entry.id)
-                           ), status
+    return form_page(
+        form, lambda: ops.record_refund_payout(get_session(), campaign, entry, current_user, method=form.method.data,
+                                               reference=form.reference.data or "", paid_on=form.paid_on.data),
+        done=lambda _p: (_("The refund is marked as paid back."),
+                         url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug)),
+        page=lambda status: (render_template(
+            "campaigns/refund_payout.html", chamber=chamber, campaign=campaign, form=form, entry=entry,
+            member=get_session().get(Member, entry.member_id) if entry.member_id is not None else None,
+            payout=queries.refund_payouts(get_session(), campaign).get(entry.id)), status),
+    )
 
 
 def dashboard_accounts(chamber: Chamber) -> dict[str, Any]:
