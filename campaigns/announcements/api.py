@@ -78,7 +78,6 @@ def create_announcement(slug: str) -> Any:
         announcement = ops.create_announcement(session, chamber, token_user(), d)
     except (Conflict, Invalid) as err:
         raise operation_error(err, {"at_clock": "at_time"}) from None
-    session.commit()
     when = local_iso(announcement.scheduled_for, chamber.timezone)
     return jsonify(announcement_id=announcement.id, scheduled_for=when, status=announcement.status), 201
 
@@ -110,7 +109,9 @@ def get_announcement(slug: str, announcement_id: int) -> Any:
 
 
 def patch_announcement(slug: str, announcement_id: int) -> Any:
-    """Change some fields: the rest keep their values (a new send_at replaces a relative time and back)."""
+    """Change some fields: the rest keep their values (a new send_at replaces a relative time and back).
+
+    Long: the stored announcement and the body's fields are merged before the one validation."""
     chamber, announcement = _load(slug, announcement_id)
     body = json_body()
     current = _one(chamber, announcement)
@@ -131,7 +132,6 @@ def patch_announcement(slug: str, announcement_id: int) -> Any:
         ops.update_announcement(session, chamber, announcement, d)
     except (Conflict, Invalid) as err:
         raise operation_error(err, {"at_clock": "at_time"}) from None
-    session.commit()
     return jsonify(_one(chamber, announcement))
 
 
@@ -142,7 +142,6 @@ def cancel_announcement(slug: str, announcement_id: int) -> Any:
         ops.cancel_announcement(session, announcement)
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    session.commit()
     return jsonify(_one(chamber, announcement))
 
 
@@ -150,5 +149,4 @@ def retry_announcement(slug: str, announcement_id: int) -> Any:
     chamber, announcement = _load(slug, announcement_id)
     session = get_session()
     retried = ops.retry_failed(session, announcement)
-    session.commit()
     return jsonify(retried=retried, **_one(chamber, announcement))

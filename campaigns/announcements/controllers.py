@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from chamber.db import get_session
 from chamber.errors import Conflict, Invalid
 from chamber.models import Chamber
-from chamber.web import load_chamber
+from chamber.web import load_chamber, operation_failed
 
 from . import markup, rules
 from . import operations as ops
@@ -31,16 +31,12 @@ def _load(slug: str, announcement_id: int) -> tuple[Chamber, Announcement]:
     return chamber, announcement
 
 
-def _put_error(form: Any, err: Conflict | Invalid) -> int:
-    name = {"at_clock": "at_time", "send_at": "send_at"}.get(err.field or "", err.field)
-    if name == "offset" and form.schedule.data == "relative" and not form.offset.data:
-        name = "days"
-    target = getattr(form, name, None) if name else None
-    if target is not None and hasattr(target, "errors") and name != "csrf_token":
-        target.errors = [*target.errors, err.message]
-    else:
-        form.form_errors.append(err.message)
-    return 409 if isinstance(err, Conflict) else 400
+def _renames(form: Any) -> dict[str, str]:
+    """The operation's field names as the page's (at_clock is at_time; a relative offset given in days)."""
+    rename = {"at_clock": "at_time"}
+    if form.schedule.data == "relative" and not form.offset.data:
+        rename["offset"] = "days"
+    return rename
 
 
 def _form(chamber: Chamber, announcement: Announcement | None = None) -> AnnouncementPageForm:
@@ -88,12 +84,10 @@ def _write(chamber: Chamber, announcement: Announcement | None) -> Any:
                 else:
                     ops.update_announcement(session, chamber, announcement, d)
             except (Conflict, Invalid) as err:
-                session.rollback()
-                status = _put_error(form, err)
+                status = operation_failed(err, form, rename=_renames(form))
             else:
                 if shown is None:
                     assert announcement is not None
-                    session.commit()
                     flash(_("Saved as a draft.") if announcement.status == "draft" else
                           _("Scheduled: it goes out at the time shown."), "success")
                     return redirect(url_for("announcements.detail", slug=chamber.slug,
@@ -156,10 +150,8 @@ def cancel(slug: str, announcement_id: int) -> Any:
     try:
         ops.cancel_announcement(session, announcement)
     except (Conflict, Invalid) as err:
-        session.rollback()
-        flash(err.message, "error")
+        operation_failed(err, flash_it=True)
     else:
-        session.commit()
         flash(_("The announcement is cancelled: it will not go out."), "success")
     return redirect(back)
 
@@ -169,7 +161,6 @@ def retry(slug: str, announcement_id: int) -> Any:
     chamber, announcement = _load(slug, announcement_id)
     session = get_session()
     n = ops.retry_failed(session, announcement)
-    session.commit()
     flash(_("%(n)d failed deliveries are queued again.", n=n) if n else _("There were no failed deliveries."),
           "success")
     return redirect(url_for("announcements.detail", slug=chamber.slug, announcement_id=announcement.id))
