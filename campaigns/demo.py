@@ -33,3 +33,6 @@ def load_demo(session: Session, chamber: Chamber) -> None:
     from .public_demo import load_live_campaign
 
     load_live_campaign(session, chamber)
+    from .announcements.demo import load_demo as load_announcements
+
+    load_announcements(session, chamber)
