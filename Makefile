@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app chamber
 HOST ?= 127.0.0.1
 PORT ?= 5000
+MAIL_CATCHER_PORT ?= 8025
 PYTEST_ARGS ?=
 
 .PHONY: run test check bench sysdeps rundeps install install-test translations messages clean
@@ -57,8 +58,12 @@ run: install rundeps
 	@echo "  Chamber is running at http://$(HOST):$(PORT)/"
 	@echo "  demo logins: organizer@xihu.example / member@xihu.example, password chamber-demo-2026"
 	@echo ""
-	@$(FLASK) run-scheduler & sched=$$!; \
-	  trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
+	@echo "  mail sent by the app is caught on 127.0.0.1:$(MAIL_CATCHER_PORT) and kept in instance/mail/"
+	@echo ""
+	@export MAIL_SERVER=$${MAIL_SERVER:-127.0.0.1} MAIL_PORT=$${MAIL_PORT:-$(MAIL_CATCHER_PORT)}; \
+	  $(FLASK) mail-catcher --port $(MAIL_CATCHER_PORT) & catcher=$$!; \
+	  $(FLASK) run-scheduler & sched=$$!; \
+	  trap 'kill $$sched $$catcher 2>/dev/null' EXIT INT TERM; \
 	  $(VENV)/bin/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - chamber.wsgi:app
 
 # static checks (settings in pyproject.toml): lint, types (strict on rules and operations),

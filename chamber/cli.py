@@ -88,16 +88,84 @@ def create_organizer(email: str, chamber_slug: str | None, password: str, name: 
 @click.command("run-scheduler")
 @with_appcontext
 def run_scheduler() -> None:
-    """Run the scheduled jobs (campaign deadlines, announcements, clean-up) until stopped."""
-    from .scheduler import build_scheduler
+    """Run the scheduled jobs (campaign deadlines, announcements, the outbox, clean-up) until stopped.
 
-    scheduler = build_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
-    click.echo("scheduler running: " + ", ".join(job.id for job in scheduler.get_jobs()))
+    Only one scheduler is active at a time: a second one waits and takes over if the first dies.
+    """
+    import logging
+    import signal
+    import threading
+
+    from . import scheduler
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    stop = threading.Event()
+
+    def _stop(*_args: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    shown: list[str] = []
+
+    def on_state(state: str) -> None:
+        if not shown or shown[-1] != state:
+            shown.append(state)
+            messages = {"waiting": "scheduler waiting: another scheduler is active",
+                        "leader": "scheduler running: " + ", ".join(name for name, _s in app.config["JOBS"]),
+                        "lost": "scheduler lost the leader lock; waiting again"}
+            click.echo(messages[state], err=state == "lost")
+
+    scheduler.run(app, stop=stop, on_state=on_state)
+
+
+@click.command("mail-catcher")
+@with_appcontext
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=8025, type=int)
+def mail_catcher(host: str, port: int) -> None:
+    """A local SMTP server writing every message it receives to instance/mail/ (for make run)."""
+    import time
+    from pathlib import Path
+
+    from .notifications import catcher
+
+    folder = Path(current_app.instance_path) / "mail"
+    controller, _handler = catcher.start(folder, host=host, port=port)
+    click.echo(f"mail catcher on {host}:{controller.port}, writing to {folder}/")
+    try:
+        while True:
+            time.sleep(3600)
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        controller.stop()
+
+
+@click.command("send-pending")
+@with_appcontext
+@click.option("--loop", is_flag=True, help="Keep sending (every second) until stopped.")
+def send_pending(loop: bool) -> None:
+    """Send the due email and webhook deliveries of the outbox (the scheduler does this every second)."""
+    import time
+
+    from .notifications.sender import Sender
+
+    sender = Sender(current_app._get_current_object())  # type: ignore[attr-defined]
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
-        scheduler.start()
+        while True:
+            result = sender.run_until_idle()
+            if result.total:
+                click.echo(f"sent {result.sent}, to retry {result.retried}, failed {result.failed}")
+            if not loop:
+                return
+            time.sleep(1)
 
 
 def init_app(app: Flask) -> None:
+    app.cli.add_command(mail_catcher)
+    app.cli.add_command(send_pending)
     app.cli.add_command(run_scheduler)
     app.cli.add_command(db_cli)
     app.cli.add_command(demo_data)

@@ -69,17 +69,43 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             "chamber.accounts.blueprint",
             "chamber.chambers.blueprint",
             "chamber.trust.blueprint",
+            "chamber.notifications.blueprint",
         ],
         # (job, seconds between runs) for the scheduler process
         "JOBS": [
             ("chamber.jobs:prune_login_attempts", 3600),
             ("chamber.trust.jobs:recompute_credit_scores", 900),
+            # the outbox: claims due email and webhook deliveries every second (chamber/notifications)
+            ("chamber.notifications.jobs:send_pending", 1),
         ],
         "PUBLIC_URL": os.environ.get("CHAMBER_PUBLIC_URL", "http://127.0.0.1:5000"),
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(days=14),
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATE_LIMITS": dict(RATE_LIMITS),
+        # email (chamber/notifications/mail.py): no MAIL_SERVER → each message is written to
+        # instance/mail/ instead; `make run` points it at the local catcher
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT") or 25),
+        "MAIL_TLS": os.environ.get("MAIL_TLS", "none"),  # none | starttls | ssl
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "noreply@chamber.example"),
+        "MAIL_FROM_NAME": os.environ.get("MAIL_FROM_NAME", "Chamber 商会"),
+        "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT") or 10),
+        # the outbox's sender: batch size, how long a claim lasts before another sender may take the
+        # row over, attempts before "failed", the first retry's delay (doubling after each failure)
+        "DELIVERY_BATCH": 100,
+        "DELIVERY_LEASE_SECONDS": 120,
+        "DELIVERY_MAX_ATTEMPTS": 6,
+        "DELIVERY_RETRY_SECONDS": 30,
+        "WEBHOOK_TIMEOUT": 5,
+        # the scheduler process (chamber/scheduler.py): a task missed by more than the grace while no
+        # scheduler ran is marked missed instead of run; the SQLite leader lease; how often it looks
+        # for new scheduled tasks
+        "SCHEDULER_MISFIRE_GRACE_SECONDS": int(os.environ.get("CHAMBER_MISFIRE_GRACE_SECONDS") or 3600),
+        "SCHEDULER_LEASE_SECONDS": float(os.environ.get("CHAMBER_SCHEDULER_LEASE_SECONDS") or 10),
+        "SCHEDULER_POLL_SECONDS": 0.2,
     }
     cfg.update(overrides)
     # cookies only over HTTPS when the site is served over it (CHAMBER_HTTPS=1, or an https public URL)

@@ -152,7 +152,9 @@ def init_app(app: Flask) -> None:
     def _csrf_for_pages() -> None:
         # API calls authenticate with bearer tokens, never cookies, so CSRF cannot reach them.
         if not api.is_api_request() and app.config.get("WTF_CSRF_ENABLED", True):
-            csrf.protect()
+            view = app.view_functions.get(request.endpoint or "")
+            if not getattr(view, "csrf_exempt", False):  # e.g. RFC 8058 one-click unsubscribe, token in the URL
+                csrf.protect()
 
     app.register_error_handler(api.ApiError, _api_error)
     app.register_error_handler(Conflict, _operation_error)

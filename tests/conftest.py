@@ -261,13 +261,17 @@ def world(create_chamber: Any, create_member: Any, create_user: Any, token_for: 
                                                        text="好茶", email="shopper@example.com", ip_hash="walk")
         trust_ops.confirm_review(db, review_token)
     chamber_b.public_ledger = "names"  # its open books are public (the walk reaches them)
+    from chamber.notifications.models import Webhook
+
+    webhook = Webhook(chamber_id=chamber_b.id, name="群机器人", url="https://example.cn/hook", secret="s" * 32)
+    db.add(webhook)
     db.commit()
     params: dict[str, Any] = {
         "slug": chamber_b.slug, "member_id": member_b.id, "token_id": 999_999, "filename": "css/chamber.css",
         "key": campaign.slug, "entry_id": payment.id, "receipt_id": expense.receipt_id,
         "user_id": chamber_b.organizer.id,  # the last organizer: removing them is refused
         "code": complaint.tracking_code, "token": review_token, "review_id": review.id, "complaint_id": complaint.id,
-        "locale": "en",
+        "locale": "en", "webhook_id": webhook.id,
     }
     people = {
         "anonymous": None,

@@ -113,7 +113,8 @@ def test_core_page_without_features_has_no_slot_content(tmp_path):
     try:
         assert not [r for r in core.url_map.iter_rules() if r.endpoint.startswith("campaigns.")]
         assert core.config["JOBS"] == [("chamber.jobs:prune_login_attempts", 3600),
-                                       ("chamber.trust.jobs:recompute_credit_scores", 900)]
+                                       ("chamber.trust.jobs:recompute_credit_scores", 900),
+                                       ("chamber.notifications.jobs:send_pending", 1)]
         with core.test_request_context():
             assert core.jinja_env.globals["template_hook"]("chamber.dashboard.member", chamber=None) == ""
     finally:

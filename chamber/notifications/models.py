@@ -12,15 +12,22 @@ feature's table.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
+    Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
+    Table,
     Text,
+    Unicode,
     UniqueConstraint,
     true,
 )
@@ -190,3 +197,52 @@ class SchedulerLease(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     holder: Mapped[str] = mapped_column(String(80))
     expires_at: Mapped[dt.datetime]
+
+
+#: a scheduled task: waiting, being run, run, missed (later than the grace), failed, or cancelled
+TASK_STATUSES = ("pending", "running", "done", "missed", "failed", "cancelled")
+
+
+class ScheduledTask(Base):
+    """Something to run once at a time, e.g. sending announcement 42: written by the web process in
+    its own transaction (chamber.notifications.operations.schedule_task), mirrored by the scheduler
+    process into an APScheduler date job of its SQLAlchemy job store, and run there (see
+    chamber/scheduler.py). `version` grows with every change; the scheduler has seen `synced_version`.
+    """
+
+    __tablename__ = "scheduled_tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chamber_id: Mapped[int] = mapped_column(ForeignKey("chambers.id", ondelete="CASCADE"))
+    #: unique name, e.g. "announcement:42"
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    #: "module:function" called as function(app, key, payload); it owns its transaction
+    function: Mapped[str] = mapped_column(String(200))
+    #: "module:function" called as on_missed(app, key, payload) when the task is marked missed
+    on_missed: Mapped[str | None] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    run_at: Mapped[dt.datetime]
+    status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    synced_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: when it started running (the firing delay is fired_at - run_at)
+    fired_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (
+        CheckConstraint(_in("status", TASK_STATUSES), name="status"),
+        Index("ix_scheduled_tasks_unsynced", "synced_version", "version"),
+    )
+
+
+#: APScheduler's SQLAlchemyJobStore table, declared here so Alembic creates it (and never drops it);
+#: the same shape APScheduler 3.11 makes (id, next_run_time, job_state)
+apscheduler_jobs = Table(
+    "apscheduler_jobs", Base.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)

@@ -50,7 +50,16 @@ from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from ..models import User
-from .models import CHANNELS, USER_CHANNELS, Delivery, InboxMessage, NotificationPreference, Subscriber, Webhook
+from .models import (
+    CHANNELS,
+    USER_CHANNELS,
+    Delivery,
+    InboxMessage,
+    NotificationPreference,
+    ScheduledTask,
+    Subscriber,
+    Webhook,
+)
 
 #: the core's notification kinds (code → description); features add theirs in their Feature
 CORE_KINDS: dict[str, str] = {
@@ -434,3 +443,163 @@ def mark_read(session: Session, user_id: int, message_ids: Sequence[int] | None 
         stmt = stmt.where(InboxMessage.id.in_(list(message_ids)))
     result = session.execute(stmt.values(read_at=utcnow()).execution_options(synchronize_session=False))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# --- webhooks -------------------------------------------------------------------------------
+
+
+def list_webhooks(session: Session, chamber_id: int) -> list[Webhook]:
+    return list(session.scalars(select(Webhook).where(Webhook.chamber_id == chamber_id).order_by(Webhook.id)))
+
+
+def get_webhook(session: Session, chamber_id: int, webhook_id: int) -> Webhook | None:
+    return session.scalar(select(Webhook).where(Webhook.chamber_id == chamber_id, Webhook.id == webhook_id))
+
+
+def add_webhook(session: Session, chamber_id: int, *, name: str, url: str, secret: str | None = None) -> Webhook:
+    """A new webhook of the chamber; its secret is generated unless given. Invalid for a URL that is
+    not http(s) (or has spaces, no host, credentials)."""
+    import secrets as secrets_mod
+
+    from flask_babel import gettext as _
+
+    from ..errors import Invalid
+    from .rules import webhook_url_problem
+
+    url = url.strip()
+    if webhook_url_problem(url):
+        raise Invalid(_("A webhook URL starts with http:// or https:// and names a host, without spaces or a "
+                        "password."), field="url")
+    if len(list_webhooks(session, chamber_id)) >= MAX_WEBHOOKS:
+        raise Invalid(_("A chamber has at most %(n)d webhooks: remove one first.", n=MAX_WEBHOOKS), field="url")
+    hook = Webhook(chamber_id=chamber_id, name=name.strip(), url=url, secret=secret or secrets_mod.token_urlsafe(32))
+    session.add(hook)
+    session.flush()
+    return hook
+
+
+def remove_webhook(session: Session, hook: Webhook) -> None:
+    """Remove a webhook; its deliveries not sent yet are dropped with it."""
+    session.delete(hook)
+    session.flush()
+
+
+MAX_WEBHOOKS = 10
+
+
+# --- preferences and unsubscribing ----------------------------------------------------------
+
+
+def preferences(session: Session, user_id: int, kinds: Iterable[str]) -> dict[str, dict[str, bool]]:
+    """kind → channel → on/off for the user (their choice, else the default)."""
+    chosen = {(p.kind, p.channel): p.enabled for p in session.scalars(
+        select(NotificationPreference).where(NotificationPreference.user_id == user_id))}
+    return {kind: {channel: chosen.get((kind, channel), DEFAULT_CHANNELS[channel]) for channel in USER_CHANNELS}
+            for kind in kinds}
+
+
+def set_preference(session: Session, user_id: int, kind: str, channel: str, enabled: bool) -> bool:
+    """Turn kind on channel on or off for the user; whether that changed anything."""
+    if channel not in USER_CHANNELS:
+        raise ValueError(f"users choose {USER_CHANNELS}, not {channel!r}")
+    row = session.get(NotificationPreference, (user_id, kind, channel))
+    before = row.enabled if row is not None else DEFAULT_CHANNELS[channel]
+    if row is None:
+        session.add(NotificationPreference(user_id=user_id, kind=kind, channel=channel, enabled=enabled))
+    else:
+        row.enabled = enabled
+    session.flush()
+    return before != enabled
+
+
+def unsubscribe(session: Session, recipient_key: str, chamber_id: int, kind: str) -> str:
+    """Stop the email a one-click unsubscribe token names: a user's kind, or a subscription.
+
+    Returns what was stopped (a description for the page); Conflict if it was already stopped
+    (the link was used before), Invalid if the person or subscription no longer exists.
+    """
+    from flask_babel import gettext as _
+
+    from ..errors import Conflict, Invalid
+
+    what, _sep, ident = recipient_key.partition(":")
+    if what == "user" and ident.isdigit():
+        if session.get(User, int(ident)) is None:
+            raise Invalid(_("This unsubscribe link belongs to an account that no longer exists."))
+        if not set_preference(session, int(ident), kind, "email", False):
+            raise Conflict(_("This link was used already: you no longer get these emails."))
+        return _("You no longer get these emails. You can turn them on again in your notification settings.")
+    if what == "subscriber" and ident.isdigit():
+        subscriber = session.scalar(select(Subscriber).where(Subscriber.id == int(ident),
+                                                             Subscriber.chamber_id == chamber_id).with_for_update())
+        if subscriber is None:
+            raise Invalid(_("This subscription no longer exists."))
+        if subscriber.status == "unsubscribed":
+            raise Conflict(_("This link was used already: you are unsubscribed."))
+        subscriber.status = "unsubscribed"
+        subscriber.unsubscribed_at = utcnow()
+        subscriber.confirm_hash = None
+        # what was waiting for this address is not sent any more
+        session.execute(update(Delivery).where(Delivery.subscriber_id == subscriber.id,
+                                               Delivery.status == "pending")
+                        .values(status="failed", last_error="unsubscribed")
+                        .execution_options(synchronize_session=False))
+        session.flush()
+        return _("You are unsubscribed: no more emails from this chamber to %(email)s.", email=subscriber.email)
+    raise Invalid(_("This unsubscribe link is not valid."))
+
+
+def recent_sources(session: Session, chamber_id: int, limit: int = 20) -> list[tuple[str, dict[str, int]]]:
+    """The chamber's latest sources (newest first) with their delivery counts."""
+    newest = list(session.execute(
+        select(Delivery.source, func.max(Delivery.id).label("last")).where(Delivery.chamber_id == chamber_id)
+        .group_by(Delivery.source).order_by(func.max(Delivery.id).desc()).limit(limit)).all())
+    sources = [row.source for row in newest]
+    counts = counts_by_source(session, chamber_id, sources)
+    return [(source, counts[source]) for source in sources]
+
+
+# --- scheduled tasks (run once at a time by the scheduler process) --------------------------
+
+
+def schedule_task(session: Session, *, chamber_id: int, key: str, run_at: dt.datetime, function: str,
+                  payload: Mapping[str, Any] | None = None, on_missed: str | None = None) -> ScheduledTask:
+    """Run function(app, key, payload) once at run_at (aware) in the scheduler process; a task with
+    the same key is replaced (new time, payload; pending again). In the caller's transaction: the
+    scheduler sees it once that commits, within DUE_POLL_SECONDS. A time in the past runs at once
+    (refusing past times is the caller's rule). See chamber/scheduler.py."""
+    if run_at.tzinfo is None:
+        raise ValueError("run_at must be an aware datetime")
+    task = session.scalar(select(ScheduledTask).where(ScheduledTask.key == key).with_for_update())
+    now = utcnow()
+    if task is None:
+        task = ScheduledTask(chamber_id=chamber_id, key=key, function=function, on_missed=on_missed,
+                             payload=dict(payload or {}), run_at=run_at, status="pending", version=1,
+                             synced_version=0, created_at=now, updated_at=now)
+        session.add(task)
+    else:
+        if task.chamber_id != chamber_id:
+            raise ValueError(f"task {key} belongs to another chamber")
+        task.function, task.on_missed, task.payload, task.run_at = function, on_missed, dict(payload or {}), run_at
+        task.status, task.version, task.updated_at = "pending", task.version + 1, now
+        task.last_error, task.fired_at, task.finished_at = None, None, None
+    session.flush()
+    return task
+
+
+def cancel_task(session: Session, chamber_id: int, key: str) -> bool:
+    """Cancel a pending task; whether there was one to cancel."""
+    task = session.scalar(select(ScheduledTask).where(ScheduledTask.key == key, ScheduledTask.chamber_id == chamber_id)
+                          .with_for_update())
+    if task is None or task.status != "pending":
+        return False
+    task.status, task.version, task.updated_at = "cancelled", task.version + 1, utcnow()
+    session.flush()
+    return True
+
+
+def get_task(session: Session, chamber_id: int, key: str) -> ScheduledTask | None:
+    """A task by key: its status ("pending", "running", "done", "missed", "failed", "cancelled"),
+    run_at, fired_at, finished_at and last_error (why it failed or was missed)."""
+    return session.scalar(select(ScheduledTask).where(ScheduledTask.key == key,
+                                                      ScheduledTask.chamber_id == chamber_id))
