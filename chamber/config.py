@@ -100,10 +100,10 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "DELIVERY_MAX_ATTEMPTS": 6,
         "DELIVERY_RETRY_SECONDS": 30,
         "WEBHOOK_TIMEOUT": 5,
-        # the scheduler process (chamber/scheduler.py): a task missed by more than the grace while no
+        # the scheduler process (chamber/scheduler.py; announcements too): a task missed by more than the grace while no
         # scheduler ran is marked missed instead of run; the SQLite leader lease; how often it looks
         # for new scheduled tasks
-        "SCHEDULER_MISFIRE_GRACE_SECONDS": int(os.environ.get("CHAMBER_MISFIRE_GRACE_SECONDS") or 3600),
+        "MISFIRE_GRACE_SECONDS": int(os.environ.get("CHAMBER_MISFIRE_GRACE_SECONDS") or 3600),
         "SCHEDULER_LEASE_SECONDS": float(os.environ.get("CHAMBER_SCHEDULER_LEASE_SECONDS") or 10),
         "SCHEDULER_POLL_SECONDS": 0.2,
     }

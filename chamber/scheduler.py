@@ -27,7 +27,7 @@ app, and marks it done (or failed, with the error). The firing delay is the poll
 for a task due at once, and APScheduler's wake-up (milliseconds) for one scheduled ahead.
 
 **Misfires.** A task whose time passed while no scheduler ran is run once at start if it is at
-most SCHEDULER_MISFIRE_GRACE_SECONDS late (default 3600; APScheduler's misfire_grace_time,
+most MISFIRE_GRACE_SECONDS late (default 3600; APScheduler's misfire_grace_time,
 coalesced), otherwise it is marked *missed* (status "missed", last_error says how late) and its
 `on_missed` function is called — the organizer's page shows it.
 """
@@ -80,7 +80,7 @@ def resolve(name: str) -> Any:
 
 
 def misfire_grace(app: Flask) -> int:
-    return int(app.config.get("SCHEDULER_MISFIRE_GRACE_SECONDS", 3600))
+    return int(app.config.get("MISFIRE_GRACE_SECONDS", 3600))
 
 
 class _JobStore(SQLAlchemyJobStore):

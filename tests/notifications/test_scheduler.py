@@ -109,7 +109,7 @@ def test_tasks_fire_on_time_once_and_can_be_moved_or_cancelled(own_database: str
 
 
 def test_misfire_grace_across_a_restart(own_database: str, tmp_path: Any) -> None:
-    app = make_app(own_database, str(tmp_path), JOBS=[], SCHEDULER_MISFIRE_GRACE_SECONDS=3600)
+    app = make_app(own_database, str(tmp_path), JOBS=[], MISFIRE_GRACE_SECONDS=3600)
     chamber_id, users = _world(app)
     first = Running(app)
     now = dt.datetime.now(dt.timezone.utc)
