@@ -36,6 +36,12 @@ REVIEWS = [
 ]
 
 
+def _receipt_png(lines: list[str]) -> bytes:
+    from .demo import _receipt_png as draw
+
+    return draw(lines)
+
+
 def load_live_campaign(session: Session, chamber: Chamber) -> None:
     """The live campaign the public page shows, with the trust data around it (needs an app context)."""
     organizer = session.scalar(
@@ -82,7 +88,8 @@ def load_live_campaign(session: Session, chamber: Chamber) -> None:
         ops.opt_in(session, campaign, member, offer_headline=headline, offer_details=details, now=now)
     ops.transition_campaign(session, campaign, "locked", organizer, now=now)
     shares = {row["member_id"]: row for row in queries.compute_shares(session, campaign)}
-    for member in members[:-1]:  # the last one has not paid yet
+    methods = ("wechat_pay", "alipay", "bank_transfer", "cash", "wechat_pay")
+    for n, member in enumerate(members[:-1]):  # the last one has not paid yet
         share = shares[member.id]
         amount = int(share.get("share_minor") or 0)
         if amount:
@@ -92,10 +99,18 @@ def load_live_campaign(session: Session, chamber: Chamber) -> None:
                 organizer,
                 member_id=member.id,
                 amount_minor=amount,
-                method="wechat_pay",
+                method=methods[n % len(methods)],
+                reference=f"SY11-{n + 1:03d}" if methods[n % len(methods)] != "cash" else "",
                 paid_on=now.date(),
                 now=now,
             )
+    # a payment of the last merchant recorded by mistake (it was another shop's transfer), then reversed
+    mistaken = ops.record_payment(
+        session, campaign, organizer, member_id=members[-1].id, amount_minor=100_00, method="alipay",
+        reference="SY11-ERR", paid_on=now.date(), now=now,
+    )
+    ops.reverse_entry(session, campaign, mistaken, organizer, reason="误记：这笔转账是另一家店铺的货款，已退回对方。",
+                      now=now)
     ops.record_expense(
         session,
         campaign,
@@ -104,6 +119,7 @@ def load_live_campaign(session: Session, chamber: Chamber) -> None:
         category="printing",
         amount_minor=800_00,
         description="海报和传单",
+        receipt=_receipt_png(["Xihu Printing Co. / Xihu Yinwu", "Posters x300, flyers x2000", "Total CNY 800.00"]),
     )
     ops.transition_campaign(session, campaign, "live", organizer)
     ref = (campaign.id, campaign.title)

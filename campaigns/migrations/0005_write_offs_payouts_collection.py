@@ -28,8 +28,12 @@ OLD_MEMBER = "entry_type NOT IN ('pledge', 'payment', 'refund') OR member_id IS 
 NEW_MEMBER = "entry_type NOT IN ('pledge', 'payment', 'refund', 'write_off') OR member_id IS NOT NULL"
 
 
-def _ledger_checks(types: str, member: str, old_types: str, old_member: str) -> None:
+def _ledger_checks(types: str, member: str, old_types: str, old_member: str, *, drop_write_offs: bool = False) -> None:
     if op.get_context().dialect.name == "postgresql":
+        if drop_write_offs:
+            append_only.drop_triggers(op, "ledger_entries")
+            op.execute("DELETE FROM ledger_entries WHERE entry_type = 'write_off'")
+            append_only.create_triggers(op, "ledger_entries", "ledger entries are append-only")
         for name, condition in (("entry_type", types), ("member_required", member)):
             op.drop_constraint(op.f(f"ck_ledger_entries_{name}"), "ledger_entries", type_="check")
             op.create_check_constraint(op.f(f"ck_ledger_entries_{name}"), "ledger_entries", condition)
@@ -49,7 +53,8 @@ def _ledger_checks(types: str, member: str, old_types: str, old_member: str) -> 
     new_sql = re.sub(r'^CREATE TABLE "?ledger_entries"? \(', "CREATE TABLE ledger_entries_new (", new_sql, count=1)
     new_sql = re.sub(r'REFERENCES "?ledger_entries"? \(id\)', "REFERENCES ledger_entries_new (id)", new_sql)
     op.execute(new_sql)
-    op.execute("INSERT INTO ledger_entries_new SELECT * FROM ledger_entries")
+    where = " WHERE entry_type != 'write_off'" if drop_write_offs else ""
+    op.execute(f"INSERT INTO ledger_entries_new SELECT * FROM ledger_entries{where}")  # nosec B608 - constants
     op.execute("DROP TABLE ledger_entries")
     op.execute("ALTER TABLE ledger_entries_new RENAME TO ledger_entries")
     for sql in index_sql:
@@ -113,5 +118,6 @@ def downgrade() -> None:
     op.drop_table('campaign_refund_payouts')
     op.drop_table('campaign_collection_details')
     # ### end Alembic commands ###
-    # write-offs cannot be kept under the old constraint (the ledger is append-only: no deleting them)
-    _ledger_checks(OLD_TYPES, OLD_MEMBER, NEW_TYPES, NEW_MEMBER)
+    # the old constraint knows no write-offs: going back before this revision drops them (and with them
+    # the record of what the organizers gave up collecting); the debts count as outstanding again
+    _ledger_checks(OLD_TYPES, OLD_MEMBER, NEW_TYPES, NEW_MEMBER, drop_write_offs=True)

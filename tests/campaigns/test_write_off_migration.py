@@ -82,4 +82,10 @@ def test_upgrade_keeps_the_ledger_and_accepts_write_offs(tmp_path, backend):
             assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
             assert "REFERENCES \"ledger_entries\"" in conn.execute(text(
                 "SELECT sql FROM sqlite_master WHERE name = 'ledger_entries'")).scalar_one()
+    # going back drops the write-offs (the old constraint knows none) and keeps every other entry
+    migrate.downgrade(url, "campaigns_0004")
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, entry_type, member_id, amount_minor, reverses_id FROM ledger_entries "
+                                 "ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == ROWS
     engine.dispose()
