@@ -9,6 +9,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
 from campaigns import operations as ops
+from campaigns import presenters
 from campaigns.models import CollectionDetails, LedgerEntry, RefundPayout
 from tests.conftest import count_rows, image_bytes
 from tests.helpers import text as page_text
@@ -112,6 +113,15 @@ def test_write_off_at_end_and_outstanding_on_the_report(client, db, login, locke
     assert ledger["balances"]["written_off"] == "250.00" and ledger["balances"]["available"] == "550.00"
     page = client.get(f"/chambers/{chamber.slug}/campaigns/{campaign.slug}/ledger", headers=EN)
     assert "店铺已关闭，无法联系" in page.text and "Written off" in page.text
+    # the report: what was written off, and what is left outstanding
+    with client.application.test_request_context(headers=EN):
+        report = presenters.report_data(db, chamber, campaign)
+    rows = {r["member_id"]: r for r in report["apportionment"]}
+    assert (rows[c.id]["written_off_minor"], rows[c.id]["outstanding_minor"]) == (200_00, 0)
+    assert (rows[d.id]["written_off_minor"], rows[d.id]["outstanding_minor"]) == (50_00, 200_00)
+    assert report["apportionment_total"]["written_off_minor"] == 250_00
+    pdf = client.get(f"{api}/report.pdf", headers=token_for(org))
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
 
 
 def test_refund_paid_back(client, db, login, locked_campaign, token_for):
