@@ -33,3 +33,4 @@ def test_labels_and_values_are_joined_the_chinese_way(client, create_chamber, cr
         "business_name": "", "uscc": "x", "contact_name": "林", "phone": "138 0000 1111", "annual_revenue": "1"})
     assert resp.status_code == 400
     assert "商户名称：" in resp.text and "商户名称: " not in resp.text
+
