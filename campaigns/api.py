@@ -10,11 +10,11 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
-from chamber.api import ApiError, local_iso, operation_error, token_user, validate_json
+from chamber.api import ApiError, local_iso, operation_error, token_user, validate_json, validate_multipart
 from chamber.db import get_session
 from chamber.errors import Conflict, Invalid
 from chamber.hardening import private_document
@@ -28,6 +28,7 @@ from .forms import (
     CampaignForm,
     CollectionForm,
     ExpenseForm,
+    OfferImageForm,
     ParticipationForm,
     PaymentForm,
     RefundPayoutForm,
@@ -37,7 +38,7 @@ from .forms import (
     WriteOffForm,
 )
 from .loading import load_campaign
-from .models import MAX_QR, MAX_RECEIPT_REQUEST, Campaign
+from .models import MAX_OFFER_IMAGE, MAX_QR, MAX_RECEIPT_REQUEST, Campaign
 
 # --------------------------------------------------------------------------- helpers
 
@@ -208,6 +209,36 @@ def put_participation(slug: str, key: str) -> Any:
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
     return jsonify(participation_json(participation, chamber))
+
+
+@upload_limit(MAX_OFFER_IMAGE + 64 * 1024)
+def put_offer_image(slug: str, key: str) -> Any:
+    chamber, campaign = load_campaign(slug, key, role="member")
+    form = validate_multipart(OfferImageForm)
+    data = form.image.data.stream.read(MAX_OFFER_IMAGE + 1) if isinstance(form.image.data, FileStorage) else b""
+    if not data:
+        raise ApiError(400, _("Attach the picture as a file."), fields={"image": _("Attach the picture as a file.")})
+    session = get_session()
+    try:
+        member = queries.acting_business(session, chamber, token_user(), form.member_id.data)
+        ops.set_offer_image(session, campaign, member, data)
+    except (Conflict, Invalid) as err:
+        if err.field == "offer_image":
+            err.field = "image"  # the API's part is called image
+        raise operation_error(err) from None
+    return jsonify(member_id=member.id, picture_url=url_for("campaigns.offer_image", slug=chamber.slug,
+                                                            key=campaign.slug, member_id=member.id))
+
+
+def delete_offer_image(slug: str, key: str) -> Any:
+    chamber, campaign = load_campaign(slug, key, role="member")
+    session = get_session()
+    try:
+        member = queries.acting_business(session, chamber, token_user(), request.args.get("member_id"))
+        ops.set_offer_image(session, campaign, member, None)
+    except (Conflict, Invalid) as err:
+        raise operation_error(err) from None
+    return Response(status=204)
 
 
 def delete_participation(slug: str, key: str) -> Any:

@@ -5,16 +5,17 @@ from chamber.api import api_route
 
 from . import api, labels
 from .forms import (
-          CampaignForm,
-          CollectionForm,
-          ExpenseForm,
-          ParticipationForm,
-          PaymentForm,
-          RefundPayoutForm,
-          ReversalForm,
-          SettlementForm,
-          TransitionForm,
-          WriteOffForm,
+    CampaignForm,
+    CollectionForm,
+    ExpenseForm,
+    OfferImageForm,
+    ParticipationForm,
+    PaymentForm,
+    RefundPayoutForm,
+    ReversalForm,
+    SettlementForm,
+    TransitionForm,
+    WriteOffForm,
 )
 
 bp = Blueprint("campaigns", __name__)
@@ -53,6 +54,14 @@ api_route(bp, K + "/participation", ["PUT"], auth="member", form=ParticipationFo
           responses={200: "The participation",
                      409: "Not open, past the deadline, a declared revenue of 0 in a revenue-shared campaign, "
                           "or one participant too many for the minimum share"})(api.put_participation)
+api_route(bp, K + "/participation/image", ["PUT"], auth="member", form=OfferImageForm,
+          summary="Put a picture on your offer card (multipart/form-data: image; member_id only if you have several "
+                  "businesses). JPEG, PNG or WebP, judged by content; at most 2 MB.",
+          responses={200: "{member_id, picture_url}", 400: "Not such an image", 409: "Not taking part",
+                     413: "Above 2 MB"})(api.put_offer_image)
+api_route(bp, K + "/participation/image", ["DELETE"], auth="member",
+          summary="Take the picture off your offer card (?member_id= if you have several businesses).",
+          responses={204: "Removed"})(api.delete_offer_image)
 api_route(bp, K + "/participation", ["DELETE"], auth="member",
           summary="Withdraw (?member_id= if you have several businesses).",
           responses={204: "Withdrawn", 409: "After the deadline or lock"})(api.delete_participation)
@@ -174,4 +183,5 @@ from . import public  # noqa: E402
 bp.add_url_rule("/c/<slug>/<key>", "public_campaign", public.campaign_page)
 bp.add_url_rule("/c/<slug>/<key>/flyer.pdf", "flyer", public.flyer)
 bp.add_url_rule("/c/<slug>/<key>/share.png", "share_image", public.share_image)
+bp.add_url_rule("/c/<slug>/<key>/offers/<int:member_id>/picture", "offer_image", public.offer_image)
 bp.add_url_rule("/c/<slug>/<key>/ledger", "public_ledger", public.public_ledger)

@@ -30,7 +30,7 @@ from .forms import (
     CampaignForm,
     CollectionForm,
     ExpenseForm,
-    ParticipationForm,
+    ParticipationPageForm,
     PaymentForm,
     RefundPayoutForm,
     ReversalForm,
@@ -40,7 +40,7 @@ from .forms import (
     campaign_prefill,
 )
 from .loading import load_campaign
-from .models import MAX_QR, MAX_RECEIPT_REQUEST, Campaign
+from .models import MAX_OFFER_IMAGE, MAX_QR, MAX_RECEIPT_REQUEST, Campaign
 
 # --------------------------------------------------------------------------- helpers
 
@@ -376,7 +376,7 @@ def _campaign_page(chamber: Chamber, campaign: Campaign, *, failed: tuple[int, A
             continue
         p = joined.get(member.id) or queries.kept_offer(session, campaign, member)  # a withdrawn offer comes back
         data = {"offer_headline": p.offer_headline, "offer_details": p.offer_details} if p else {}
-        forms[member.id] = ParticipationForm(formdata=None, data={**data, "member_id": member.id})
+        forms[member.id] = ParticipationPageForm(formdata=None, data={**data, "member_id": member.id})
     ledger_rows = {}
     if campaign.status not in rules.SHARES_PREVIEW and businesses:
         ledger_rows = {m["member_id"]: m for m in presenters.ledger_view(session, campaign, page=1)["members"]}
@@ -389,6 +389,7 @@ def _campaign_page(chamber: Chamber, campaign: Campaign, *, failed: tuple[int, A
         joined=joined, share_of=share_of, shares=shares, shares_error=shares_error, ledger_rows=ledger_rows,
         error=error, costs=costs.join_costs(session, campaign, businesses) if open_for_optin else {},
         open_for_optin=open_for_optin, accounts=accounts, now=utcnow(),
+        pictures=queries.offer_images_of(session, campaign, [m.id for m in businesses]) if businesses else set(),
         collection=queries.collection_details(session, chamber) if owing else None,
         organizer=chamber_role(chamber) == "organizer",
     ), status
@@ -400,13 +401,14 @@ def campaign(slug: str, key: str) -> Any:
     return _campaign_page(chamber, campaign)
 
 
+@upload_limit(MAX_OFFER_IMAGE + 64 * 1024)
 @login_required
 def participate(slug: str, key: str) -> Any:
     """Opt in with an offer, or update the offer.
 
     Long: chooses the acting business, then opts in or updates the offer, each refusal back on the member's own form."""
     chamber, campaign = load_campaign(slug, key, "member")
-    form = ParticipationForm()
+    form = ParticipationPageForm()
     try:
         member = queries.acting_business(get_session(), chamber, current_user, form.member_id.data)
     except Invalid as err:
@@ -417,7 +419,10 @@ def participate(slug: str, key: str) -> Any:
     try:
         _p, created = ops.opt_in(session, campaign, member, offer_headline=form.offer_headline.data,
                                  offer_details=form.offer_details.data or "")
-    except (Conflict, Invalid) as err:
+        picture = _upload_bytes(form.offer_image.data, MAX_OFFER_IMAGE)
+        if picture is not None or form.remove_offer_image.data:
+            ops.set_offer_image(session, campaign, member, picture)
+    except (Conflict, Invalid) as err:  # the request's transaction is rolled back: no half-saved offer
         status = operation_failed(err, form)
         return _campaign_page(chamber, campaign, failed=(member.id, form), status=status)
     if created:

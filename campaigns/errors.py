@@ -32,6 +32,12 @@ class QrTooLarge(Invalid):
     status = 413
 
 
+class OfferImageTooLarge(Invalid):
+    """An offer picture above 2 MB (413)."""
+
+    status = 413
+
+
 def campaign_rule_message(err: RuleError, currency: str) -> str:
     """Translate a campaigns.rules RuleError and fill in its params, amounts formatted as money."""
     params = {}

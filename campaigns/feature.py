@@ -45,6 +45,8 @@ FEATURE = Feature(
         "campaigns.api_transition": "organizer",
         "campaigns.api_settle": "organizer",
         "campaigns.api_put_participation": "merchant",
+        "campaigns.api_put_offer_image": "merchant",
+        "campaigns.api_delete_offer_image": "merchant",
         "campaigns.api_delete_participation": "merchant",
         "campaigns.api_get_shares": "member",
         "campaigns.api_post_payment": "organizer",
@@ -90,6 +92,7 @@ FEATURE = Feature(
         "campaigns.public_campaign": "public",
         "campaigns.flyer": "public",
         "campaigns.share_image": "public",
+        "campaigns.offer_image": "public",
         "campaigns.public_ledger": "public",  # 404 unless the chamber publishes its ledgers
         # announcements (campaigns/announcements/)
         **ANNOUNCEMENTS_ACCESS,

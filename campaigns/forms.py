@@ -242,6 +242,20 @@ class ParticipationForm(BaseForm):
     member_id = IntegerField(_l("Business"), validators=[Optional(), ID_RANGE])
 
 
+class ParticipationPageForm(ParticipationForm):
+    """The campaign page's opt-in form: the offer, and a picture for the offer card."""
+
+    offer_image = FileField(_l("A picture for your offer card (JPEG, PNG or WebP, at most 2 MB; optional)"))
+    remove_offer_image = BooleanField(_l("Remove the picture"))
+
+
+class OfferImageForm(BaseForm):
+    """PUT …/participation/image (multipart/form-data): the picture on the member's offer card."""
+
+    image = FileField(_l("Picture (JPEG, PNG or WebP, at most 2 MB)"))
+    member_id = IntegerField(_l("Business"), validators=[Optional(), ID_RANGE])
+
+
 class TransitionForm(BaseForm):
     to = SelectField(_l("New status"), choices=TARGETS, validators=[DataRequired()])
     mode = StringField(_l("Settlement"),

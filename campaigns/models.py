@@ -41,6 +41,9 @@ ENTRY_TYPES = ("pledge", "payment", "expense", "refund", "reversal", "carry_to_f
 QR_KINDS = ("wechat_pay", "alipay")
 QR_TYPES = ("image/png", "image/jpeg")
 MAX_QR = 2 * 1024 * 1024
+#: the picture on a merchant's offer card (public campaign page)
+OFFER_IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
+MAX_OFFER_IMAGE = 2 * 1024 * 1024
 RECEIPT_TYPES = ("application/pdf", "image/jpeg", "image/png")
 #: the request body an expense with a receipt may have: the 5 MiB file plus the form around it
 #: (the receipt check itself enforces exactly rules.MAX_RECEIPT_BYTES for the file)
@@ -173,6 +176,31 @@ class KeptOffer(Base):
         UniqueConstraint("campaign_id", "member_id"),
         ForeignKeyConstraint(["chamber_id", "campaign_id"], ["campaigns.chamber_id", "campaigns.id"], ondelete="CASCADE"),  # noqa: E501
         ForeignKeyConstraint(["chamber_id", "member_id"], ["members.chamber_id", "members.id"]),
+    )
+
+
+class OfferImage(Base):
+    """The picture on a participant's offer card, shown to shoppers (checked by decoding; at most 2 MB).
+
+    Its own table, so that the participations (read on every campaign page) never carry the bytes.
+    It stays if the member withdraws, like the offer text (kept offers), and goes with the campaign.
+    """
+
+    __tablename__ = "offer_images"
+
+    chamber_id: Mapped[int] = mapped_column(ForeignKey("chambers.id", ondelete="CASCADE"), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(20))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        ForeignKeyConstraint(["chamber_id", "campaign_id"], ["campaigns.chamber_id", "campaigns.id"],
+                             ondelete="CASCADE"),
+        ForeignKeyConstraint(["chamber_id", "member_id"], ["members.chamber_id", "members.id"], ondelete="CASCADE"),
+        CheckConstraint(_in("content_type", OFFER_IMAGE_TYPES), name="content_type"),
+        CheckConstraint(f"length(data) > 0 AND length(data) <= {MAX_OFFER_IMAGE}", name="size"),
     )
 
 

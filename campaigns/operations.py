@@ -29,21 +29,26 @@ from sqlalchemy.orm import Session
 
 from chamber.db import utcnow
 from chamber.errors import Conflict, Invalid, rule_message
+from chamber.images import image_type
 from chamber.models import Chamber, Member, User
 from chamber.rules import display_money
 from chamber.slugs import slugify, unique_slug
 
 from . import rules
-from .errors import QrTooLarge, ReceiptTooLarge, campaign_rule_message, status_name
+from .errors import OfferImageTooLarge, QrTooLarge, ReceiptTooLarge, campaign_rule_message, status_name
 from .models import (
+    MAX_OFFER_IMAGE,
     MAX_PARTICIPANTS,
     MAX_QR,
+    OFFER_IMAGE_TYPES,
     QR_KINDS,
+    QR_TYPES,
     Campaign,
     CampaignNotice,
     CollectionDetails,
     KeptOffer,
     LedgerEntry,
+    OfferImage,
     Participation,
     Receipt,
     RefundPayout,
@@ -591,20 +596,44 @@ def record_refund_payout(
     return payout
 
 
+def set_offer_image(
+    session: Session, campaign: Campaign, member: Member, data: bytes | None, *, now: dt.datetime | None = None
+) -> OfferImage | None:
+    """Put a picture on the member's offer card (JPEG, PNG or WebP by content, at most 2 MB), or take it off (None)."""
+    campaign = _lock(session, campaign)
+    # the picture is part of the offer: it changes when the offer text may (open, before the deadline)
+    if campaign.status != "open" or (now or utcnow()) >= campaign.optin_deadline:
+        raise Conflict(_("The offers of this campaign no longer change; it is %(status)s.",
+                         status=status_name(campaign.status)))
+    participation = get_participation(session, campaign, member)
+    if participation is None:
+        raise Conflict(_("Take part in the campaign first; then your offer can have a picture."))
+    current = session.scalar(select(OfferImage).where(
+        OfferImage.chamber_id == campaign.chamber_id, OfferImage.campaign_id == campaign.id,
+        OfferImage.member_id == member.id))
+    if data is None:
+        if current is not None:
+            session.delete(current)
+            session.flush()
+        return None
+    if len(data) > MAX_OFFER_IMAGE:
+        raise OfferImageTooLarge(_("The picture is too large: at most 2 MB."), field="offer_image")
+    kind = image_type(data, OFFER_IMAGE_TYPES)
+    if kind is None:
+        raise Invalid(_("The picture must be a JPEG, PNG or WebP image."), field="offer_image")
+    if current is None:
+        current = OfferImage(chamber_id=campaign.chamber_id, campaign_id=campaign.id, member_id=member.id)
+        session.add(current)
+    current.content_type, current.data, current.updated_at = kind, data, now or utcnow()
+    session.flush()
+    return current
+
+
 def check_qr_image(data: bytes) -> str:
     """The content type of a collection QR image, judged by decoding it (PNG or JPEG, at most 2 MB)."""
     if len(data) > MAX_QR:
         raise QrTooLarge(_("The image is too large: at most 2 MB."), field="qr")
-    import io
-
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-            kind = {"JPEG": "image/jpeg", "PNG": "image/png"}.get(image.format or "")
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        kind = None
+    kind = image_type(data, QR_TYPES)
     if kind is None:
         raise Invalid(_("The QR code must be a PNG or JPEG image (a screenshot of the collection code)."), field="qr")
     return kind

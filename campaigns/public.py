@@ -24,7 +24,7 @@ from chamber.trust import operations as trust_ops
 from chamber.web import end_transaction, fail, load_chamber
 
 from . import labels
-from .models import Campaign, LedgerEntry, Participation
+from .models import Campaign, LedgerEntry, OfferImage, Participation
 from .share_image import render_share_image
 
 #: what visitors see, in this order on the chamber page
@@ -111,8 +111,17 @@ def _participants(session: Session, campaign: Campaign) -> list[dict[str, Any]]:
             Member.business_name,
             Member.shop_url,
             Member.wechat_id,
+            OfferImage.content_type,
         )
         .join(Member, and_(Member.id == Participation.member_id, Member.chamber_id == Participation.chamber_id))
+        .outerjoin(
+            OfferImage,
+            and_(
+                OfferImage.chamber_id == Participation.chamber_id,
+                OfferImage.campaign_id == Participation.campaign_id,
+                OfferImage.member_id == Participation.member_id,
+            ),
+        )
         .where(
             Participation.chamber_id == campaign.chamber_id,
             Participation.campaign_id == campaign.id,
@@ -130,8 +139,9 @@ def _participants(session: Session, campaign: Campaign) -> list[dict[str, Any]]:
             "shop_url": shop,
             "wechat_id": wechat,
             "score": (scores.get(mid) or {}).get("score"),
+            "picture": picture is not None,
         }
-        for headline, details, mid, name, shop, wechat in rows
+        for headline, details, mid, name, shop, wechat, picture in rows
     ]
 
 
@@ -208,6 +218,18 @@ def campaign_page(slug: str, key: str) -> Any:
         public_page=True,
         share_image=public_url("campaigns.share_image", slug=chamber.slug, key=campaign.slug),
     )
+
+
+@public_cache
+def offer_image(slug: str, key: str, member_id: int) -> Any:
+    """The picture on a merchant's offer card (public while the campaign is, like the offer itself)."""
+    _chamber, campaign = load_public_campaign(slug, key)
+    from . import queries
+
+    picture = queries.offer_image(get_session(), campaign, member_id)
+    if picture is None:
+        fail(404, _("There is no such picture."))
+    return current_app.response_class(picture.data, mimetype=picture.content_type)
 
 
 def share_image_data(chamber: Chamber, campaign: Campaign, merchants: int) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from .models import (
     CollectionDetails,
     KeptOffer,
     LedgerEntry,
+    OfferImage,
     Participation,
     Receipt,
     RefundPayout,
@@ -77,6 +78,22 @@ def list_participants(session: Session, campaign: Campaign) -> list[tuple[Partic
         .order_by(Member.business_name, Member.id)
     ).all()
     return [(p, m) for p, m in rows]
+
+
+def offer_images_of(session: Session, campaign: Campaign, member_ids: list[int] | None = None) -> set[int]:
+    """The members (of member_ids, default all) whose offer card in the campaign has a picture (one query)."""
+    query = select(OfferImage.member_id).where(
+        OfferImage.chamber_id == campaign.chamber_id, OfferImage.campaign_id == campaign.id)
+    if member_ids is not None:
+        query = query.where(OfferImage.member_id.in_(member_ids))
+    return set(session.scalars(query))
+
+
+def offer_image(session: Session, campaign: Campaign, member_id: int) -> OfferImage | None:
+    """The picture on a member's offer card in the campaign, or None."""
+    return session.scalar(select(OfferImage).where(
+        OfferImage.chamber_id == campaign.chamber_id, OfferImage.campaign_id == campaign.id,
+        OfferImage.member_id == member_id))
 
 
 def get_participation(session: Session, campaign: Campaign, member: Member) -> Participation | None:

@@ -257,6 +257,21 @@ def validate_json(form_cls: type, data: dict[str, Any] | None = None, **attrs: A
     return form
 
 
+def validate_multipart(form_cls: type, **attrs: Any) -> Any:
+    """Validate a multipart/form-data body (fields and files) with a form class; 400 with fields."""
+    from werkzeug.datastructures import CombinedMultiDict
+
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(400, _("Send this as multipart/form-data, with the file as a part."))
+    form = form_cls(formdata=CombinedMultiDict([request.files, request.form]), meta={"csrf": False}, **attrs)
+    if not form.validate():
+        fields: dict[str, str] = {}
+        for name, msgs in form.errors.items():
+            _collect(name, msgs, fields)
+        raise ApiError(400, _("Some fields are not valid."), fields=fields)
+    return form
+
+
 def _collect(name: str, msgs: Any, out: dict[str, str]) -> None:
     if isinstance(msgs, dict):
         for sub, sub_msgs in msgs.items():

@@ -246,6 +246,7 @@ def world(create_chamber: Any, create_member: Any, create_user: Any, token_for: 
     )
     campaign_ops.transition_campaign(db, campaign, "open", chamber_b.organizer)
     campaign_ops.opt_in(db, campaign, member_b, offer_headline="全场九折")
+    campaign_ops.set_offer_image(db, campaign, member_b, image_bytes())
     campaign_ops.transition_campaign(db, campaign, "locked", chamber_b.organizer)
     payment = campaign_ops.record_payment(db, campaign, chamber_b.organizer, member_id=member_b.id, amount_minor=500_00,
                                           method="wechat_pay", reference="W1", paid_on=now.date())

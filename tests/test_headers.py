@@ -92,7 +92,7 @@ PRIVATE = ["campaigns.receipt", "campaigns.api_get_receipt", "campaigns.statemen
 
 
 #: downloads meant for the public (the printable flyer, catalogue images), cacheable by design
-PUBLIC_DOWNLOADS = {"campaigns.flyer", "campaigns.share_image", "pricing_alliance.product_image",
+PUBLIC_DOWNLOADS = {"campaigns.flyer", "campaigns.share_image", "campaigns.offer_image", "pricing_alliance.product_image",
                     "pricing_alliance.api_product_image",
                     # feeds and calendars that readers and calendar apps subscribe to
                     "announcements.chamber_feed", "announcements.campaign_feed", "announcements.chamber_calendar",
