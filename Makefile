@@ -9,7 +9,7 @@ PORT ?= 5000
 MAIL_CATCHER_PORT ?= 8025
 PYTEST_ARGS ?=
 
-.PHONY: run test check bench sysdeps rundeps install install-test translations messages clean
+.PHONY: run test check bench mutation sysdeps rundeps install install-test translations messages clean
 
 # the app (make run) and, for make test, the test tools too
 $(VENV)/.installed: pyproject.toml
@@ -93,3 +93,10 @@ translations: install
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+# Mutation testing of the money rules (campaigns/rules.py, see [tool.mutmut] in pyproject.toml and
+# TESTING.md). Not part of CI: CPU-heavy, so run at the lowest priority; results stay in mutants/.
+mutation: install-test
+	$(VENV)/bin/pip install --quiet -e '.[mutation]'
+	HYPOTHESIS_PROFILE=mutation nice -n 19 $(VENV)/bin/mutmut run --max-children 2
+	$(VENV)/bin/mutmut results

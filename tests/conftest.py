@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,6 +20,11 @@ from chamber.accounts.operations import hash_password
 from chamber.db import Database
 from chamber.models import ApiToken, Chamber, Member, Tier, User
 from chamber.rules import make_uscc
+
+#: make mutation runs the property tests with fewer examples (HYPOTHESIS_PROFILE=mutation), many times over
+hypothesis_settings.register_profile("mutation", max_examples=25, deadline=None)
+if os.environ.get("HYPOTHESIS_PROFILE"):
+    hypothesis_settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
 
 PASSWORD = "correct horse battery"
 #: many tests log in and make tokens from one address (127.0.0.1): the suite runs with limits out of

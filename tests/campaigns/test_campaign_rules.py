@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from decimal import Decimal
 from fractions import Fraction
@@ -295,19 +296,19 @@ def test_non_integer_money_is_a_programming_error():
         split_proportionally(10.0, {1: 1})
 
 
-def test_large_membership_is_exact_and_fast():
-    import time
-
+def test_large_membership_is_exact():
+    """20,000 members, some pinned at the floor, the heaviest at the cap: the shares still add up to the
+    budget exactly. (How fast is bench/bench_apportion.py's business, not a unit test's.)"""
     rng = random.Random(7)
-    weights = {i: rng.randint(1, 100) if i % 100 else rng.randint(1_000, 50_000) for i in range(100_000)}
-    budget = 500_000_000
-    start = time.perf_counter()
-    shares = apportion(budget, weights, min_share=2_000, max_share_pct=Decimal("0.01"))
-    elapsed = time.perf_counter() - start
+    weights = {i: rng.randint(1, 100) if i % 100 else rng.randint(1_000, 50_000) for i in range(20_000)}
+    budget = 100_000_000
+    shares = apportion(budget, weights, min_share=2_000, max_share_pct=Decimal("0.05"))
     assert sum(shares.values()) == budget
     assert min(shares.values()) == 2_000
-    assert max(shares.values()) == 50_000
-    assert elapsed < 3  # generous for slow CI; bench/bench_apportion.py enforces < 1 s
+    assert max(shares.values()) == 50_000  # 0.05 % of the budget
+    assert all(shares[m] == 50_000 for m in weights if m % 100 == 0)  # the heavy ones, every 100th
+    heavier = sorted(weights, key=lambda m: (weights[m], m))
+    assert all(shares[x] <= shares[y] for x, y in itertools.pairwise(heavier) if weights[x] < weights[y])
 
 
 # --------------------------------------------------------------------------- properties

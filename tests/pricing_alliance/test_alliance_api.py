@@ -262,7 +262,8 @@ def test_proposals_are_the_chambers_own(client, alliance, create_chamber, token_
     other = create_chamber()
     h = token_for(other.organizer)
     assert client.get(f"/api/v1/chambers/{other.slug}/price-proposals/{pid}", headers=h).status_code == 404
-    assert client.get(f"{w.base}/price-proposals/{pid}", headers=w.outsider_h).status_code == 200  # a chamber member
+    seen = client.get(f"{w.base}/price-proposals/{pid}", headers=w.outsider_h)  # a chamber member
+    assert seen.status_code == 200 and seen.json["proposal_id"] == pid
     assert client.get(f"{w.base}/price-proposals/{pid}", headers=h).status_code == 404
 
 

@@ -1,0 +1,131 @@
+"""The campaign life cycle's pure rules (campaigns/rules.py): which moves are allowed, what the clock
+does, the go/no-go threshold, receipts by their bytes, which way an entry moves the money."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+from campaigns.rules import (
+    CAMPAIGN_STATUSES,
+    CAMPAIGN_TRANSITIONS,
+    MAX_RECEIPT_BYTES,
+    RuleError,
+    check_threshold,
+    check_transition,
+    due_transition,
+    entry_direction,
+    pooled_amount,
+    sniff_receipt,
+)
+
+T0 = dt.datetime(2030, 11, 1, tzinfo=dt.UTC)
+HOUR = dt.timedelta(hours=1)
+
+
+def test_every_allowed_move_passes_and_every_other_is_refused():
+    for current in CAMPAIGN_STATUSES:
+        for target in CAMPAIGN_STATUSES:
+            if target in CAMPAIGN_TRANSITIONS[current]:
+                check_transition(current, target)
+            else:
+                with pytest.raises(RuleError) as info:
+                    check_transition(current, target)
+                assert info.value.code == "bad_transition"
+                assert info.value.params == {"current": current, "target": target}
+    assert CAMPAIGN_TRANSITIONS["open"] == {"locked", "cancelled"}
+    assert CAMPAIGN_TRANSITIONS["settled"] == CAMPAIGN_TRANSITIONS["cancelled"] == frozenset()
+
+
+def test_an_unknown_status_is_refused_as_such():
+    with pytest.raises(RuleError) as info:
+        check_transition("open", "paused")
+    assert (info.value.code, info.value.params) == ("unknown_status", {"target": "paused"})
+
+
+@pytest.mark.parametrize(("status", "now", "opens_at", "expected"), [
+    ("draft", T0, None, None),                     # a draft without an opening time waits for a person
+    ("draft", T0 - HOUR, T0, None),                # not yet
+    ("draft", T0, T0, "open"),                     # exactly at the opening time
+    ("open", T0 + HOUR, None, None),               # before the deadline (T0 + 2h)
+    ("open", T0 + 2 * HOUR, None, "locked"),       # at the deadline
+    ("locked", T0 + 3 * HOUR - dt.timedelta(seconds=1), None, None),
+    ("locked", T0 + 3 * HOUR, None, "live"),       # at the start
+    ("live", T0 + 4 * HOUR, None, None),
+    ("live", T0 + 5 * HOUR, None, "ended"),        # at the end
+    ("ended", T0 + 99 * HOUR, None, None),         # settling is a person's decision
+    ("settled", T0 + 99 * HOUR, None, None),
+    ("cancelled", T0 + 99 * HOUR, None, None),
+])
+def test_the_clock_moves_a_campaign_at_its_times(status, now, opens_at, expected):
+    deadline, starts, ends = T0 + 2 * HOUR, T0 + 3 * HOUR, T0 + 5 * HOUR
+    assert due_transition(status, now, deadline, starts, ends, opens_at=opens_at) == expected
+
+
+@pytest.mark.parametrize(("budget", "n", "pct", "pooled"), [
+    (1000_00, 0, None, 0),
+    (1000_00, 0, 50, 0),
+    (1000_00, 1, None, 1000_00),
+    (1000_00, 1, 30, 300_00),
+    (1000_00, 3, 30, 900_00),
+    (1000_00, 4, 30, 1000_00),        # never more than the budget
+    (1000_01, 3, Decimal("33.33"), 3 * 333_30),  # 33.33 % of 1000.01 is 333.30(33): floored to the fen
+    (100, 3, Fraction(100, 3), 99),
+])
+def test_what_the_participants_can_pool(budget, n, pct, pooled):
+    assert pooled_amount(budget, n, pct) == pooled
+
+
+def test_the_go_no_go_threshold():
+    check_threshold(1000_00, 3, min_participants=3, min_pooled=None, max_share_pct=None)
+    check_threshold(1000_00, 3, min_participants=None, min_pooled=900_00, max_share_pct=30)
+    check_threshold(1000_00, 0, min_participants=None, min_pooled=None, max_share_pct=None)
+    with pytest.raises(RuleError) as info:
+        check_threshold(1000_00, 2, min_participants=3, min_pooled=None, max_share_pct=None)
+    assert (info.value.code, info.value.params) == ("too_few_participants", {"n": 2, "min_participants": 3})
+    with pytest.raises(RuleError) as info:
+        check_threshold(1000_00, 3, min_participants=3, min_pooled=900_01, max_share_pct=30)
+    assert (info.value.code, info.value.params) == ("too_little_pooled", {"pooled": 900_00, "min_pooled": 900_01})
+
+
+@pytest.mark.parametrize(("head", "kind"), [
+    (b"%PDF-1.7\n", "application/pdf"),
+    (b"\xff\xd8\xff\xe0\x00\x10JFIF", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "image/png"),
+])
+def test_receipts_are_judged_by_their_bytes(head, kind):
+    assert sniff_receipt(head, len(head)) == kind
+    assert sniff_receipt(head, MAX_RECEIPT_BYTES) == kind  # exactly the limit is fine
+
+
+@pytest.mark.parametrize(("head", "size", "code"), [
+    (b"%PDF-1.7", MAX_RECEIPT_BYTES + 1, "receipt_too_large"),
+    (b"", 0, "receipt_empty"),
+    (b"GIF89a", 6, "receipt_type"),
+    (b"%PDF", 4, "receipt_type"),            # not the whole signature
+    (b"\x89PNG\r\n\x1a", 7, "receipt_type"),
+    (b"\xff\xd8", 2, "receipt_type"),
+])
+def test_receipts_refused(head, size, code):
+    with pytest.raises(RuleError) as info:
+        sniff_receipt(head, size)
+    assert info.value.code == code
+    if code == "receipt_too_large":
+        assert info.value.params == {"size": MAX_RECEIPT_BYTES + 1, "max": MAX_RECEIPT_BYTES}
+
+
+@pytest.mark.parametrize(("entry_type", "reversed_type", "direction"), [
+    ("payment", None, "in"),
+    ("expense", None, "out"),
+    ("refund", None, "out"),
+    ("carry_to_fund", None, "out"),
+    ("pledge", None, None),
+    ("write_off", None, None),
+    ("reversal", "payment", "out"),
+    ("reversal", "expense", "in"),
+    ("reversal", None, None),
+])
+def test_which_way_an_entry_moves_the_money(entry_type, reversed_type, direction):
+    assert entry_direction(entry_type, reversed_type) == direction

@@ -1,0 +1,91 @@
+"""What a member still owes and what settling pays out: the money rules in campaigns/rules.py
+(still_owed, Balances, ledger_balances, settlement_amounts), exactly, with the cases that decide them."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from campaigns.rules import Balances, ledger_balances, settlement_amounts, split_proportionally, still_owed
+
+money = st.integers(min_value=0, max_value=10**12)
+
+
+@pytest.mark.parametrize(("share", "paid", "written_off", "cancelled", "owed"), [
+    (100_00, 0, 0, False, 100_00),
+    (100_00, 40_00, 0, False, 60_00),
+    (100_00, 100_00, 0, False, 0),
+    (100_00, 120_00, 0, False, 0),          # paid too much: owes nothing, never a negative debt
+    (100_00, 99_99, 0, False, 1),           # to the fen
+    (100_00, 40_00, 10_00, False, 50_00),   # written off: no longer owed
+    (100_00, 40_00, 60_00, False, 0),
+    (100_00, 40_00, 70_00, False, 0),
+    (100_00, 40_00, 0, True, 0),            # cancelled: nothing is owed any more
+    (100_00, 0, 0, True, 0),
+    (None, 0, 0, False, 0),                 # a share the rule cannot compute yet
+    (0, 0, 0, False, 0),
+])
+def test_still_owed_cases(share, paid, written_off, cancelled, owed):
+    assert still_owed(share, paid, cancelled=cancelled, written_off=written_off) == owed
+
+
+@given(share=money, paid=money, written_off=money)
+def test_still_owed_is_what_is_left_of_the_share_and_never_negative(share, paid, written_off):
+    owed = still_owed(share, paid, cancelled=False, written_off=written_off)
+    assert owed == max(0, share - paid - written_off)
+    assert still_owed(share, paid, cancelled=True, written_off=written_off) == 0
+
+
+def test_balances_net_reversals_per_member_and_in_total():
+    b = ledger_balances([
+        ("pledge", 1, 300_00, None), ("pledge", 2, 200_00, None),
+        ("payment", 1, 100_00, None), ("payment", 1, 50_00, None), ("reversal", 1, 50_00, "payment"),
+        ("payment", 2, 200_00, None),
+        ("expense", None, 80_00, None), ("expense", None, 5_00, None), ("reversal", None, 5_00, "expense"),
+        ("write_off", 1, 20_00, None),
+        ("refund", 2, 10_00, None), ("carry_to_fund", None, 3_00, None),
+    ])
+    assert (b.pledged, b.paid, b.spent, b.refunded, b.carried, b.written_off) == (
+        500_00, 300_00, 80_00, 10_00, 3_00, 20_00)
+    assert b.available == 300_00 - 80_00 - 10_00 - 3_00
+    assert b.member_share == {1: 300_00, 2: 200_00}
+    assert b.member_paid == {1: 100_00, 2: 200_00}
+    assert b.member_refund == {2: 10_00}
+    assert b.member_written_off == {1: 20_00}
+    assert b.outstanding(1) == 300_00 - 100_00 - 20_00
+    assert b.outstanding(2) == 0
+    assert b.outstanding(1, cancelled=True) == 0
+    assert b.outstanding(3) == 0  # not a participant
+
+
+def test_empty_balances():
+    b = Balances()
+    assert (b.pledged, b.paid, b.spent, b.refunded, b.carried, b.written_off, b.available) == (0,) * 7
+    assert b.outstanding(1) == 0
+
+
+def test_settlement_refunds_in_proportion_to_payments_or_carries_everything():
+    assert settlement_amounts("refund", 60_00, {1: 200_00, 2: 10_00}) == ({1: 57_14, 2: 2_86}, 0)
+    assert settlement_amounts("carry", 60_00, {1: 200_00, 2: 10_00}) == ({}, 60_00)
+    assert settlement_amounts("refund", 0, {1: 200_00}) == ({1: 0}, 0)
+    with pytest.raises(ValueError, match="settlement mode"):
+        settlement_amounts("keep", 60_00, {1: 1})
+
+
+@given(available=st.integers(0, 10**9), paid=st.dictionaries(st.integers(1, 50), st.integers(1, 10**7), min_size=1,
+                                                            max_size=8))
+def test_settlement_pays_out_exactly_what_is_available(available, paid):
+    refunds, carried = settlement_amounts("refund", available, paid)
+    assert carried == 0 and sum(refunds.values()) == available and set(refunds) == set(paid)
+    assert all(v >= 0 for v in refunds.values())
+    # nobody gets back more than a fen over their exact proportion
+    total = sum(paid.values())
+    assert all(abs(refunds[m] * total - available * p) < total for m, p in paid.items())
+    refunds, carried = settlement_amounts("carry", available, paid)
+    assert (refunds, carried) == ({}, available)
+
+
+def test_split_proportionally_examples():
+    assert split_proportionally(10, {1: 1, 2: 1}) == {1: 5, 2: 5}
+    assert split_proportionally(1, {1: 1, 2: 1}) in ({1: 1, 2: 0}, {1: 0, 2: 1})
+    assert split_proportionally(100, {1: 3, 2: 1}) == {1: 75, 2: 25}
