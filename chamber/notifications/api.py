@@ -35,7 +35,6 @@ def retry_deliveries(slug: str) -> Any:
     form = validate_json(RetryForm)
     session = get_session()
     n = ops.retry_failed(session, chamber.id, form.source.data or None)
-    session.commit()
     return jsonify(retried=n)
 
 
@@ -58,7 +57,6 @@ def create_webhook(slug: str) -> Any:
                                secret=form.secret.data or None)
     except Invalid as err:
         raise operation_error(err) from None
-    session.commit()
     return jsonify(_hook(hook, chamber)), 201
 
 
@@ -69,5 +67,4 @@ def delete_webhook(slug: str, webhook_id: int) -> Any:
     if hook is None:
         raise ApiError(404, _("There is no such webhook."))
     ops.remove_webhook(session, hook)
-    session.commit()
     return "", 204

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from ..db import get_session
 from ..errors import Conflict, Invalid
-from ..web import fail, load_chamber
+from ..web import fail, load_chamber, operation_failed
 from . import operations as ops
 from .forms import RetryForm, WebhookForm
 from .mail import read_unsubscribe_token
@@ -43,7 +43,6 @@ def retry(slug: str) -> Any:
         fail(400, _("Some fields are not valid."))
     session = get_session()
     n = ops.retry_failed(session, chamber.id, form.source.data or None)
-    session.commit()
     flash(_("%(n)d failed deliveries will be tried again.", n=n) if n else _("There was nothing to try again."),
           "success" if n else "info")
     return redirect(url_for("notifications.deliveries", slug=chamber.slug, source=form.source.data or None))
@@ -58,9 +57,8 @@ def webhooks(slug: str) -> Any:
             hook = ops.add_webhook(session, chamber.id, name=form.name.data, url=form.url.data,
                                    secret=form.secret.data or None)
         except Invalid as err:
-            getattr(form, err.field or "url").errors.append(err.message)
+            operation_failed(err, form, field="url")
         else:
-            session.commit()
             flash(_("Webhook %(name)s added.", name=hook.name), "success")
             return redirect(url_for("notifications.webhooks", slug=chamber.slug))
     status = 400 if form.is_submitted() and form.errors else 200
@@ -77,7 +75,6 @@ def remove_webhook(slug: str, webhook_id: int) -> Any:
         return redirect(url_for("notifications.webhooks", slug=chamber.slug))
     name = hook.name
     ops.remove_webhook(session, hook)
-    session.commit()
     flash(_("Webhook %(name)s removed.", name=name), "success")
     return redirect(url_for("notifications.webhooks", slug=chamber.slug))
 
@@ -95,10 +92,10 @@ def unsubscribe(token: str) -> Any:
     try:
         message = ops.unsubscribe(session, recipient, chamber_id, kind)
     except Conflict as err:
+        operation_failed(err)
         return render_template("notifications/unsubscribe.html", token=token, done=err.message), 409
     except Invalid as err:
         fail(400, err.message)
-    session.commit()
     return render_template("notifications/unsubscribe.html", token=token, done=message)
 
 
