@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 
 from campaigns import operations as ops
 from campaigns import queries
-from campaigns.models import Campaign, LedgerEntry, Participation
+from campaigns.models import Campaign, LedgerEntry, Participation, RefundPayout
 from chamber import create_app, migrate
 from chamber.accounts.operations import create_token
 from chamber.chambers.operations import create_chamber
@@ -387,3 +387,38 @@ def test_scheduler_lock_racing_a_manual_cancel(arena: Arena) -> None:
         assert results[0][0] == 200, results  # open or locked, it can be cancelled
         campaign, _b = arena.check(cid)
         assert campaign.status == "cancelled"
+
+
+# --------------------------------------------------------------------------- owing: write-offs and payouts
+
+
+def test_write_off_racing_the_last_payment_never_covers_a_share_twice(arena: Arena) -> None:
+    for _ in rounds():
+        cid, slug = arena.campaign("ended", paid=40_00)
+        share = BUDGET // 3
+        member = arena.members[1]
+        pay = arena.api("POST", slug, "/payments", {"member_id": member, "amount": f"{(share - 40_00) / 100:.2f}",
+                                                     "method": "cash", "reference": "", "paid_on": today().isoformat()})
+        write_off = arena.api("POST", slug, "/write-offs", {"member_id": member, "reason": "歇业"})
+        results = arena.racers.race(pay, write_off)
+        assert sorted(statuses(results)) == [201, 409], results
+        assert_second_told(results, "owes nothing", "still owes", "没有欠款", "待缴")
+        _campaign, b = arena.check(cid)
+        assert b.member_paid[member] + b.member_written_off.get(member, 0) == b.member_share[member]
+        assert b.outstanding(member) == 0
+
+
+def test_one_refund_paid_back_twice_at_once_is_recorded_once(arena: Arena) -> None:
+    for _ in rounds():
+        cid, slug = arena.campaign("ended", paid=40_00, spent=30_00)
+        with arena.app.app_context(), arena.Session() as s, s.begin():
+            campaign = s.get(Campaign, cid)
+            ops.settle_campaign(s, campaign, "refund", s.get(User, arena.org.id))
+        refund = arena.entry_id(cid, "refund")
+        payout = arena.api("POST", slug, f"/ledger/{refund}/payout",
+                           {"method": "wechat_pay", "reference": "R1", "paid_on": today().isoformat()})
+        results = arena.racers.race(payout, payout)
+        assert sorted(statuses(results)) == [201, 409], results
+        assert_second_told(results)
+        with arena.Session() as s:
+            assert s.scalar(select(func.count(RefundPayout.id)).where(RefundPayout.refund_id == refund)) == 1
