@@ -108,3 +108,28 @@ def test_campaign_slug_is_made_from_the_title(client, db, create_chamber, login)
         assert resp.status_code == 302, resp.text
         assert resp.location.endswith(f"/{expected}")
     assert db.scalar(select(Campaign.title).where(Campaign.slug == "zhong-qiu-lian-he-cu-xiao-2")) == "中秋联合促销"
+
+
+def test_a_hand_written_select_gets_the_focus_too(client, db, create_chamber, create_member, login):
+    import datetime as dt
+
+    from campaigns import operations as ops
+
+    chamber = create_chamber()
+    member = create_member(chamber=chamber)
+    now = dt.datetime.now(dt.timezone.utc)
+    campaign = ops.create_campaign(
+        db, chamber, chamber.organizer, slug="k", title="双十一", festival="double11", description="",
+        optin_deadline=now + dt.timedelta(days=1), starts_at=now + dt.timedelta(days=2),
+        ends_at=now + dt.timedelta(days=3), opens_at=None, budget_minor=100_00, method="equal", min_share_minor=None,
+        max_share_pct=None, min_participants=None, min_pooled_minor=None)
+    ops.transition_campaign(db, campaign, "open", chamber.organizer)
+    ops.opt_in(db, campaign, member, offer_headline="九折")
+    ops.transition_campaign(db, campaign, "locked", chamber.organizer)
+    db.commit()
+    login(chamber.organizer)
+    resp = client.post(f"/chambers/{chamber.slug}/manage/campaigns/k/payments", headers=EN,
+                       data={"member_id": "", "amount": "10.00", "method": "cash", "paid_on": "2026-01-01"})
+    assert resp.status_code == 400
+    assert '<select name="member_id" id="member_id" autofocus>' in resp.text
+    assert resp.text.count("autofocus") == 1
