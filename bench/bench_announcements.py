@@ -2,8 +2,9 @@
 
 Run: python bench/bench_announcements.py
 
-The real scheduler process (`flask --app chamber run-scheduler`, as `make run` starts it) runs on a
-fresh SQLite database of its own; once it has fired a warm-up announcement, ANNOUNCEMENTS
+The real scheduler process (`flask --app chamber run-scheduler`, as `make run` starts it: leader
+lock, each announcement's task in APScheduler's SQLAlchemy job store) runs on a fresh SQLite
+database of its own; once it has fired a warm-up announcement, ANNOUNCEMENTS
 announcements are scheduled a few seconds ahead, spread over SPREAD seconds (so they fall at any
 point of the scheduler's cycle), each to the chamber's MEMBERS members by inbox and email. The delay
 of one is the first of its delivery rows' `created_at` minus its `scheduled_for`. Prints the

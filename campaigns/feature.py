@@ -27,7 +27,7 @@ FEATURE = Feature(
     name="campaigns",
     blueprints=["campaigns.blueprint:bp", "campaigns.announcements.blueprint:bp"],
     jobs=[("campaigns.jobs:advance_campaigns", 60),
-          ("campaigns.announcements.jobs:fire_due_announcements", 1)],
+          ("campaigns.announcements.jobs:fire_due_announcements", 5)],  # a safety net: tasks send on time
     models=["campaigns.models", "campaigns.announcements.models"],
     migrations="migrations",
     template_hooks={

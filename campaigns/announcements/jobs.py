@@ -1,14 +1,18 @@
-"""The scheduler's announcement job: fire what is due, each in its own transaction.
+"""Sending announcements at their time, from the scheduler process (chamber/scheduler.py).
 
-The scheduler runs it every second (campaigns/feature.py). A run fires everything due, then, if
-the next announcement is due before the next run, waits for it and fires it on time, so the delay
-from the scheduled time to the first delivery row stays well under a second (bench/bench_announce.py).
-Firing locks the announcement's row: two schedulers (or threads) racing fire it once.
+Each scheduled announcement has a scheduler task ("announcement:<id>", kept in step by
+operations.sync_task): APScheduler's SQLAlchemy job store wakes up at its time and calls
+`fire_task`; one missed by more than the grace while no scheduler ran gets `missed_task`.
+`fire_due_announcements` runs every few seconds besides (campaigns/feature.py) and sends whatever
+is due that no task sent (a task lost or not mirrored yet): the same firing, so it is a safety
+net, never a second copy. Firing locks the announcement's row: two schedulers (or threads)
+racing fire it once (bench/bench_announcements.py measures the delay).
 """
 from __future__ import annotations
 
 import datetime as dt
 import time
+from typing import Any
 
 from flask import Flask, g
 
@@ -69,3 +73,22 @@ def fire_due_announcements(app: Flask, now: dt.datetime | None = None, *, wait: 
         with sessionmaker() as session, session.begin():
             ops.finish_sending(session, now or utcnow())
     return outcomes
+
+
+def _language(app: Flask) -> None:
+    # no request here: texts written by the clock are in the chamber app's default language
+    g.force_locale = app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")
+
+
+def fire_task(app: Flask, key: str, payload: dict[str, Any]) -> str:
+    """The scheduler task of one announcement (called at its time, in an app context)."""
+    _language(app)
+    with app.extensions["chamber.db"].sessionmaker() as session, session.begin():
+        return ops.fire_announcement(session, int(payload["announcement_id"]), utcnow(), grace=misfire_grace(app))
+
+
+def missed_task(app: Flask, key: str, payload: dict[str, Any]) -> None:
+    """The scheduler was down longer than the grace past the announcement's time: mark it missed."""
+    _language(app)
+    with app.extensions["chamber.db"].sessionmaker() as session, session.begin():
+        ops.mark_missed(session, int(payload["announcement_id"]), utcnow(), grace=misfire_grace(app))

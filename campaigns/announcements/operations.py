@@ -183,6 +183,7 @@ def create_announcement(session: Session, chamber: Chamber, by: User, d: Draft, 
     _apply(announcement, d, when)
     session.add(announcement)
     session.flush()
+    sync_task(session, announcement)
     return announcement
 
 
@@ -194,6 +195,30 @@ def _lock(session: Session, announcement: Announcement) -> Announcement:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
+
+
+#: the scheduler's task that sends an announcement at its time (chamber.scheduler: APScheduler's
+#: SQLAlchemy job store), and what it calls
+TASK_FUNCTION = "campaigns.announcements.jobs:fire_task"
+TASK_MISSED = "campaigns.announcements.jobs:missed_task"
+
+
+def task_key(announcement_id: int) -> str:
+    return f"announcement:{announcement_id}"
+
+
+def sync_task(session: Session, announcement: Announcement) -> None:
+    """Keep the scheduler's task of the announcement in step with it: due at scheduled_for while it
+    is scheduled, cancelled otherwise (in this transaction: a rolled-back edit moves nothing)."""
+    key = task_key(announcement.id)
+    task = delivery.get_task(session, announcement.chamber_id, key)
+    if announcement.status == "scheduled" and announcement.scheduled_for is not None:
+        if task is None or task.status != "pending" or task.run_at != announcement.scheduled_for:
+            delivery.schedule_task(session, chamber_id=announcement.chamber_id, key=key,
+                                   run_at=announcement.scheduled_for, function=TASK_FUNCTION,
+                                   payload={"announcement_id": announcement.id}, on_missed=TASK_MISSED)
+    elif task is not None and task.status == "pending":
+        delivery.cancel_task(session, announcement.chamber_id, key)
 
 
 def status_name(status: str) -> str:
@@ -218,6 +243,7 @@ def update_announcement(session: Session, chamber: Chamber, announcement: Announ
     _apply(announcement, d, when)
     announcement.updated_at = now
     session.flush()
+    sync_task(session, announcement)
     return announcement
 
 
@@ -234,6 +260,7 @@ def cancel_announcement(session: Session, announcement: Announcement, *,
     announcement.status = "cancelled"
     announcement.cancelled_at = announcement.updated_at = now
     session.flush()
+    sync_task(session, announcement)
     return announcement
 
 
@@ -393,7 +420,44 @@ def fire_announcement(session: Session, announcement_id: int, now: dt.datetime, 
 
     Returns what happened: "fired", "missed", "rescheduled" (its campaign moved), "cancelled"
     (its campaign was cancelled) or "skipped" (someone else fired, edited or cancelled it first).
+    The scheduler's task follows (a countdown's next day, a new time, or none).
     """
+    outcome = _fire(session, announcement_id, now, grace)
+    announcement = session.get(Announcement, announcement_id)
+    if announcement is not None:
+        sync_task(session, announcement)
+    return outcome
+
+
+def mark_missed(session: Session, announcement_id: int, now: dt.datetime, *,
+                grace: dt.timedelta = rules.DEFAULT_GRACE) -> bool:
+    """The scheduler found the announcement's time passed longer ago than the grace (it was not
+    running): mark it missed, if it is still scheduled and due; whether it was."""
+    announcement = session.scalars(
+        select(Announcement).where(Announcement.id == announcement_id)
+        .with_for_update().execution_options(populate_existing=True)
+    ).one_or_none()
+    if announcement is None or announcement.status != "scheduled" or announcement.scheduled_for is None \
+            or announcement.scheduled_for > now:
+        return False
+    _miss(session, announcement, now, grace)
+    return True
+
+
+def _miss(session: Session, announcement: Announcement, now: dt.datetime, grace: dt.timedelta) -> None:
+    chamber = session.get(Chamber, announcement.chamber_id)
+    assert chamber is not None and announcement.scheduled_for is not None
+    announcement.status = "missed"
+    announcement.updated_at = now
+    announcement.note = _("Not sent: the scheduler was not running at %(time)s and came back more than "
+                          "%(minutes)d minutes later. Edit it to send it at a new time.",
+                          time=announcement.scheduled_for.astimezone(ZoneInfo(chamber.timezone))
+                          .strftime("%Y-%m-%d %H:%M"),
+                          minutes=int(grace.total_seconds() // 60))
+    session.flush()
+
+
+def _fire(session: Session, announcement_id: int, now: dt.datetime, grace: dt.timedelta) -> str:
     announcement = session.scalars(
         select(Announcement).where(Announcement.id == announcement_id)
         .with_for_update().execution_options(populate_existing=True)
@@ -428,13 +492,7 @@ def fire_announcement(session: Session, announcement_id: int, now: dt.datetime, 
     if decision == "wait":
         return "skipped"
     if decision == "missed":
-        announcement.status = "missed"
-        announcement.updated_at = now
-        announcement.note = _("Not sent: the scheduler was not running at %(time)s and came back more than "
-                              "%(minutes)d minutes later. Edit it to send it at a new time.",
-                              time=when.astimezone(ZoneInfo(chamber.timezone)).strftime("%Y-%m-%d %H:%M"),
-                              minutes=int(grace.total_seconds() // 60))
-        session.flush()
+        _miss(session, announcement, now, grace)
         return "missed"
     occurrence = announcement.occurrences + 1
     title = announcement.title
@@ -607,6 +665,9 @@ def follow_campaign_dates(session: Session, campaign: Campaign, now: dt.datetime
         elif fresh != announcement.scheduled_for:
             announcement.scheduled_for = fresh
             moved += 1
+        else:
+            continue
+        session.info.setdefault(_RESYNC, set()).add(announcement.id)
     return moved
 
 
@@ -625,4 +686,22 @@ def _campaign_dates_changed(session: Session, _flush_context: Any, _instances: A
                 follow_campaign_dates(session, campaign)
 
 
+_RESYNC = "announcements.resync_tasks"
+
+
+def _resync_tasks(session: Session) -> None:
+    """Before the commit: move the scheduler's tasks of the announcements a campaign took along (a
+    flush cannot run inside the flush that noticed the move)."""
+    ids = session.info.pop(_RESYNC, None)
+    if ids:
+        for announcement in session.scalars(select(Announcement).where(Announcement.id.in_(sorted(ids)))):
+            sync_task(session, announcement)
+
+
+def _forget(session: Session, *_args: Any) -> None:
+    session.info.pop(_RESYNC, None)
+
+
 event.listen(Session, "before_flush", _campaign_dates_changed)
+event.listen(Session, "before_commit", _resync_tasks)
+event.listen(Session, "after_rollback", _forget)
