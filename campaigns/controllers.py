@@ -120,6 +120,8 @@ def _manage_page(chamber: Chamber, campaign: Campaign, *, transition_form: Trans
     return render_template(
         "campaigns/manage.html", chamber=chamber, campaign=campaign,
         participants=participants, share_of=share_of, shares_error=shares_error,
+        more_needed=costs.merchants_needed(campaign, len(participants)) if campaign.status in rules.SHARES_PREVIEW
+        else 0,
         balances=queries.balances(session, campaign) if campaign.status not in rules.SHARES_PREVIEW else None,
         moves=next_moves(campaign),
         transition_form=transition_form or TransitionForm(formdata=None),

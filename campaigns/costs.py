@@ -62,3 +62,21 @@ def join_costs(session: Session, campaign: Campaign, members: list[Member]) -> d
         except RuleError:
             continue
     return out
+
+
+def merchants_needed(campaign: Campaign, participants: int) -> int:
+    """How many more merchants must join before the campaign can go ahead (0: enough), for the organizers.
+
+    The same rule as a merchant is told before joining (rules.cost_of_joining: capped shares that
+    cover the budget, and the go/no-go minimum), for the participants there are; 0 if the rule can
+    never be met (the page gives the reason).
+    """
+    others = dict.fromkeys(range(max(participants - 1, 0)), 1)
+    try:
+        cost = rules.cost_of_joining(campaign.budget_minor, others, -1, 1, min_share=campaign.min_share_minor,
+                                     max_share_pct=campaign.max_share_pct, min_participants=campaign.min_participants,
+                                     min_pooled=campaign.min_pooled_minor)
+    except RuleError:
+        return 0
+    # with nobody in yet, "-1" stood for the first merchant: it is needed too
+    return cost.more_needed + (1 if participants == 0 else 0)

@@ -49,3 +49,21 @@ def test_cost_and_merchants_needed_before_opting_in(client, db, create_chamber, 
     assert text_of(client.get(dashboard, headers=EN), "join-cost").startswith("Taking part now would cost about ¥250.00")
     zh = client.get(page, headers={"Accept-Language": "zh-CN"})
     assert text_of(zh, "join-cost") == "现在参加约需 ¥250.00，最多 ¥300.00；金额随其他商户加入或退出而变化。"
+
+
+def test_organizers_see_how_many_more_merchants_are_needed(client, db, create_chamber, create_member, make_campaign,
+                                                           login):
+    chamber = create_chamber()
+    campaign = make_campaign(chamber, status="open", max_share_pct=Decimal(30), min_participants=5)
+    manage = f"/chambers/{chamber.slug}/manage/campaigns/{campaign.slug}"
+    login(campaign.organizer)
+    assert text_of(client.get(manage, headers=EN), "more-needed") == (
+        "5 more merchants must join before the campaign can go ahead.")
+    for _ in range(4):
+        ops.opt_in(db, campaign, create_member(chamber), offer_headline="赠品", now=NOW)
+    db.commit()
+    assert text_of(client.get(manage, headers=EN), "more-needed") == (
+        "1 more merchant must join before the campaign can go ahead.")
+    ops.opt_in(db, campaign, create_member(chamber), offer_headline="赠品", now=NOW)
+    db.commit()
+    assert not text_of(client.get(manage, headers=EN), "more-needed")
