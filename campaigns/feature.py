@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from chamber.features import CreditInput, Feature
+from chamber.rules import N_
 
 ANNOUNCEMENTS_ACCESS = {
     "announcements.api_create_announcement": "organizer",
@@ -26,7 +27,7 @@ ANNOUNCEMENTS_ACCESS = {
 FEATURE = Feature(
     name="campaigns",
     blueprints=["campaigns.blueprint:bp", "campaigns.announcements.blueprint:bp"],
-    jobs=[("campaigns.jobs:advance_campaigns", 60),
+    jobs=[("campaigns.jobs:advance_campaigns", 60), ("campaigns.jobs:remind_optin_deadlines", 300),
           ("campaigns.announcements.jobs:fire_due_announcements", 5)],  # a safety net: tasks send on time
     models=["campaigns.models", "campaigns.announcements.models"],
     migrations="migrations",
@@ -101,6 +102,12 @@ FEATURE = Feature(
     campaign_lookup="campaigns.public:lookup_public_campaign",
     credit_inputs=[CreditInput("on_time_payments", "campaigns.public:on_time_payments", weight=2.0,
                                label=_l("Campaign budget paid on time"))],
-    # the cancellation notice; the delivery service (issue 10) will send these
-    notification_kinds={"campaigns.cancelled": "A campaign the member joined was cancelled, with the reason."},
+    # sent through the core's delivery service (campaigns/notify.py; templates/campaigns/notifications/)
+    notification_kinds={
+        "campaigns.opened": N_("A campaign opened for opt-in"),
+        "campaigns.deadline_soon": N_("The opt-in deadline of a campaign you have not joined is 24 hours away"),
+        "campaigns.locked": N_("A campaign you joined locked its shares: what you owe, by when, how to pay"),
+        "campaigns.cancelled": N_("A campaign you joined was cancelled, with the reason"),
+        "campaigns.settled": N_("A campaign you joined was settled: your refund, or the remainder carried to the fund"),
+    },
 )

@@ -33,3 +33,26 @@ def advance_campaigns(app: Flask, now: dt.datetime | None = None) -> int:
             except Exception:  # keep going with the other campaigns; the next run retries
                 app.logger.exception("advancing campaign %s failed", campaign_id)
     return moved
+
+
+def remind_optin_deadlines(app: Flask, now: dt.datetime | None = None) -> int:
+    """Tell the members who have not joined an open campaign that its opt-in deadline is 24 hours away
+    (once per campaign and deadline: the delivery's unique key). How many deliveries were new."""
+    from . import notify
+    from .queries import open_campaigns_due_for_reminder
+
+    now = now or utcnow()
+    sessionmaker = app.extensions["chamber.db"].sessionmaker
+    made = 0
+    with app.app_context():
+        with sessionmaker() as session, session.begin():
+            ids = open_campaigns_due_for_reminder(session, now, notify.REMIND_BEFORE)
+        for campaign_id in ids:
+            try:
+                with sessionmaker() as session, session.begin():
+                    campaign = session.get(Campaign, campaign_id)
+                    if campaign is not None:
+                        made += notify.deadline_soon(session, campaign, now)
+            except Exception:  # keep going with the others; the next run retries
+                app.logger.exception("reminding of campaign %s failed", campaign_id)
+    return made

@@ -34,6 +34,7 @@ from chamber.models import Chamber, Member, User
 from chamber.rules import display_money
 from chamber.slugs import slugify, unique_slug
 
+from . import notify as tell
 from . import rules
 from .errors import OfferImageTooLarge, QrTooLarge, ReceiptTooLarge, campaign_rule_message, status_name
 from .models import (
@@ -203,6 +204,7 @@ def transition_campaign(
         if campaign.optin_deadline <= now:
             raise Conflict(_("The opt-in deadline has passed; move it to the future before opening the campaign."))
         campaign.status = "open"
+        tell.opened(session, campaign)
     elif to == "locked":
         _lock_shares(session, campaign, by, now, automatic=False)
     elif to in ("live", "ended"):
@@ -255,6 +257,8 @@ def _lock_shares(session: Session, campaign: Campaign, by: User | None, now: dt.
         ))
     campaign.status = "locked"
     campaign.locked_at = now
+    session.flush()
+    tell.locked(session, campaign)
 
 
 def _pay_out(session: Session, campaign: Campaign, mode: str, created_by: int, now: dt.datetime) -> None:
@@ -279,6 +283,8 @@ def _settle(session: Session, campaign: Campaign, mode: str, by: User, now: dt.d
     campaign.status = "settled"
     campaign.settlement_mode = mode
     campaign.settled_at = now
+    session.flush()
+    tell.settled(session, campaign, mode)
 
 
 def _cancel(session: Session, campaign: Campaign, by: User | None, reason: str, now: dt.datetime) -> None:
@@ -303,6 +309,7 @@ def _cancel(session: Session, campaign: Campaign, by: User | None, reason: str, 
                 chamber_id=campaign.chamber_id, campaign_id=campaign.id, member_id=participation.member_id,
                 kind="cancelled", message=reason, created_at=now,
             ))
+    tell.cancelled(session, campaign, reason)
 
 
 def advance_due(session: Session, campaign: Campaign, now: dt.datetime | None = None) -> list[str]:
@@ -324,6 +331,8 @@ def advance_due(session: Session, campaign: Campaign, now: dt.datetime | None = 
             _lock_shares(session, campaign, None, now, automatic=True)
         else:
             campaign.status = target
+            if target == "open":
+                tell.opened(session, campaign)
         campaign.updated_at = now
         moved.append(campaign.status)
         if campaign.status == "cancelled":

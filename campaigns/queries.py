@@ -189,6 +189,13 @@ def payout_plan(b: rules.Balances, mode: str) -> tuple[dict[int, int], int]:
     return rules.settlement_amounts(mode, b.available, paid)
 
 
+def open_campaigns_due_for_reminder(session: Session, now: dt.datetime, before: dt.timedelta) -> list[int]:
+    """Ids of open campaigns (of every chamber) whose opt-in deadline is within ``before`` from now."""
+    return list(session.scalars(select(Campaign.id).where(
+        Campaign.status == "open", Campaign.optin_deadline > now, Campaign.optin_deadline <= now + before,
+    ).order_by(Campaign.id)))
+
+
 def due_campaign_ids(session: Session, now: dt.datetime) -> list[int]:
     """Ids of campaigns (of every chamber) that the clock should move now."""
     return list(session.scalars(

@@ -20,6 +20,8 @@ RATE_LIMITS = {
     "login_failures": "30 per 15 minutes",
     # new API tokens (the account page and the API together)
     "token": "10 per minute;50 per hour",
+    # email subscriptions from the public pages and the API (besides 3 confirmation mails an address a day)
+    "subscribe": "5 per minute;20 per hour",
 }
 
 

@@ -1,5 +1,6 @@
 """The pricing alliance package as the core sees it: its one declaration (see chamber/features.py)."""
 from chamber.features import CreditInput, Feature
+from chamber.rules import N_
 
 API_ACCESS = {
     "pricing_alliance.api_get_settings": "member",
@@ -60,9 +61,9 @@ FEATURE = Feature(
     access={**API_ACCESS, **PAGE_ACCESS},
     demo="pricing_alliance.demo:load_demo",
     notification_kinds={
-        "pricing_alliance.vote_reminder": "A participant has not voted on a price proposal that closes within 24 hours.",  # noqa: E501
-        "pricing_alliance.proposal_result": "A price proposal of a campaign the member takes part in was closed: "
-                                            "adopted, rejected or without quorum.",
+        "pricing_alliance.vote_reminder": N_("A price proposal you have not voted on closes within 24 hours"),
+        "pricing_alliance.proposal_result": N_("A price proposal of a campaign you take part in was closed: adopted, "
+                                               "rejected or without quorum"),
     },
     credit_inputs=[CreditInput("price_compliance", "pricing_alliance.operations:credit_compliance")],
 )

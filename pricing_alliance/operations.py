@@ -665,12 +665,20 @@ def _tell_result(session: Session, proposal: PriceProposal, now: dt.datetime) ->
 
 def notify_members(session: Session, proposal: PriceProposal, member_ids: list[int], kind: str, message: str,
                    now: dt.datetime) -> None:
-    """The one place the alliance tells members something (in-app notice on their dashboard, once per kind).
-
-    When the inbox of the announcements work exists, this is the function to point at it.
+    """The one place the alliance tells members something: the in-app notice on their dashboard (once per
+    kind), and the core's delivery service (inbox and email, each person's choice; once per kind too).
     """
     if not member_ids:
         return
+    from chamber.notifications.operations import event_source, notify
+
+    chamber = session.get(Chamber, proposal.chamber_id)
+    assert chamber is not None
+    users = sorted(set(session.scalars(select(Member.user_id).where(Member.chamber_id == proposal.chamber_id,
+                                                                    Member.id.in_(member_ids)))))
+    notify(session, chamber_id=chamber.id, kind=f"pricing_alliance.{kind}",
+           source=event_source(f"pricing_alliance.{kind}", proposal.id), recipients=users,
+           context={"message": message, "chamber": chamber}, link=f"/chambers/{chamber.slug}/alliance")
     already = set(session.scalars(select(AllianceNotice.member_id).where(
         AllianceNotice.chamber_id == proposal.chamber_id, AllianceNotice.proposal_id == proposal.id,
         AllianceNotice.kind == kind)))

@@ -29,7 +29,8 @@ if os.environ.get("HYPOTHESIS_PROFILE"):
 PASSWORD = "correct horse battery"
 #: many tests log in and make tokens from one address (127.0.0.1): the suite runs with limits out of
 #: the way; the tests of the limits themselves take the real ones (the real_rate_limits fixture)
-GENEROUS_RATE_LIMITS = {"login": "100000 per minute", "login_failures": "100000 per minute", "token": "100000 per minute"}
+GENEROUS_RATE_LIMITS = {"login": "100000 per minute", "login_failures": "100000 per minute", "token": "100000 per minute",
+                        "subscribe": "100000 per minute"}
 _PASSWORD_HASH = hash_password(PASSWORD)  # scrypt once, not per user
 _seq = itertools.count(1)
 
@@ -278,7 +279,7 @@ def world(create_chamber: Any, create_member: Any, create_user: Any, token_for: 
         "key": campaign.slug, "entry_id": payment.id, "receipt_id": expense.receipt_id,
         "user_id": chamber_b.organizer.id,  # the last organizer: removing them is refused
         "code": complaint.tracking_code, "token": review_token, "review_id": review.id, "complaint_id": complaint.id,
-        "locale": "en", "webhook_id": webhook.id,
+        "locale": "en", "webhook_id": webhook.id, "message_id": 999_999, "kind": "announcement",
     }
     people = {
         "anonymous": None,

@@ -166,7 +166,22 @@ def decide_membership(
     member.decided_at = utcnow()
     member.decided_by_id = by.id
     session.flush()
+    _tell_applicant(session, chamber, member, target)
     return member
+
+
+def _tell_applicant(session: Session, chamber: Chamber, member: Member, status: str) -> None:
+    """The applicant learns the decision in the inbox and by email (their preferences, their language)."""
+    from ..notifications.operations import event_source, notify
+
+    if status not in ("approved", "rejected"):
+        return
+    kind = f"chamber.application_{status}"
+    link = f"/chambers/{chamber.slug}/dashboard" if status == "approved" else f"/c/{chamber.slug}/apply"
+    notify(session, chamber_id=chamber.id, kind=kind,
+           source=event_source(kind, f"{member.id}:{member.decided_at.isoformat() if member.decided_at else ''}"),
+           recipients=[member.user_id], link=link,
+           context={"chamber_name": chamber.name, "business_name": member.business_name, "reason": member.reason})
 
 
 def make_organizer(session: Session, chamber: Chamber, member: Member, by: User) -> Organizer:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField, ValidationError
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, EmailField, FieldList, IntegerField, StringField, ValidationError
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from ..forms import BaseForm, openapi, strip
 from .rules import webhook_url_problem
@@ -30,3 +30,35 @@ class WebhookForm(BaseForm):
 class RetryForm(BaseForm):
     source = StringField(_l("Which deliveries (empty: every failed one)"), validators=[Optional(), Length(max=120)],
                          filters=[strip])
+
+
+class SubscribeForm(BaseForm):
+    """A consumer's email subscription (the public pages are cached and carry no CSRF token; the
+    confirmation mail is the proof that the address wants it)."""
+
+    class Meta(BaseForm.Meta):
+        csrf = False
+
+    email = EmailField(_l("Your email"), validators=[DataRequired(), Length(max=254),
+                                                   Email(_l("Enter an email address such as name@example.cn."))],
+                       filters=[strip])
+    campaign = StringField(_l("Campaign"), validators=[Optional(), Length(max=40)], filters=[strip])
+
+
+class ConfirmSubscriptionForm(BaseForm):
+    token = StringField(_l("Token"), validators=[DataRequired(), Length(max=100)], filters=[strip])
+
+
+class MarkReadForm(BaseForm):
+    """Mark inbox messages read: the ids, or every message when none are given."""
+
+    ids = FieldList(IntegerField(validators=[NumberRange(1, 2**31 - 1)]), max_entries=500)
+
+
+class PreferenceForm(BaseForm):
+    inbox = BooleanField(_l("In the inbox"))
+    email = BooleanField(_l("By email"))
+
+
+class PreferencesPageForm(BaseForm):
+    """The preferences page: its checkboxes are named "<kind>|<channel>" (read by the view)."""

@@ -49,7 +49,9 @@ from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
+from ..errors import Invalid
 from ..models import User
+from ..rules import N_
 from .models import (
     CHANNELS,
     USER_CHANNELS,
@@ -63,8 +65,8 @@ from .models import (
 
 #: the core's notification kinds (code → description); features add theirs in their Feature
 CORE_KINDS: dict[str, str] = {
-    "chamber.application_approved": "Your application to join the chamber was approved",
-    "chamber.application_rejected": "Your application to join the chamber was rejected (with the reason)",
+    "chamber.application_approved": N_("Your application to join the chamber was approved"),
+    "chamber.application_rejected": N_("Your application to join the chamber was rejected (with the reason)"),
 }
 
 #: the kinds of `enqueue` by default: announcements the organizers write
@@ -299,7 +301,7 @@ def known_kinds() -> dict[str, str]:
     from ..features import notification_kinds
 
     kinds = dict(CORE_KINDS)
-    kinds[ANNOUNCEMENT_KIND] = "Announcements of the chamber"
+    kinds[ANNOUNCEMENT_KIND] = N_("Announcements of the chambers you belong to")
     if has_app_context():
         kinds.update(notification_kinds(current_app.extensions.get("chamber.features", [])))
     return kinds
@@ -310,6 +312,13 @@ def notify(session: Session, *, chamber_id: int, kind: str, source: str, recipie
            channels: Sequence[str] | None = None) -> int:
     """Tell users about an event on the channels they chose, in their language (see the module
     docstring). Returns how many deliveries are new."""
+    from flask import has_app_context
+
+    if not has_app_context():  # requests, jobs and commands all have one; a bare unit test may not
+        import logging
+
+        logging.getLogger(__name__).warning("notify(%s, %s) outside an app context: nothing sent", kind, source)
+        return 0
     if kind not in known_kinds():
         raise ValueError(f"undeclared notification kind {kind!r}")
     chosen = tuple(channels) if channels is not None else USER_CHANNELS
@@ -463,7 +472,6 @@ def add_webhook(session: Session, chamber_id: int, *, name: str, url: str, secre
 
     from flask_babel import gettext as _
 
-    from ..errors import Invalid
     from .rules import webhook_url_problem
 
     url = url.strip()
@@ -520,7 +528,7 @@ def unsubscribe(session: Session, recipient_key: str, chamber_id: int, kind: str
     """
     from flask_babel import gettext as _
 
-    from ..errors import Conflict, Invalid
+    from ..errors import Conflict
 
     what, _sep, ident = recipient_key.partition(":")
     if what == "user" and ident.isdigit():
@@ -603,3 +611,123 @@ def get_task(session: Session, chamber_id: int, key: str) -> ScheduledTask | Non
     run_at, fired_at, finished_at and last_error (why it failed or was missed)."""
     return session.scalar(select(ScheduledTask).where(ScheduledTask.key == key,
                                                       ScheduledTask.chamber_id == chamber_id))
+
+
+# --- public subscribers (double opt-in) -----------------------------------------------------
+
+#: the kind of the confirmation mail (transactional: no unsubscribe link, no preference)
+CONFIRM_KIND = "chamber.subscription_confirm"
+#: confirmation mails one address may get per day (all chambers together)
+CONFIRMATIONS_PER_EMAIL_PER_DAY = 3
+
+
+class RateLimited(Invalid):
+    """Too many confirmation mails for one address (429)."""
+
+    status = 429
+
+
+def _sha256(token: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def request_subscription(session: Session, *, chamber_id: int, campaign_id: int, email: str, language: str,
+                         ip_hash: str, confirm_url: Callable[[str], str], subject: str, text: str,
+                         now: dt.datetime | None = None) -> Subscriber:
+    """Ask email to confirm a subscription to the chamber (campaign_id 0) or one campaign: a pending
+    subscriber and a confirmation mail with a new link (confirm_url(token); "%(link)s" in text).
+    Nothing is subscribed until the link is followed (confirm_subscription). An address already
+    confirmed gets no mail and the same answer (nobody learns who subscribed). RateLimited after
+    CONFIRMATIONS_PER_EMAIL_PER_DAY mails to the address in a day."""
+    import secrets as secrets_mod
+
+    now = now or utcnow()
+    address = email.strip().lower()
+    sent_today = session.scalar(select(func.count()).select_from(Delivery).where(
+        Delivery.kind == CONFIRM_KIND, Delivery.email == address, Delivery.created_at > now - dt.timedelta(days=1)))
+    subscriber = session.scalar(select(Subscriber).where(
+        Subscriber.chamber_id == chamber_id, Subscriber.campaign_id == campaign_id, Subscriber.email == address)
+        .with_for_update())
+    if subscriber is not None and subscriber.status == "confirmed":
+        return subscriber
+    if (sent_today or 0) >= CONFIRMATIONS_PER_EMAIL_PER_DAY:
+        from flask_babel import gettext as _
+
+        raise RateLimited(_("We sent this address %(n)d confirmation emails today already. Follow the link in "
+                            "one of them, or try again tomorrow.", n=CONFIRMATIONS_PER_EMAIL_PER_DAY), field="email")
+    token = secrets_mod.token_urlsafe(24)
+    if subscriber is None:
+        subscriber = Subscriber(chamber_id=chamber_id, campaign_id=campaign_id, email=address, language=language,
+                                status="pending", unsubscribe_hash=_sha256(secrets_mod.token_urlsafe(24)),
+                                created_at=now)
+        session.add(subscriber)
+    subscriber.status, subscriber.confirm_hash, subscriber.language = "pending", _sha256(token), language
+    subscriber.ip_hash, subscriber.unsubscribed_at = ip_hash, None
+    session.flush()
+    link = confirm_url(token)
+    enqueue(session, chamber_id=chamber_id, source=f"subscription:{subscriber.id}:{_sha256(token)[:16]}",
+            channel="email", recipients=[Recipient(f"email:{address}", email=address, language=language)],
+            subject=subject, text=text.replace("%(link)s", link), link=link, kind=CONFIRM_KIND, language=language)
+    return subscriber
+
+
+def confirm_subscription(session: Session, token: str, now: dt.datetime | None = None) -> Subscriber:
+    """Confirm the subscription whose link carries token. Invalid for an unknown (forged) token,
+    Conflict for one used already."""
+    from flask_babel import gettext as _
+
+    from ..errors import Conflict
+
+    if not token or len(token) > 100:
+        raise Invalid(_("This confirmation link is not valid. Subscribe again to get a new one."))
+    subscriber = session.scalar(select(Subscriber).where(Subscriber.confirm_hash == _sha256(token))
+                                .with_for_update())
+    if subscriber is None:
+        raise Invalid(_("This confirmation link is not valid or was used already. Subscribe again to get a new "
+                        "one."))
+    if subscriber.status == "confirmed":
+        raise Conflict(_("This subscription is confirmed already."))
+    subscriber.status, subscriber.confirmed_at, subscriber.confirm_hash = "confirmed", now or utcnow(), None
+    session.flush()
+    return subscriber
+
+
+def find_campaign(session: Session, chamber_id: int, key: str) -> tuple[int, str] | None:
+    """(id, title) of a public campaign of the chamber by its slug, through the features that have campaigns."""
+    from flask import current_app
+
+    from ..features import enabled, resolve
+
+    for feature in enabled(current_app):
+        if feature.campaign_lookup:
+            found: tuple[int, str] | None = resolve(feature.campaign_lookup)(session, chamber_id, key)
+            if found is not None:
+                return found
+    return None
+
+
+def client_hash(address: str) -> str:
+    """The client address, keyed and hashed: enough to count, never kept in clear."""
+    import hashlib
+
+    from flask import current_app
+
+    key = str(current_app.config.get("SECRET_KEY", "")).encode()
+    return hashlib.sha256(key + b"|" + address.encode()).hexdigest()
+
+
+def chamber_names(session: Session, chamber_ids: Iterable[int]) -> dict[int, str]:
+    from ..models import Chamber
+
+    ids = set(chamber_ids)
+    if not ids:
+        return {}
+    rows = session.execute(select(Chamber.id, Chamber.name).where(Chamber.id.in_(ids))).all()
+    return {row[0]: row[1] for row in rows}
+
+
+def inbox_message(session: Session, user_id: int, message_id: int) -> InboxMessage | None:
+    """One of the user's messages (None for anyone else's)."""
+    return session.scalar(select(InboxMessage).where(InboxMessage.id == message_id, InboxMessage.user_id == user_id))

@@ -1,46 +1,41 @@
 """The one function trust mail goes out through (review confirmations, complaint steps).
 
-Until the core's delivery service (outbox, SMTP) is in place, a message is written to
-instance/mail/ as an .eml file (as the local mail catcher does) and, when the MAIL_SERVER setting
-is set, sent over SMTP. Switching to the outbox is a change of this function only.
+It goes through the core's delivery service: an email delivery in the outbox (its own transaction,
+after the request's commit), sent by the scheduler's sender over SMTP (or written to instance/mail/
+without a MAIL_SERVER), retried on failure, counted on the organizers' Deliveries page. A copy of
+each message is kept in the app (`chamber.sent_mail`, the last 200) for the tests and the demo.
 """
 
 from __future__ import annotations
 
-import smtplib
-import time
 import uuid
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
-from pathlib import Path
 
-from flask import current_app
+from flask import current_app, g
+from flask_babel import get_locale
+
+from ..notifications.operations import enqueue
+
+#: the kind of trust mail in the outbox (transactional: no unsubscribe link)
+KIND = "trust.mail"
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
-    """Send a plain-text mail to one shopper (after the request's commit)."""
+def send_mail(to: str, subject: str, body: str, chamber_id: int | None = None) -> None:
+    """Mail a shopper (after the request's commit): one delivery in the outbox of the request's chamber."""
     app = current_app
+    chamber = g.get("chamber")
+    chamber_id = chamber_id if chamber_id is not None else (chamber.id if chamber is not None else None)
+    if chamber_id is None:
+        raise RuntimeError("send_mail needs the chamber (load_chamber sets it for the request)")
+    locale = get_locale()
+    language = "en" if locale is not None and locale.language == "en" else "zh_CN"
+    with app.extensions["chamber.db"].sessionmaker() as session, session.begin():
+        enqueue(session, chamber_id=chamber_id, source=f"trust:{uuid.uuid4().hex}", channel="email", recipients=[to],
+                subject=subject, text=body, kind=KIND, language=language)
     message = EmailMessage()
-    message["From"] = formataddr(
-        (str(app.config.get("MAIL_FROM_NAME", "Chamber")), app.config.get("MAIL_FROM", "noreply@chamber.example"))
-    )
     message["To"] = to
     message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain="chamber.example")
     message.set_content(body)
     outbox = app.extensions.setdefault("chamber.sent_mail", [])
     outbox.append(message)
     del outbox[:-200]  # a window for tests and the demo, never a leak
-    folder = Path(app.instance_path) / "mail"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{time.time():.6f}-{uuid.uuid4().hex[:8]}.eml").write_bytes(bytes(message))
-    except OSError:
-        app.logger.warning("could not keep a copy of the mail to %s", to)
-    server = app.config.get("MAIL_SERVER")
-    if server:
-        try:
-            with smtplib.SMTP(server, int(app.config.get("MAIL_PORT", 25)), timeout=10) as smtp:
-                smtp.send_message(message)
-        except (OSError, smtplib.SMTPException):
-            app.logger.exception("mail to %s not sent", to)

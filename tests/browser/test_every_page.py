@@ -36,7 +36,9 @@ NOT_PAGES = {"static", "campaigns.ledger_csv", "campaigns.shares_csv", "campaign
 #: pages driven by their own tests only (every other page is in the walk below: the alliance, trust, public
 #: campaign and demotion pages joined it). A page route in neither list fails test_every_page_route_is_visited.
 NOT_YET_WALKED = {
-    "notifications.unsubscribe",  # needs a token signed by the server: tests/notifications/test_delivery_pages.py
+    # need a token signed by the server or mailed (tests/notifications/test_delivery_pages.py,
+    # test_inbox_and_subscriptions.py); a message of the user's own (walked: the inbox list)
+    "notifications.unsubscribe", "notifications.confirm_subscription", "notifications.inbox_message",
 }
 
 #: in the browser: anything sticking out sideways, targets below 24×24 (a link inside a sentence of
@@ -74,7 +76,7 @@ CHECKS = """() => {
 
 
 def _visitor_pages() -> list[str]:
-    return ["/", "/login", "/register", "/c/xihu", "/c/xihu/members"]
+    return ["/", "/login", "/register", "/c/xihu", "/c/xihu/members", "/c/xihu/subscribe"]
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +109,8 @@ def pages(live_server: str) -> dict[str, list[str]]:
                  f"{m}/{slugs['live']}/payments", f"{m}/{slugs['live']}/expenses",
                  f"{m}/{slugs['live']}/ledger/{payment}/reversal", f"{m}/{slugs['ended']}/settlement",
                  f"{c}/{slugs['draft']}", "/chambers/xihu/manage/collection", f"{m}/{slugs['ended']}/write-offs",
-                 f"{m}/{slugs['settled']}/ledger/{refund}/payout", "/chambers/xihu/deliveries", "/chambers/xihu/webhooks"]
+                 f"{m}/{slugs['settled']}/ledger/{refund}/payout", "/chambers/xihu/deliveries", "/chambers/xihu/webhooks",
+                 "/inbox", "/account/notifications"]
     organizer += [f"{m}/{slug}" for slug in slugs.values()]
     when = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)).isoformat(timespec="minutes")
     announcement = api.call("POST", "/chambers/xihu/announcements", {
