@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,6 +126,9 @@ class Sender:
         self.max_attempts = int(config.get("DELIVERY_MAX_ATTEMPTS", rules.MAX_ATTEMPTS))
         self.base = dt.timedelta(seconds=float(config.get("DELIVERY_RETRY_SECONDS", rules.BASE_DELAY.total_seconds())))
         self.webhook_timeout = float(config.get("WEBHOOK_TIMEOUT", 5))
+        #: messages of a batch in flight at once, each thread with its own SMTP connection: the
+        #: wait for the server overlaps with building the next message (marks stay in this thread)
+        self.connections = max(1, int(config.get("DELIVERY_CONNECTIONS", 4)))
         self.sessionmaker = app.extensions["chamber.db"].sessionmaker
 
     def run_once(self) -> SendResult:
@@ -136,13 +141,43 @@ class Sender:
         if not rows:
             return result
         names, hooks = self._lookups(rows)
-        transport = mail.transport_for(self.app)
-        try:
+        if self.connections == 1 or len(rows) == 1:
+            transport = mail.transport_for(self.app)
+            try:
+                with self.app.app_context():
+                    for row in rows:
+                        result.add(self._mark(row, self._deliver(row, transport, names, hooks)))
+            finally:
+                transport.close()
+            return result
+        return self._run_concurrently(rows, names, hooks, result)
+
+    def _run_concurrently(self, rows: list[dict[str, Any]], names: Mapping[int, str],
+                          hooks: Mapping[int, tuple[str, str, bool]], result: SendResult) -> SendResult:
+        """Send the batch over `connections` threads, each with its own transport; every message is
+        marked here, in this one thread, as soon as it is sent (SQLite writers never queue up, and a
+        crash re-sends at most the messages still marked "sending", as with one connection)."""
+        local = threading.local()
+        transports: list[mail.Transport] = []
+        lock = threading.Lock()
+
+        def deliver(row: dict[str, Any]) -> tuple[dict[str, Any], str]:
+            transport = getattr(local, "transport", None)
+            if transport is None:
+                transport = local.transport = mail.transport_for(self.app)
+                with lock:
+                    transports.append(transport)
             with self.app.app_context():
-                for row in rows:
-                    result.add(self._send_one(row, transport, names, hooks))
+                return row, self._deliver(row, transport, names, hooks)
+
+        try:
+            with ThreadPoolExecutor(max_workers=self.connections) as pool:
+                for future in as_completed([pool.submit(deliver, row) for row in rows]):
+                    row, error = future.result()
+                    result.add(self._mark(row, error))
         finally:
-            transport.close()
+            for transport in transports:
+                transport.close()
         return result
 
     def run_until_idle(self, max_seconds: float = 50.0) -> SendResult:
@@ -169,6 +204,11 @@ class Sender:
 
     def _send_one(self, row: dict[str, Any], transport: mail.Transport, names: Mapping[int, str],
                   hooks: Mapping[int, tuple[str, str, bool]]) -> SendResult:
+        return self._mark(row, self._deliver(row, transport, names, hooks))
+
+    def _deliver(self, row: dict[str, Any], transport: mail.Transport, names: Mapping[int, str],
+                 hooks: Mapping[int, tuple[str, str, bool]]) -> str:
+        """Send one message; "" when it went, else why not."""
         error = ""
         try:
             if row["channel"] == "email":
@@ -182,6 +222,10 @@ class Sender:
                     webhooks.post(hook[0], hook[1], row, timeout=self.webhook_timeout)
         except Exception as err:  # any failure of one message is that message's failure, retried
             error = f"{type(err).__name__}: {err}"[:2000] or type(err).__name__
+        return error
+
+    def _mark(self, row: dict[str, Any], error: str) -> SendResult:
+        """Mark one claimed message sent, or its attempt failed (retried later, or failed for good)."""
         with self.sessionmaker() as session, session.begin():
             if not error:
                 mark_sent(session, row)
