@@ -415,3 +415,15 @@ def test_failed_deliveries_are_counted_and_retried_and_the_status_follows(app, c
     body = resp.get_json()
     assert body["retried"] == 3 and body["status"] == "sending"
     assert body["deliveries"] == {"pending": 3, "sent": 0, "failed": 0}
+
+
+def test_ten_oclock_in_shanghai_fires_at_two_oclock_utc(app, client, scene, db):
+    day = (utcnow() + dt.timedelta(days=3)).date()
+    resp = create(client, scene, send_at=f"{day.isoformat()}T10:00")
+    a_id = resp.get_json()["announcement_id"]
+    two_utc = dt.datetime.combine(day, dt.time(2, 0), tzinfo=UTC)
+    assert fire_due_announcements(app, now=two_utc - dt.timedelta(seconds=1)) == {}
+    assert row(db, a_id).status == "scheduled"
+    assert fire_due_announcements(app, now=two_utc) == {"fired": 1}
+    post = db.scalars(select(AnnouncementPost).where(AnnouncementPost.announcement_id == a_id)).one()
+    assert post.scheduled_for == two_utc and post.published_at == two_utc

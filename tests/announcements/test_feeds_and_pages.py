@@ -244,3 +244,26 @@ def test_pages_have_no_inline_script_or_style(client, login, scene, db):
                 f"/chambers/{scene.chamber.slug}/manage/announcements/{a_id}"):
         html = client.get(url).get_data(as_text=True)
         assert not re.search(r"<script(?![^>]*\bsrc=)", html) and " style=" not in html
+
+
+def test_a_sent_announcements_page_shows_failures_and_retries_them(app, client, login, scene, db):
+    from sqlalchemy import update
+
+    from chamber.notifications.models import Delivery
+
+    a_id = schedule(client, scene, channels=["inbox", "email"])
+    fire(app, db, a_id)
+    db.execute(update(Delivery).where(Delivery.source == f"announcement:{a_id}", Delivery.channel == "email")
+               .values(status="failed", last_error="550 no such mailbox"))
+    db.commit()
+    login(scene.organizer)
+    url = f"/chambers/{scene.chamber.slug}/manage/announcements/{a_id}"
+    page = client.get(url, headers={"Accept-Language": "en"})
+    assert "0 pending · 3 sent · 3 failed" in text_of(page, "delivery-counts")
+    html = page.get_data(as_text=True)
+    assert f"/chambers/{scene.chamber.slug}/deliveries?source=announcement:{a_id}" in html.replace("%3A", ":")
+    resp = client.post(url + "/retry", headers={"Accept-Language": "en"})
+    assert resp.status_code == 302
+    page = client.get(url, headers={"Accept-Language": "en"})
+    assert "3 failed deliveries are queued again." in text(page)
+    assert "3 pending · 3 sent · 0 failed" in text_of(page, "delivery-counts")
