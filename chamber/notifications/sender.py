@@ -26,7 +26,7 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,8 +155,9 @@ class Sender:
     def _run_concurrently(self, rows: list[dict[str, Any]], names: Mapping[int, str],
                           hooks: Mapping[int, tuple[str, str, bool]], result: SendResult) -> SendResult:
         """Send the batch over `connections` threads, each with its own transport; every message is
-        marked here, in this one thread, as soon as it is sent (SQLite writers never queue up, and a
-        crash re-sends at most the messages still marked "sending", as with one connection)."""
+        marked here, in this one thread, as soon as it is sent — those done together in one
+        transaction — so SQLite writers never queue up, and a crash re-sends at most the messages
+        still marked "sending", as with one connection."""
         local = threading.local()
         transports: list[mail.Transport] = []
         lock = threading.Lock()
@@ -172,9 +173,10 @@ class Sender:
 
         try:
             with ThreadPoolExecutor(max_workers=self.connections) as pool:
-                for future in as_completed([pool.submit(deliver, row) for row in rows]):
-                    row, error = future.result()
-                    result.add(self._mark(row, error))
+                pending = {pool.submit(deliver, row) for row in rows}
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    result.add(self._mark_all([future.result() for future in done]))
         finally:
             for transport in transports:
                 transport.close()
@@ -223,6 +225,24 @@ class Sender:
         except Exception as err:  # any failure of one message is that message's failure, retried
             error = f"{type(err).__name__}: {err}"[:2000] or type(err).__name__
         return error
+
+    def _mark_all(self, outcomes: list[tuple[dict[str, Any], str]]) -> SendResult:
+        """Mark messages sent (or their attempts failed) in one transaction."""
+        result = SendResult()
+        failures = []
+        with self.sessionmaker() as session, session.begin():
+            for row, error in outcomes:
+                if not error:
+                    mark_sent(session, row)
+                    result.sent += 1
+                    continue
+                status = mark_failed_attempt(session, row, error, max_attempts=self.max_attempts, base=self.base)
+                failures.append((row, error))
+                result.add(SendResult(retried=int(status == "pending"), failed=int(status == "failed"),
+                                      errors=[error]))
+        for row, error in failures:
+            log.warning("delivery %s (%s) attempt %s failed: %s", row["id"], row["channel"], row["attempts"], error)
+        return result
 
     def _mark(self, row: dict[str, Any], error: str) -> SendResult:
         """Mark one claimed message sent, or its attempt failed (retried later, or failed for good)."""
