@@ -61,7 +61,7 @@ api_route(bp, K + "/participation/image", ["PUT"], auth="member", form=OfferImag
                      413: "Above 2 MB"})(api.put_offer_image)
 api_route(bp, K + "/participation/image", ["DELETE"], auth="member",
           summary="Take the picture off your offer card (?member_id= if you have several businesses).",
-          responses={204: "Removed"})(api.delete_offer_image)
+          responses={204: "Removed", 409: "Opting in is over: the offer no longer changes"})(api.delete_offer_image)
 api_route(bp, K + "/participation", ["DELETE"], auth="member",
           summary="Withdraw (?member_id= if you have several businesses).",
           responses={204: "Withdrawn", 409: "After the deadline or lock"})(api.delete_participation)

@@ -26,7 +26,7 @@ LOCALES = {"zh": "zh-CN", "en": "en-US"}
 #: routes that are files or redirects, not pages
 NOT_PAGES = {"static", "campaigns.ledger_csv", "campaigns.shares_csv", "campaigns.report_pdf",
              "campaigns.statement_pdf", "campaigns.receipt", "campaigns.collection_qr", "campaigns.flyer",
-             "campaigns.share_image", "pricing_alliance.product_image", "pricing_alliance.joint_purchase_pdf",
+             "campaigns.share_image", "campaigns.offer_image", "pricing_alliance.product_image", "pricing_alliance.joint_purchase_pdf",
              "trust.evidence", "announcements.chamber_feed", "announcements.campaign_feed",
              "announcements.chamber_calendar", "announcements.campaign_calendar",
              # the link of a review's confirmation mail: publishes the review and redirects to the merchant's
