@@ -98,6 +98,8 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # the outbox's sender: batch size, how long a claim lasts before another sender may take the
         # row over, attempts before "failed", the first retry's delay (doubling after each failure)
         "DELIVERY_BATCH": 100,
+        # SMTP connections (threads) each sender keeps busy at once
+        "DELIVERY_CONNECTIONS": int(os.environ.get("CHAMBER_DELIVERY_CONNECTIONS") or 4),
         "DELIVERY_LEASE_SECONDS": 120,
         "DELIVERY_MAX_ATTEMPTS": 6,
         "DELIVERY_RETRY_SECONDS": 30,
