@@ -182,7 +182,6 @@ def campaign_page(slug: str, key: str) -> Any:
     session = get_session()
     page_url = public_url("campaigns.public_campaign", slug=chamber.slug, key=campaign.slug)
     links = {
-        "subscribe": url_for("notifications.subscribe", slug=chamber.slug, campaign=campaign.slug),
         "feed": url_for("announcements.campaign_feed", slug=chamber.slug, key=campaign.slug)
         if _endpoint("announcements.campaign_feed")
         else None,
