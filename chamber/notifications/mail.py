@@ -17,9 +17,11 @@ import ssl
 import time
 import uuid
 from collections.abc import Mapping
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -70,31 +72,59 @@ def can_unsubscribe(recipient: str) -> bool:
 # --- building a message ---------------------------------------------------------------------
 
 
-def build_message(app: Flask, delivery: Mapping[str, Any], display_name: str = "") -> EmailMessage:
-    """The email of a delivery (a row of `deliveries` as a mapping); needs an app context."""
+#: stands for the recipient's unsubscribe URL in bodies rendered once for many recipients
+_UNSUBSCRIBE = "\x00unsubscribe-url\x00"
+
+
+def _bodies(delivery: Mapping[str, Any], unsubscribe: bool,
+            cache: dict[Any, tuple[str, str]] | None) -> tuple[str, str]:
+    """(text, html) of a delivery's content, with _UNSUBSCRIBE where the recipient's link goes;
+    rendered once per content and language when a cache is given (one announcement to many)."""
+    key = (delivery["subject"], delivery["body_text"], delivery["body_html"], delivery["link"], delivery["language"],
+           unsubscribe)
+    if cache is not None and key in cache:
+        return cache[key]
+    url = _UNSUBSCRIBE if unsubscribe else ""
+    with force_locale(delivery["language"]):
+        text = render_template("notifications/email.txt", delivery=delivery, unsubscribe_url=url)
+        html = render_template("notifications/email.html", delivery=delivery, unsubscribe_url=url,
+                               body=Markup(delivery["body_html"]))  # nosec B704 - sanitised by nh3 when enqueued
+    if cache is not None:
+        if len(cache) > 100:
+            cache.clear()
+        cache[key] = (text, html)
+    return text, html
+
+
+def build_message(app: Flask, delivery: Mapping[str, Any], display_name: str = "",
+                  cache: dict[Any, tuple[str, str]] | None = None) -> Message:
+    """The email of a delivery (a row of `deliveries` as a mapping); needs an app context. A cache
+    (a dict kept by the sender for a batch) renders equal contents once.
+
+    Built with the email package's compat32 classes and RFC 2047 headers encoded by `Header` and
+    `formataddr`: the same message as with the modern API, at a fraction of its header parsing cost
+    (bench/bench_delivery.py)."""
     config = app.config
-    message = EmailMessage()
-    message["Subject"] = delivery["subject"]
-    message["From"] = Address(display_name=str(config.get("MAIL_FROM_NAME") or "Chamber"),
-                              addr_spec=str(config.get("MAIL_FROM") or "noreply@chamber.example"))
-    message["To"] = Address(display_name=display_name, addr_spec=delivery["email"])
-    message["Message-ID"] = message_id(delivery["message_key"], config)
-    message["Date"] = format_datetime(utcnow())
-    message["Content-Language"] = delivery["language"].replace("_", "-")
     unsubscribe_url = ""
     if can_unsubscribe(delivery["recipient"]):
         token = unsubscribe_token(config["SECRET_KEY"], delivery["recipient"], delivery["chamber_id"],
                                   delivery["kind"])
         unsubscribe_url = str(config.get("PUBLIC_URL", "")).rstrip("/") + f"/unsubscribe/{token}"
+    text, html = _bodies(delivery, bool(unsubscribe_url), cache)
+    message = MIMEMultipart("alternative")
+    message["Subject"] = Header(delivery["subject"], "utf-8")  # type: ignore[assignment]  # folded per RFC 2047
+    message["From"] = formataddr((str(config.get("MAIL_FROM_NAME") or "Chamber"),
+                                  str(config.get("MAIL_FROM") or "noreply@chamber.example")), "utf-8")
+    message["To"] = formataddr((display_name, delivery["email"]), "utf-8")
+    message["Message-ID"] = message_id(delivery["message_key"], config)
+    message["Date"] = format_datetime(utcnow())
+    message["Content-Language"] = delivery["language"].replace("_", "-")
+    if unsubscribe_url:
         message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
-    with force_locale(delivery["language"]):
-        text = render_template("notifications/email.txt", delivery=delivery, unsubscribe_url=unsubscribe_url)
-        html = render_template("notifications/email.html", delivery=delivery, unsubscribe_url=unsubscribe_url,
-                               body=Markup(delivery["body_html"]))  # nosec B704 - sanitised by nh3 when enqueued
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
+    message.attach(MIMEText(text.replace(_UNSUBSCRIBE, unsubscribe_url), "plain", "utf-8"))
+    message.attach(MIMEText(html.replace(_UNSUBSCRIBE, str(Markup.escape(unsubscribe_url))), "html", "utf-8"))
     return message
 
 
@@ -102,7 +132,7 @@ def build_message(app: Flask, delivery: Mapping[str, Any], display_name: str = "
 
 
 class Transport(Protocol):
-    def send(self, message: EmailMessage, to: str) -> None: ...
+    def send(self, message: Message, to: str) -> None: ...
 
     def close(self) -> None: ...
 
@@ -113,7 +143,7 @@ class FileTransport:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def send(self, message: EmailMessage, to: str) -> None:
+    def send(self, message: Message, to: str) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         name = f"{time.time():.6f}-{uuid.uuid4().hex[:8]}.eml"
         tmp = self.folder / f".{name}.tmp"
@@ -149,7 +179,7 @@ class SmtpTransport:
             smtp.login(self.username, self.password)
         return smtp
 
-    def send(self, message: EmailMessage, to: str) -> None:
+    def send(self, message: Message, to: str) -> None:
         if self._smtp is None:
             self._smtp = self._connect()
         try:

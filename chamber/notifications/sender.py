@@ -130,6 +130,8 @@ class Sender:
         #: wait for the server overlaps with building the next message (marks stay in this thread)
         self.connections = max(1, int(config.get("DELIVERY_CONNECTIONS", 4)))
         self.sessionmaker = app.extensions["chamber.db"].sessionmaker
+        #: rendered email bodies by content and language (one announcement to many renders once)
+        self._bodies: dict[Any, tuple[str, str]] = {}
 
     def run_once(self) -> SendResult:
         """One batch: inbox stragglers, then claimed email and webhook deliveries."""
@@ -214,7 +216,8 @@ class Sender:
         error = ""
         try:
             if row["channel"] == "email":
-                message = mail.build_message(self.app, row, names.get(row["user_id"], "") if row["user_id"] else "")
+                message = mail.build_message(self.app, row, names.get(row["user_id"], "") if row["user_id"] else "",
+                                             cache=self._bodies)
                 transport.send(message, row["email"])
             else:
                 hook = hooks.get(row["webhook_id"])
