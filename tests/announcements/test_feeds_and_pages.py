@@ -267,3 +267,15 @@ def test_a_sent_announcements_page_shows_failures_and_retries_them(app, client, 
     page = client.get(url, headers={"Accept-Language": "en"})
     assert "3 failed deliveries are queued again." in text(page)
     assert "3 pending · 3 sent · 0 failed" in text_of(page, "delivery-counts")
+
+
+def test_a_missed_announcement_says_why_in_the_readers_language(app, client, login, scene, db):
+    a_id = schedule(client, scene)
+    db.expire_all()
+    due = db.get(Announcement, a_id).scheduled_for
+    assert fire_due_announcements(app, now=due + dt.timedelta(hours=2)) == {"missed": 1}
+    login(scene.organizer)
+    page = client.get(f"/chambers/{scene.chamber.slug}/manage/announcements/{a_id}", headers={"Accept-Language": "en"})
+    assert "Not sent: the scheduler was not running" in text_of(page, "note")
+    listing = client.get(f"/chambers/{scene.chamber.slug}/manage/announcements", headers={"Accept-Language": "zh-CN"})
+    assert "调度程序没有运行" in text_of(listing, "note")
