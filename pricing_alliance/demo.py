@@ -51,7 +51,7 @@ def load_demo(session: Session, chamber: Chamber) -> None:
     for member in members:
         campaign_ops.opt_in(session, campaign, member, offer_headline="中秋茶礼满300减40", now=now - dt.timedelta(days=3))  # noqa: E501
     ops.update_settings(session, chamber, weighting="member", quorum=Fraction(1, 2),
-                        threshold=Fraction(2, 3), lookback_days=7, max_markup_pct=Decimal(40))
+                        threshold=Fraction(2, 3), lookback_days=7, max_markup_pct=Decimal(55))
     ops.set_supplier_price(session, campaign, tea, unit_price_minor=195_00, supplier="梅家坞茶厂",
                            tiers=[(50, 185_00), (100, 178_00)], delivery_notes="中秋前一周送到商会仓库（文三路）")
     ops.set_supplier_price(session, campaign, cups, unit_price_minor=36_00, supplier="龙泉青瓷坊", tiers=[],

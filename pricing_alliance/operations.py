@@ -257,14 +257,34 @@ def set_supplier_price(session: Session, campaign: Campaign, product: Product, *
     return row
 
 
+def negotiated_unit_prices(session: Session, campaign: Campaign) -> dict[int, int]:
+    """product → what the chamber pays the supplier per unit: the volume tier the participants' stated total
+    demand reaches, else the base price (only products with a supplier price). Three queries."""
+    cid = campaign.chamber_id
+    suppliers = dict(session.execute(select(SupplierPrice.id, SupplierPrice.product_id).where(
+        SupplierPrice.chamber_id == cid, SupplierPrice.campaign_id == campaign.id)).all())
+    if not suppliers:
+        return {}
+    base = dict(session.execute(select(SupplierPrice.product_id, SupplierPrice.unit_price_minor).where(
+        SupplierPrice.chamber_id == cid, SupplierPrice.campaign_id == campaign.id)).all())
+    tiers: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for sp_id, q, u in session.execute(select(VolumeTier.supplier_price_id, VolumeTier.min_quantity,
+                                              VolumeTier.unit_price_minor).where(
+            VolumeTier.chamber_id == cid, VolumeTier.supplier_price_id.in_(list(suppliers)))):
+        tiers[suppliers[sp_id]].append((q, u))
+    totals = dict(session.execute(select(Demand.product_id, func.sum(Demand.quantity)).where(
+        Demand.chamber_id == cid, Demand.campaign_id == campaign.id).group_by(Demand.product_id)).all())
+    return {pid: rules.volume_unit_price(unit, tiers.get(pid, []), int(totals.get(pid) or 0))
+            for pid, unit in base.items()}
+
+
 def _caps(session: Session, campaign: Campaign, settings: AllianceSettings) -> dict[int, int]:
-    """product → the highest price the mark-up cap allows (only products with a supplier price)."""
+    """product → the highest price the mark-up cap allows over the negotiated unit price (products with a
+    supplier price): the chamber's mark-up limit is over what the chamber actually pays."""
     markup = max_markup(settings)
     if markup is None:
         return {}
-    return {pid: rules.markup_cap(unit, markup) for pid, unit in session.execute(
-        select(SupplierPrice.product_id, SupplierPrice.unit_price_minor).where(
-            SupplierPrice.chamber_id == campaign.chamber_id, SupplierPrice.campaign_id == campaign.id))}
+    return {pid: rules.markup_cap(unit, markup) for pid, unit in negotiated_unit_prices(session, campaign).items()}
 
 
 # --------------------------------------------------------------------------- alliance prices
@@ -486,12 +506,11 @@ def propose_price(session: Session, campaign: Campaign, by: User, product: Produ
         raise _invalid(err, chamber.currency) from None
     _check_active(campaign)
     settings = get_settings(session, chamber)
-    supplier = supplier_price(session, campaign, product.id)
+    negotiated = negotiated_unit_prices(session, campaign).get(product.id)
     try:
-        rules.check_markup(price_minor, supplier.unit_price_minor if supplier else None, max_markup(settings))
+        rules.check_markup(price_minor, negotiated, max_markup(settings))
         if ceiling_minor is not None:
-            rules.check_markup(ceiling_minor, supplier.unit_price_minor if supplier else None, max_markup(settings),
-                               field="ceiling")
+            rules.check_markup(ceiling_minor, negotiated, max_markup(settings), field="ceiling")
     except RuleError as err:
         raise _invalid(err, chamber.currency) from None
     proposal = PriceProposal(

@@ -239,6 +239,29 @@ def test_a_proposal_above_the_markup_cap_is_refused_with_the_figure(client, alli
     assert count_rows(db, PriceProposal) == 1
 
 
+def test_the_markup_cap_is_over_what_the_chamber_pays_at_the_volume_reached(client, alliance, db):
+    w = alliance
+    client.put(f"{w.base}/alliance-settings", headers=w.org_h,
+               json={"weighting": "member", "quorum": 50, "threshold": 50, "lookback_days": 7, "max_markup_pct": 40})
+    assert client.put(f"{w.k}/supplier-prices/{w.tea.id}", headers=w.org_h, json={
+        "supplier": "梅家坞茶厂", "unit_price": "195.00",
+        "tiers": [{"min_quantity": 100, "unit_price": "178.00"}]}).status_code == 200
+    # 60 units: the base price; cap 195.00 × 1.4 = 273.00
+    client.put(f"{w.k}/demand/{w.tea.id}", headers=w.h[0], json={"quantity": 60})
+    assert propose(client, w, price="268.00", floor=None, ceiling=None).status_code == 201
+    # 135 units reach the tier: the chamber pays 178.00, so the cap is 178.00 × 1.4 = 249.20
+    client.put(f"{w.k}/demand/{w.tea.id}", headers=w.h[1], json={"quantity": 75})
+    resp = propose(client, w, price="268.00", floor=None, ceiling=None)
+    assert resp.status_code == 400 and "249.20" in resp.json["error"]["fields"]["price"]
+    assert propose(client, w, price="249.00", floor=None, ceiling=None).status_code == 201
+    # listed prices are flagged against the same cap
+    ops.list_price(db, w.campaign, w.members[2], w.tea, price_minor=260_00)
+    db.commit()
+    report = client.get(f"{w.k}/compliance", headers=w.org_h).json
+    row = next(r for r in report["items"] if r["member_id"] == w.members[2].id)
+    assert "above_markup_cap" in row["problems"]
+
+
 def test_voting_rules(client, alliance, db):
     w = alliance
     pid = propose(client, w).json["proposal_id"]

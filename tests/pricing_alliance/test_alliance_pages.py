@@ -162,7 +162,8 @@ def test_organizer_compliance_and_joint_purchase_pages(client, login, alliance, 
     db.commit()
     report = client.get(f"{base}/compliance")
     assert report.status_code == 200
-    assert f'data-member="{w.members[2].id}"' in report.text and "¥70.00" in text(report)
+    # 25 cups reach the 20-cup tier: the chamber pays 45.00, so the cap is 45.00 × 1.4 = 63.00 (not 50.00 × 1.4)
+    assert f'data-member="{w.members[2].id}"' in report.text and "cap ¥63.00" in text(report)
     jp = client.get(f"{base}/joint-purchase")
     assert re.search(r'data-testid="total-quantity">\s*25\s*<', jp.text) and "¥45.00" in text(jp)
     assert client.post(f"{base}/joint-purchase/dues").status_code == 302
