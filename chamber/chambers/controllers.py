@@ -151,8 +151,10 @@ def dashboard(slug: str) -> Any:
     role = chamber_role(chamber)
     if not own and role is None:
         not_for_you(chamber)
+    approved = [m.id for m in own if m.status == "approved"]
+    awaiting = trust_ops.open_complaint_counts(session, chamber.id, approved)["awaiting_response"] if approved else 0
     return render_template("chambers/dashboard.html", chamber=chamber, own=own, role=role,
-                           member_count=ops.member_count(session, chamber))
+                           member_count=ops.member_count(session, chamber), complaints_awaiting=awaiting)
 
 
 @login_required
@@ -167,6 +169,7 @@ def manage(slug: str) -> Any:
         members=[m for m in members if m.status != "pending"],
         tiers=ops.list_tiers(session, chamber),
         organizers=ops.list_organizers(session, chamber),
+        complaints=trust_ops.open_complaint_counts(session, chamber.id),
         form=EmptyForm(),
     )
 

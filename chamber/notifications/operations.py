@@ -67,6 +67,10 @@ from .models import (
 CORE_KINDS: dict[str, str] = {
     "chamber.application_approved": N_("Your application to join the chamber was approved"),
     "chamber.application_rejected": N_("Your application to join the chamber was rejected (with the reason)"),
+    "chamber.complaint_received": N_("A shopper complained about your business (respond by the deadline)"),
+    "chamber.complaint_responded": N_("A merchant responded to a complaint: the chamber can decide"),
+    "chamber.complaint_decided": N_("The chamber decided a complaint about your business"),
+    "chamber.review_published": N_("A shopper's review of your business was published (you may reply)"),
 }
 
 #: the kinds of `enqueue` by default: announcements the organizers write

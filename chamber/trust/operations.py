@@ -18,7 +18,7 @@ from .. import features
 from ..db import utcnow
 from ..errors import Conflict, Invalid
 from ..images import image_type
-from ..models import Chamber, Member, User
+from ..models import Chamber, Member, Organizer, User
 from . import rules
 from .models import (
     COMPLAINT_CATEGORIES,
@@ -163,6 +163,12 @@ def confirm_review(session: Session, token: str, *, now: dt.datetime | None = No
         review.confirmed_at = now or utcnow()
         session.flush()
         recompute_credit(session, review.chamber_id, [review.member_id])
+        chamber = session.get(Chamber, review.chamber_id)
+        user_id, name = _merchant_user(session, review.chamber_id, review.member_id)
+        if chamber is not None and user_id is not None:
+            _tell(session, chamber, "chamber.review_published", str(review.id), [user_id],
+                  {"business_name": name, "rating": review.rating, "text": review.text[:300],
+                   "campaign_title": review.campaign_title})
     return review
 
 
@@ -217,6 +223,42 @@ def reviews_for_merchant(session: Session, chamber_id: int, member_ids: Sequence
             .limit(200)
         )
     )
+
+
+# --- telling the merchant and the organizers (the core delivery service) ----------------------
+
+
+def _desk_link(chamber: Chamber) -> str:
+    return f"/chambers/{chamber.slug}/trust"
+
+
+def _tell(session: Session, chamber: Chamber, kind: str, object_key: str, recipients: Sequence[int],
+          context: dict[str, Any]) -> None:
+    """Notify these users of a trust event (inbox and email, their choice and language) with the desk's link."""
+    from ..notifications.operations import event_source, notify
+
+    if not recipients:
+        return
+    notify(session, chamber_id=chamber.id, kind=kind, source=event_source(kind, object_key),
+           recipients=list(dict.fromkeys(recipients)), link=_desk_link(chamber),
+           context={"chamber_name": chamber.name, "timezone": chamber.timezone, **context})
+
+
+def _merchant_user(session: Session, chamber_id: int, member_id: int) -> tuple[int | None, str]:
+    row = session.execute(
+        select(Member.user_id, Member.business_name).where(Member.chamber_id == chamber_id, Member.id == member_id)
+    ).first()
+    return (row[0], row[1]) if row else (None, "")
+
+
+def _organizer_ids(session: Session, chamber_id: int) -> list[int]:
+    return list(session.scalars(select(Organizer.user_id).where(Organizer.chamber_id == chamber_id)))
+
+
+def _complaint_context(complaint: Complaint, business_name: str) -> dict[str, Any]:
+    return {"business_name": business_name, "code": complaint.tracking_code, "category": complaint.category,
+            "description": complaint.description[:300], "respond_by": complaint.respond_by,
+            "campaign_title": complaint.campaign_title}
 
 
 # --- complaints ------------------------------------------------------------------------------
@@ -277,6 +319,8 @@ def submit_complaint(
     session.flush()
     session.add(ComplaintEvent(chamber_id=chamber.id, complaint_id=complaint.id, kind="submitted", created_at=now))
     session.flush()
+    _tell(session, chamber, "chamber.complaint_received", str(complaint.id), [member.user_id],
+          _complaint_context(complaint, member.business_name))
     return complaint
 
 
@@ -322,6 +366,11 @@ def respond_to_complaint(
         )
     )
     session.flush()
+    chamber = session.get(Chamber, complaint.chamber_id)
+    if chamber is not None:
+        name = _merchant_user(session, complaint.chamber_id, complaint.member_id)[1]
+        _tell(session, chamber, "chamber.complaint_responded", str(complaint.id),
+              _organizer_ids(session, chamber.id), {**_complaint_context(complaint, name), "response": text.strip()})
     return complaint
 
 
@@ -349,6 +398,11 @@ def decide_complaint(
     )
     session.flush()
     recompute_credit(session, complaint.chamber_id, [complaint.member_id])
+    chamber = session.get(Chamber, complaint.chamber_id)
+    user_id, name = _merchant_user(session, complaint.chamber_id, complaint.member_id)
+    if chamber is not None and user_id is not None:
+        _tell(session, chamber, "chamber.complaint_decided", str(complaint.id), [user_id],
+              {**_complaint_context(complaint, name), "decision": decision, "reason": reason.strip()})
     return complaint
 
 
@@ -363,6 +417,21 @@ def complaints_of_chamber(
         query = query.where(Complaint.member_id.in_(member_ids))
     open_first = (Complaint.decided_at.is_(None)).desc()
     return list(session.scalars(query.order_by(open_first, Complaint.id.desc()).limit(limit)))
+
+
+def open_complaint_counts(session: Session, chamber_id: int, member_ids: Sequence[int] | None = None) -> dict[str, int]:
+    """{"awaiting_response": complaints against these members (all: None) still waiting for the merchant,
+    "to_decide": those not yet decided}; one query (the dashboards' counts)."""
+    query = select(Complaint.status, func.count()).where(
+        Complaint.chamber_id == chamber_id, Complaint.status.in_(("submitted", "responded"))
+    )
+    if member_ids is not None:
+        if not member_ids:
+            return {"awaiting_response": 0, "to_decide": 0}
+        query = query.where(Complaint.member_id.in_(list(member_ids)))
+    counts = dict(session.execute(query.group_by(Complaint.status)).all())
+    submitted, responded = int(counts.get("submitted", 0)), int(counts.get("responded", 0))
+    return {"awaiting_response": submitted, "to_decide": submitted + responded}
 
 
 def complaint_stats(session: Session, chamber_id: int) -> dict[str, Any]:
