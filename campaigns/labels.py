@@ -12,8 +12,8 @@ from .forms import FESTIVALS, METHODS, PAYMENT_METHOD_CHOICES, TARGETS
 def statuses() -> dict[str, str]:
     """Campaign statuses, as badges and headings show them."""
     return {
-        "draft": _("draft"), "open": _("open for opt-in"), "locked": _("locked"), "live": _("live"),
-        "ended": _("ended"), "settled": _("settled"), "cancelled": _("cancelled"),
+        "draft": _("Draft"), "open": _("Opt-in open"), "locked": _("Locked"), "live": _("Live"),
+        "ended": _("Ended"), "settled": _("Settled"), "cancelled": _("Cancelled"),
     }
 
 

@@ -196,8 +196,11 @@ def campaign_page(slug: str, key: str) -> Any:
         else None,
     }
     now = utcnow()
+    finished = finished_note(campaign.status, ended=now >= campaign.ends_at)
     countdown_to, countdown_label = (
-        (campaign.starts_at, _("Starts in"))
+        (None, "")
+        if finished or campaign.status == "cancelled"
+        else (campaign.starts_at, _("Starts in"))
         if now < campaign.starts_at
         else ((campaign.ends_at, _("Ends in")) if now < campaign.ends_at else (None, ""))
     )
@@ -212,9 +215,20 @@ def campaign_page(slug: str, key: str) -> Any:
         links=links,
         countdown_to=countdown_to,
         countdown_label=countdown_label,
+        finished=finished,
         public_page=True,
         share_image=public_url("campaigns.share_image", slug=chamber.slug, key=campaign.slug),
     )
+
+
+def finished_note(status: str, *, ended: bool) -> str:
+    """The banner's words for a campaign that is over (its end passed, or ended or settled early); "" while it
+    is not. Reviews stay open: shoppers review after buying."""
+    if status == "settled":
+        return _("This campaign has ended and its accounts are settled.")
+    if status == "ended" or (ended and status != "cancelled"):
+        return _("This campaign has ended.")
+    return ""
 
 
 @public_cache

@@ -1,7 +1,8 @@
 """Dates and date ranges as people write them on a phone, in Chinese or English: pure, standard library only.
 
-`date_range(12-10 00:00, 12-13 00:00, "zh")` → "12月10日–13日"; a time is shown only where it is not
-midnight, the year only where it is not this year (or the range spans two years). The times given are
+`date_range(12-10 00:00, 12-13 00:00, "zh")` → "12月10日–12日": a range that ends exactly at midnight ends
+with the day before (its last whole day); a time is shown only where it is not midnight, the year only where
+it is not this year (or the range spans two years); a range within one day names the day once. The times given are
 already in the chamber's zone (chamber/i18n.py converts them).
 """
 from __future__ import annotations
@@ -33,7 +34,13 @@ def local_date(value: dt.datetime, language: str, *, this_year: int | None = Non
 
 
 def date_range(start: dt.datetime, end: dt.datetime, language: str, *, this_year: int | None = None) -> str:
-    """A range on one line: "12月10日–13日", "11月29日 20:00–12月3日", "10–13 Dec", "29 Nov – 3 Dec 2027"."""
+    """A range on one line: "12月10日–13日", "11月29日 20:00–12月3日", "10–13 Dec", "29 Nov – 3 Dec 2027".
+
+    An end at midnight is the end of the day before: 12-19 00:00 to 12-29 00:00 is "12月19日–28日", and
+    12-10 20:00 to 12-11 00:00 is "12月10日 20:00–24:00". Exact times (calendars, CSVs) are not for this.
+    """
+    if _midnight(end) and end > start:
+        end = end - dt.timedelta(days=1)  # its date is the last day; midnight stays "no clock" below
     years_differ = start.year != end.year
     show_year = years_differ or (this_year is not None and start.year != this_year)
     start_clock = "" if _midnight(start) else f"{start:%H:%M}"
