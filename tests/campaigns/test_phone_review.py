@@ -7,9 +7,8 @@ from typing import Any
 import pytest
 
 from campaigns import operations as ops
-
 from chamber.db import utcnow
-from tests.helpers import text, text_of
+from tests.helpers import text_of
 
 ZH = {"Accept-Language": "zh-CN"}
 EN = {"Accept-Language": "en"}
