@@ -12,7 +12,7 @@ GP = ["GET", "POST"]
 
 bp.add_url_rule("/c/<slug>/m/<int:member_id>", "merchant_page", c.merchant_page)
 bp.add_url_rule("/c/<slug>/m/<int:member_id>/review", "write_review", c.write_review, methods=GP)
-bp.add_url_rule("/c/<slug>/reviews/confirm/<token>", "confirm", c.confirm)
+bp.add_url_rule("/c/<slug>/reviews/confirm/<token>", "confirm", c.confirm, methods=GP)
 bp.add_url_rule("/c/<slug>/complaints/new", "new_complaint", c.new_complaint, methods=GP)
 bp.add_url_rule("/complaints/<code>", "tracking", c.tracking)
 bp.add_url_rule("/chambers/<slug>/trust", "desk", c.desk)

@@ -152,6 +152,13 @@ def submit_review(
     return review, token
 
 
+def review_by_token(session: Session, token: str) -> Review | None:
+    """The review a confirmation token belongs to (published or not), or None."""
+    if not 0 < len(token) <= 100:
+        return None
+    return session.scalar(select(Review).where(Review.token_hash == _token_hash(token)))
+
+
 def confirm_review(session: Session, token: str, *, now: dt.datetime | None = None) -> Review:
     """Publish the review the token belongs to (confirming twice is harmless)."""
     review = (

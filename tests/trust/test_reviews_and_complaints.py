@@ -24,9 +24,22 @@ def test_review_is_published_only_after_the_email_is_confirmed(client: Any, db: 
     assert "茶很好" not in client.get(page).text
     link = mailbox.last_link("/reviews/confirm/")
     assert mailbox.messages[-1]["To"] == "shopper@example.com"
-    confirm = client.get(link.split("//", 1)[1].split("/", 1)[1].join(["/", ""]))
+    path = "/" + link.split("//", 1)[1].split("/", 1)[1]
+    # opening the link (a mail scanner does) shows the review and a button; it publishes nothing
+    opened = client.get(path, headers=EN)
+    assert opened.status_code == 200
+    assert "茶很好" in opened.text and 'data-testid="publish-review"' in opened.text
+    assert f'action="{path}"' in opened.text and 'method="post"' in opened.text
+    assert client.get(path).status_code == 200
+    assert "茶很好" not in client.get(page).text
+    assert db.scalar(Review.__table__.select().with_only_columns(Review.confirmed_at)
+                     .where(Review.member_id == member.id)) is None
+    confirm = client.post(path)  # no CSRF token: the mailed token is the proof
     assert confirm.status_code == 302
     assert "茶很好" in client.get(page).text
+    again = client.post(path, headers=EN)
+    assert again.status_code == 409 and "already published" in again.text
+    assert client.get(path, headers=EN).status_code == 409
     assert db.scalar(CreditScore.__table__.select().with_only_columns(CreditScore.score)
                      .where(CreditScore.member_id == member.id)) is not None
 
@@ -57,6 +70,7 @@ def test_bad_reviews_are_refused_and_nothing_is_stored(client: Any, db: Any, liv
     forged = client.post(f"/api/v1/chambers/{chamber.slug}/reviews/confirmations", json={"token": "forged"})
     assert forged.status_code == 404
     assert client.get(f"/c/{chamber.slug}/reviews/confirm/forged").status_code == 404
+    assert client.post(f"/c/{chamber.slug}/reviews/confirm/forged").status_code == 404
 
 
 def test_reviews_are_rate_limited_per_email_and_per_address(client: Any, db: Any, live_campaign: Any) -> None:
