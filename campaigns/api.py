@@ -393,11 +393,13 @@ def get_receipt(slug: str, key: str, receipt_id: int) -> Any:
 def get_notices(slug: str) -> Any:
     chamber = load_chamber(slug, role="member")
     session = get_session()
-    members = [m.id for m in queries.approved_members_of(session, chamber, token_user())]
+    user = token_user()
+    members = [m.id for m in queries.approved_members_of(session, chamber, user)]
+    # read from the caller's inbox (the delivery service): the notices moved there
     return jsonify(items=[
-        {"campaign": c.slug, "member_id": n.member_id, "kind": n.kind, "message": n.message,
-         "created_at": local_iso(n.created_at, chamber.timezone)}
-        for n, c in queries.notices_for(session, chamber, members)
+        {"campaign": c.slug, "member_id": member_id, "kind": kind, "message": message,
+         "created_at": local_iso(at, chamber.timezone)}
+        for member_id, kind, message, at, c in queries.inbox_notices(session, chamber, user.id, members)
     ])
 
 

@@ -115,7 +115,8 @@ api_route(bp, K + "/receipts/<int:receipt_id>", ["GET"], auth="member",
           summary="An expense's receipt file.", responses={200: "The file"},
           content=("application/pdf", "image/jpeg", "image/png"))(api.get_receipt)
 api_route(bp, "/chambers/<slug>/campaign-notices", ["GET"], auth="member",
-          summary="Notices for the caller's businesses, e.g. why a campaign was cancelled.",
+          summary="Notices for the caller's businesses, e.g. why a campaign was cancelled (read from the "
+          "caller's inbox, GET /me/inbox; cancellations the caller turned off in the inbox are not listed).",
           responses={200: "{items: [{campaign, member_id, kind, message, created_at}]}"})(api.get_notices)
 
 # --------------------------------------------------------------------------- pages

@@ -384,3 +384,29 @@ def member_accounts(session: Session, chamber: Chamber, member_ids: list[int]) -
             if item["outstanding_minor"] or item["refund_minor"]:
                 out.append(item)
     return out
+
+
+def inbox_notices(session: Session, chamber: Chamber, user_id: int,
+                  member_ids: list[int]) -> list[tuple[int, str, str, dt.datetime, Campaign]]:
+    """The cancellation notices of a user's businesses, read from their inbox (the delivery service):
+    (member_id, "cancelled", the reason, when, campaign), newest first."""
+    from chamber.notifications.models import InboxMessage
+
+    if not member_ids:
+        return []
+    messages = session.execute(
+        select(InboxMessage.source, InboxMessage.created_at).where(
+            InboxMessage.chamber_id == chamber.id, InboxMessage.user_id == user_id,
+            InboxMessage.kind == "campaigns.cancelled")
+        .order_by(InboxMessage.created_at.desc(), InboxMessage.id.desc())).all()
+    when = {int(source.rsplit(":", 1)[1]): at for source, at in messages if source.rsplit(":", 1)[1].isdigit()}
+    if not when:
+        return []
+    campaigns = {c.id: c for c in session.scalars(
+        select(Campaign).where(Campaign.chamber_id == chamber.id, Campaign.id.in_(list(when))))}
+    joined = session.execute(select(Participation.campaign_id, Participation.member_id).where(
+        Participation.chamber_id == chamber.id, Participation.campaign_id.in_(list(when)),
+        Participation.member_id.in_(member_ids)).order_by(Participation.member_id)).all()
+    out = [(member_id, "cancelled", campaigns[cid].cancel_reason or "", when[cid], campaigns[cid])
+           for cid, member_id in joined if cid in campaigns]
+    return sorted(out, key=lambda n: n[3], reverse=True)

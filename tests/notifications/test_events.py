@@ -111,3 +111,24 @@ def test_a_user_who_turned_email_off_gets_only_the_inbox(db: Any, app: Any, crea
         campaign_ops.transition_campaign(db, campaign, "open", chamber.organizer)
     assert len(_inbox(db, member.user, "campaigns.opened")) == 1
     assert _emails(db, member.user, "campaigns.opened") == []
+
+
+def test_campaign_notices_api_reads_the_inbox(client: Any, db: Any, app: Any, create_chamber: Any,
+                                              create_member: Any, token_for: Any) -> None:
+    from chamber.notifications.operations import set_preference
+
+    chamber = create_chamber()
+    told, quiet = create_member(chamber=chamber), create_member(chamber=chamber)
+    set_preference(db, quiet.user_id, "campaigns.cancelled", "inbox", False)
+    with app.app_context():
+        campaign = _campaign(db, chamber)
+        campaign_ops.transition_campaign(db, campaign, "open", chamber.organizer)
+        campaign_ops.opt_in(db, campaign, told, offer_headline="九折")
+        campaign_ops.opt_in(db, campaign, quiet, offer_headline="八折")
+        campaign_ops.transition_campaign(db, campaign, "cancelled", chamber.organizer, reason="场地取消")
+    db.commit()
+    url = f"/api/v1/chambers/{chamber.slug}/campaign-notices"
+    items = client.get(url, headers=token_for(told.user)).get_json()["items"]
+    assert [(n["campaign"], n["member_id"], n["kind"], n["message"]) for n in items] == [
+        ("double11", told.id, "cancelled", "场地取消")]
+    assert client.get(url, headers=token_for(quiet.user)).get_json()["items"] == []  # turned off in the inbox
