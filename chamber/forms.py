@@ -201,14 +201,15 @@ class ItemCount:
 
 
 #: what MoneyField accepts, for the OpenAPI document (at most 2 decimals: CNY and every currency but JPY)
-MONEY_PATTERN = r"^[0-9]{1,15}(\.[0-9]{1,2})?$"
+MONEY_PATTERN = r"^[¥￥]?([0-9]{1,15}|[0-9]{1,3}([,，][0-9]{3}){1,4})(\.[0-9]{1,2})?$"
 
 
 class MoneyField(StringField):
     """A decimal amount in the form's currency, kept as integer minor units in .minor."""
 
     openapi: ClassVar[dict[str, str]] = {"format": "decimal", "pattern": MONEY_PATTERN,
-               "description": "A decimal string with at most the currency's minor digits, e.g. \"1250.00\" (CNY)."}
+               "description": "A decimal string with at most the currency's minor digits, e.g. \"1250.00\" (CNY); "
+                              "a leading ¥ and thousands separators are accepted (\"¥12,000.00\")."}
 
     def __init__(self, *args: Any, allow_negative: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -106,18 +106,30 @@ def make_uscc(first17: str) -> str:
 CURRENCY_DIGITS = {"CNY": 2, "HKD": 2, "MOP": 2, "TWD": 2, "USD": 2, "EUR": 2, "JPY": 0}
 
 
+#: a money amount as typed or as shown: "-12000.5", "12,000.00", "¥12,000" (groups of exactly three digits
+#: after the first comma; at most 15 whole digits either way)
+MONEY_TEXT = re.compile(
+    r"(?P<sign>-)?[¥￥]?(?P<num>(?:[0-9]{1,15}|[0-9]{1,3}(?:[,，][0-9]{3}){1,4})(?:\.[0-9]+)?)"
+)
+
+
 def parse_money(value: object, currency: str, *, allow_negative: bool = False) -> int:
-    """Parse a decimal string into integer minor units of currency, refusing floats and extra digits."""
+    """Parse a decimal string into integer minor units of currency, refusing floats and extra digits.
+
+    The amount may be written as the app shows it: "¥12,000.00" (a leading ¥, commas between groups of three
+    digits). Ambiguous groupings ("12,00", "1,2345") are refused.
+    """
     digits = CURRENCY_DIGITS[currency]
     if not isinstance(value, str):
         raise RuleError("money_type", N_("Give the amount as a decimal string, e.g. “1250.00”."))
     text = value.strip()
-    if not re.fullmatch(r"-?[0-9]{1,15}(\.[0-9]+)?", text):
+    match = MONEY_TEXT.fullmatch(text)
+    if match is None:
         raise RuleError("money_format",
                         N_("“%(value)s” is not an amount: use digits with an optional decimal point, e.g. “1250.00”."),
                         value=text[:40])
     try:
-        amount = Decimal(text)
+        amount = Decimal((match["sign"] or "") + match["num"].replace(",", "").replace("，", ""))
     except InvalidOperation:  # pragma: no cover - the regex already guarantees a decimal
         raise RuleError("money_format", N_("“%(value)s” is not an amount."), value=text[:40]) from None
     exponent = amount.as_tuple().exponent

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from campaigns.models import Campaign
 from chamber.models import Member
 from chamber.rules import CURRENCY_DIGITS, RuleError, parse_amount_words, parse_money, with_web_scheme
-from tests.helpers import text_of
+from tests.conftest import count_rows
+from tests.helpers import field_errors, text_of
 
 EN = {"Accept-Language": "en"}
 minor_units = st.integers(min_value=0, max_value=10**15 - 1)
@@ -133,3 +134,34 @@ def test_a_hand_written_select_gets_the_focus_too(client, db, create_chamber, cr
     assert resp.status_code == 400
     assert '<select name="member_id" id="member_id" autofocus>' in resp.text
     assert resp.text.count("autofocus") == 1
+
+
+@pytest.mark.parametrize("budget", ["12,000", "¥12,000.00", "12000"])
+def test_a_budget_may_be_typed_as_the_app_shows_money(client, db, create_chamber, login, budget):
+    chamber = create_chamber()
+    login(chamber.organizer)
+    data = {"slug": "d12", "title": "双十二", "festival": "double12", "description": "",
+            "starts_at": "2031-12-10T00:00", "ends_at": "2031-12-13T00:00", "optin_deadline": "2031-12-01T20:00",
+            "budget": budget, "method": "equal"}
+    resp = client.post(f"/chambers/{chamber.slug}/manage/campaigns/new", data=data)
+    assert resp.status_code == 302, resp.text
+    assert db.scalar(select(Campaign.budget_minor).where(Campaign.slug == "d12")) == 12000_00
+
+
+@pytest.mark.parametrize("budget", ["12,00", "1,2345"])
+def test_an_ambiguous_budget_is_refused_on_the_page_and_in_the_api(client, db, create_chamber, login, token_for,
+                                                                    budget):
+    chamber = create_chamber()
+    login(chamber.organizer)
+    data = {"slug": "d12", "title": "双十二", "festival": "double12", "description": "",
+            "starts_at": "2031-12-10T00:00", "ends_at": "2031-12-13T00:00", "optin_deadline": "2031-12-01T20:00",
+            "budget": budget, "method": "equal"}
+    resp = client.post(f"/chambers/{chamber.slug}/manage/campaigns/new", data=data, headers=EN)
+    assert resp.status_code == 400 and "is not an amount" in " ".join(field_errors(resp, "budget"))
+    body = {**{k: v for k, v in data.items() if k != "method"}, "apportionment": {"method": "equal"}}
+    api = f"/api/v1/chambers/{chamber.slug}/campaigns"
+    r = client.post(api, json=body, headers={**token_for(chamber.organizer), **EN})
+    assert r.status_code == 400 and "budget" in r.json["error"]["fields"]
+    r = client.post(api, json={**body, "budget": "¥12,000"}, headers=token_for(chamber.organizer))
+    assert r.status_code == 201 and r.json["budget"] == "12000.00"
+    assert count_rows(db, Campaign) == 1

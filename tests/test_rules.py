@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from hypothesis import given
@@ -12,6 +13,7 @@ from chamber.rules import (
     RuleError,
     check_slug,
     check_uscc,
+    display_money,
     format_money,
     lockout_remaining,
     make_uscc,
@@ -78,14 +80,19 @@ def test_make_uscc_always_valid_and_any_single_substitution_is_caught(head, regi
                 assert uscc_check_char(altered[:17]) != code[17]
 
 
-@pytest.mark.parametrize("text, minor", [("1250.00", 125000), ("1250", 125000), ("0.5", 50), ("0.01", 1), ("1250.10", 125010), ("007", 700)])
+@pytest.mark.parametrize("text, minor", [("1250.00", 125000), ("1250", 125000), ("0.5", 50), ("0.01", 1), ("1250.10", 125010), ("007", 700),
+                                         ("12,000", 1200000), ("¥12,000.00", 1200000), ("1,234,567.89", 123456789),
+                                         ("￥800", 80000), ("12，000", 1200000)])
 def test_parse_money(text, minor):
     assert parse_money(text, "CNY") == minor
 
 
 @pytest.mark.parametrize("value, code", [
     (1250, "money_type"), (12.5, "money_type"), (None, "money_type"), ("12.345", "money_digits"), ("-1", "money_negative"),
-    ("abc", "money_format"), ("1e5", "money_format"), ("", "money_format"), ("1,000", "money_format"), ("9" * 16, "money_format"),
+    ("abc", "money_format"), ("1e5", "money_format"), ("", "money_format"), ("9" * 16, "money_format"),
+    ("12,00", "money_format"), ("1,2345", "money_format"), ("1,000,00", "money_format"), (",100", "money_format"),
+    ("1,,000", "money_format"), ("1000,000", "money_format"), ("¥¥1", "money_format"), ("1,000.", "money_format"),
+    ("-¥1,000", "money_negative"),
 ])
 def test_parse_money_refuses(value, code):
     with pytest.raises(RuleError) as info:
@@ -103,6 +110,17 @@ def test_yen_has_no_decimals():
 @given(st.integers(-10**12, 10**12))
 def test_money_round_trip(minor):
     assert parse_money(format_money(minor, "CNY"), "CNY", allow_negative=True) == minor
+
+
+@given(st.integers(0, 10**14))
+def test_money_as_the_app_shows_it_is_accepted_back(minor):
+    """"¥12,000.00" on a page may be typed back into a money field (and the API's pattern says so)."""
+    from chamber.forms import MONEY_PATTERN
+
+    shown = display_money(minor, "CNY")
+    assert parse_money(shown, "CNY") == minor
+    assert re.fullmatch(MONEY_PATTERN, shown)
+    assert parse_money(shown.replace(",", ""), "CNY") == minor
 
 
 def test_format_money_has_exactly_two_digits():
