@@ -100,6 +100,7 @@ FEATURE = Feature(
     },
     demo="campaigns.demo:load_demo",
     campaign_lookup="campaigns.public:lookup_public_campaign",
+    member_campaigns="campaigns.public:member_public_campaigns",
     credit_inputs=[CreditInput("on_time_payments", "campaigns.public:on_time_payments", weight=2.0,
                                label=_l("Campaign budget paid on time"))],
     # sent through the core's delivery service (campaigns/notify.py; templates/campaigns/notifications/)

@@ -41,6 +41,21 @@ def lookup_public_campaign(session: Session, chamber_id: int, key: str) -> tuple
     return (row[0], row[1]) if row else None
 
 
+def member_public_campaigns(session: Session, chamber_id: int, member_id: int) -> list[tuple[str, str]]:
+    """(slug, title) of the non-draft campaigns the member took part in, newest first (the review form)."""
+    rows = session.execute(
+        select(Campaign.slug, Campaign.title)
+        .join(
+            Participation,
+            and_(Participation.campaign_id == Campaign.id, Participation.chamber_id == Campaign.chamber_id),
+        )
+        .where(Campaign.chamber_id == chamber_id, Participation.member_id == member_id, Campaign.status != "draft")
+        .order_by(Campaign.starts_at.desc(), Campaign.id.desc())
+        .limit(50)
+    )
+    return [(slug, title) for slug, title in rows]
+
+
 def on_time_payments(session: Session, chamber_id: int, member_ids: list[int]) -> dict[int, float]:
     """Share of each member's pledges paid by the campaign's start, over campaigns that have started."""
     paid_by_start = (

@@ -86,6 +86,9 @@ class Feature:
     #: "module:function" called as function(session, chamber_id, key) → (id, title) of the chamber's
     #: public campaign with that slug, or None: reviews and complaints name campaigns through it
     campaign_lookup: str | None = None
+    #: "module:function" called as function(session, chamber_id, member_id) → [(slug, title), …] of the
+    #: public (non-draft) campaigns the member took part in, newest first: the review form offers them
+    member_campaigns: str | None = None
 
     def __post_init__(self) -> None:
         unknown = {slot for slot in self.template_hooks if slot not in SLOTS}

@@ -100,7 +100,15 @@ def write_review(slug: str, member_id: int) -> Any:
     member = ops.public_member(session, chamber, member_id)
     if member is None:
         fail(404, _("There is no such merchant in this chamber."))
-    form = ReviewForm(campaign=request.args.get("campaign", "")[:40])
+    given = request.args.get("campaign", "")[:40]
+    form = ReviewForm(campaign=given)
+    # without a campaign in the link, the shopper chooses among those the merchant took part in
+    offered = [] if given else ops.member_campaigns(session, chamber, member.id)
+    if request.method == "GET" and len(offered) == 1:
+        form.campaign.data = offered[0][0]
+    page = {"chamber": chamber, "member": member, "form": form, "given": given, "offered": offered}
+    if not given and not offered:
+        return render_template("trust/review_form.html", **page)
     if form.validate_on_submit():
         campaign = ops.find_campaign(session, chamber, form.campaign.data)
         if campaign is None:
@@ -120,7 +128,7 @@ def write_review(slug: str, member_id: int) -> Any:
             except (Conflict, Invalid) as err:
                 operation_failed(err, form, field="text")
                 if err.status == 429:
-                    return render_template("trust/review_form.html", chamber=chamber, member=member, form=form), 429
+                    return render_template("trust/review_form.html", **page), 429
             else:
                 after_commit(lambda: review_mail(chamber, member, review, token))
                 return render_template(
@@ -129,9 +137,7 @@ def write_review(slug: str, member_id: int) -> Any:
                     member=member,
                     message=_("Check your email and follow the link to publish the review."),
                 )
-    return render_template(
-        "trust/review_form.html", chamber=chamber, member=member, form=form
-    ), 400 if form.errors else 200
+    return render_template("trust/review_form.html", **page), 400 if form.errors else 200
 
 
 def confirm(slug: str, token: str) -> Any:

@@ -103,6 +103,15 @@ def find_campaign(session: Session, chamber: Chamber, key: str) -> tuple[int, st
     return None
 
 
+def member_campaigns(session: Session, chamber: Chamber, member_id: int) -> list[tuple[str, str]]:
+    """(slug, title) of the public campaigns the member took part in, through the features that have campaigns."""
+    found: list[tuple[str, str]] = []
+    for feature in features.enabled(current_app):
+        if feature.member_campaigns:
+            found.extend(features.resolve(feature.member_campaigns)(session, chamber.id, member_id))
+    return found
+
+
 # --- reviews ---------------------------------------------------------------------------------
 
 

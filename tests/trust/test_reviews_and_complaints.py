@@ -194,3 +194,63 @@ def test_complaint_page_form_checks_evidence_by_content_and_size(client: Any, db
                      content_type="multipart/form-data")
     assert ok.status_code == 302 and "/complaints/" in ok.headers["Location"]
     assert count_rows(db, Complaint, Complaint.chamber_id == chamber.id, Complaint.evidence_type == "image/jpeg") == 1
+
+
+def test_the_review_form_without_a_campaign_offers_the_merchant_s_campaigns(client: Any, db: Any, live_campaign: Any,
+                                                                            create_member: Any) -> None:
+    world = live_campaign()
+    chamber, member = world["chamber"], world["members"][0]
+    merchant = client.get(f"/c/{chamber.slug}/m/{member.id}", headers=EN).text
+    form_url = f"/c/{chamber.slug}/m/{member.id}/review"
+    assert f'href="{form_url}"' in merchant and "Write a review" in merchant
+    # one campaign: chosen already, and sending works without ?campaign=
+    page = client.get(form_url, headers=EN).text
+    assert 'data-testid="review-campaign"' in page
+    assert '<option value="double11" selected>双十一联合促销</option>' in page
+    sent = client.post(form_url, data={"rating": "4", "text": "好茶", "email": "a@example.com", "campaign": "double11"},
+                       headers=EN)
+    assert sent.status_code == 200 and 'data-testid="sent"' in sent.text
+    assert count_rows(db, Review, Review.member_id == member.id) == 1
+    # nothing chosen: the error is by the select, not a hidden field
+    missing = client.post(form_url, data={"rating": "4", "text": "好茶", "email": "b@example.com", "campaign": ""},
+                          headers=EN)
+    assert missing.status_code == 400 and 'data-testid="review-campaign"' in missing.text
+    # a merchant in no campaign: the page says what reviews are for, and offers no form
+    idle = create_member(chamber=chamber)
+    db.commit()
+    none = client.get(f"/c/{chamber.slug}/m/{idle.id}/review", headers=EN).text
+    assert 'data-testid="no-campaigns"' in none and 'data-testid="review-form"' not in none
+    assert "purchases in a campaign" in none
+
+
+def test_the_review_form_lets_the_shopper_choose_among_several_campaigns(client: Any, db: Any, live_campaign: Any,
+                                                                         app: Any) -> None:
+    import datetime as dt
+
+    from campaigns import operations as campaign_ops
+
+    world = live_campaign()
+    chamber, member = world["chamber"], world["members"][0]
+    now = dt.datetime.now(dt.timezone.utc)
+    with app.test_request_context():
+        second = campaign_ops.create_campaign(
+            db, chamber, chamber.organizer, slug="mid-autumn", title="中秋促销", festival="mid_autumn",
+            description="中秋", starts_at=now + dt.timedelta(days=40), ends_at=now + dt.timedelta(days=45),
+            optin_deadline=now + dt.timedelta(days=35), budget_minor=500_00, method="equal", min_share_minor=None,
+            max_share_pct=None, min_participants=None, min_pooled_minor=None)
+        draft = campaign_ops.create_campaign(
+            db, chamber, chamber.organizer, slug="draft-one", title="草稿活动", festival="double11",
+            description="草稿", starts_at=now + dt.timedelta(days=40), ends_at=now + dt.timedelta(days=45),
+            optin_deadline=now + dt.timedelta(days=35), budget_minor=500_00, method="equal", min_share_minor=None,
+            max_share_pct=None, min_participants=None, min_pooled_minor=None)
+        campaign_ops.transition_campaign(db, second, "open", chamber.organizer)
+        campaign_ops.opt_in(db, second, member, offer_headline="满100减10", offer_details="")
+    db.commit()
+    assert draft.status == "draft"
+    page = client.get(f"/c/{chamber.slug}/m/{member.id}/review", headers=EN).text
+    assert '<option value="" selected>' in page
+    assert "中秋促销" in page and "双十一联合促销" in page and "草稿活动" not in page
+    assert client.post(f"/c/{chamber.slug}/m/{member.id}/review", data={
+        "rating": "5", "text": "好", "email": "c@example.com", "campaign": "mid-autumn"}).status_code == 200
+    assert db.scalar(Review.__table__.select().with_only_columns(Review.campaign_title)
+                     .where(Review.member_id == member.id)) == "中秋促销"
