@@ -47,8 +47,17 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["LOCALES"] = {"zh_CN": "中文", "en": "English"}
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["percent"] = percent
     app.jinja_env.globals["date_range"] = date_range
     app.jinja_env.globals["zone_name"] = zone_name
+
+
+def percent(fraction: float) -> str:
+    """A share (0.0–1.0) as a whole percentage the user's language writes it, never broken across lines
+    ("100%" in Chinese and English; a locale that puts a space before "%" gets a no-break space)."""
+    from babel.numbers import format_percent
+
+    return format_percent(fraction, format="#,##0%", locale=str(get_locale() or "zh_CN")).replace(" ", "\u00a0")
 
 
 #: what people in these zones call their time; Babel's CLDR names ("中国标准时间") for the others

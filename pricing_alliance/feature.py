@@ -1,4 +1,6 @@
 """The pricing alliance package as the core sees it: its one declaration (see chamber/features.py)."""
+from flask_babel import lazy_gettext as _l
+
 from chamber.features import CreditInput, Feature
 from chamber.rules import N_
 
@@ -65,5 +67,6 @@ FEATURE = Feature(
         "pricing_alliance.proposal_result": N_("A price proposal of a campaign you take part in was closed: adopted, "
                                                "rejected or without quorum"),
     },
-    credit_inputs=[CreditInput("price_compliance", "pricing_alliance.operations:credit_compliance")],
+    credit_inputs=[CreditInput("price_compliance", "pricing_alliance.operations:credit_compliance",
+                               label=_l("Keeping to the alliance prices"))],
 )
