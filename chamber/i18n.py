@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from babel import dates
 from flask import Flask, g, request
 from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 from werkzeug.datastructures import LanguageAccept
 
 from . import datefmt
@@ -50,6 +53,25 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.globals["date_range"] = date_range
     app.jinja_env.globals["zone_name"] = zone_name
+    app.jinja_env.globals["glue"] = glue
+    app.jinja_env.filters["list_words"] = list_words
+
+
+def glue(first: object, then: object) -> Markup:
+    """Two parts of one line — a sentence and the next, a label and its value — with the language's spacing:
+    "You owe ¥10.00. Pay by …" but "您需支付 ¥10.00。请于…" (no space after Chinese punctuation).
+
+    Markup stays markup (a <strong> amount); anything else is escaped.
+    """
+    # TRANSLATORS: two parts of one line (a sentence and the next, or a label and its value); Chinese puts no
+    # space after 。：，
+    return Markup(_("%(first)s %(then)s")) % {"first": first, "then": then}
+
+
+def list_words(items: Iterable[object]) -> Markup:
+    """A list in running text: "all members, public email subscribers" / "全部会员、公开的邮件订阅者"."""
+    # TRANSLATORS: the separator between the items of a list in running text (Chinese: 、)
+    return Markup(escape(_(", "))).join(escape(item) for item in items)
 
 
 def percent(fraction: float) -> str:
