@@ -1,6 +1,9 @@
 """campaigns.rules.cost_of_joining: what a merchant is told before it opts in, against apportion()."""
 from __future__ import annotations
 
+from decimal import Decimal
+
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -78,3 +81,17 @@ def test_examples():
     # at least three participants, each paying at least ¥100: at most ¥1,000 - 2 × ¥100
     cost = cost_of_joining(100_000, {}, 4, 1, min_share=10_000, min_participants=3)
     assert (cost.now, cost.at_most, cost.more_needed) == (None, 80_000, 2)
+
+
+def test_cost_of_joining_for_one_already_taking_part_and_at_the_smallest_cap():
+    from campaigns.rules import JoinCost
+
+    # a cap of 34 % needs three merchants: one taking part and one other make two, one more is needed
+    assert cost_of_joining(1000_00, {1: 1, 2: 1}, 1, 1, max_share_pct=34).more_needed == 1
+    assert cost_of_joining(1000_00, {2: 1}, 1, 1, max_share_pct=34).more_needed == 1
+    # a cap of one fen still shares a budget of two fen between two merchants
+    assert cost_of_joining(2, {}, 1, 1, max_share_pct=50) == JoinCost(None, 1, 1)
+    with pytest.raises(RuleError) as info:  # a cap of nothing can never cover the budget
+        cost_of_joining(100, {1: 1}, 2, 1, max_share_pct=Decimal("0.5"))
+    assert (info.value.code, info.value.params) == ("caps_below_budget", {"n": 2, "cap": 0, "covered": 0,
+                                                                         "budget": 100})

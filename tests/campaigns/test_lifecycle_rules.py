@@ -16,6 +16,7 @@ from campaigns.rules import (
     check_threshold,
     check_transition,
     due_transition,
+    early_move_times,
     entry_direction,
     pooled_amount,
     sniff_receipt,
@@ -129,3 +130,34 @@ def test_receipts_refused(head, size, code):
 ])
 def test_which_way_an_entry_moves_the_money(entry_type, reversed_type, direction):
     assert entry_direction(entry_type, reversed_type) == direction
+
+
+def test_a_status_that_does_not_exist_moves_nowhere():
+    with pytest.raises(RuleError) as info:
+        check_transition("paused", "open")
+    assert info.value.code == "bad_transition"
+
+
+def test_only_a_reversal_turns_the_direction_round():
+    assert entry_direction("pledge", "payment") is None
+    assert entry_direction("write_off", "expense") is None
+
+
+NOW = dt.datetime(2030, 11, 11, 12, tzinfo=dt.UTC)
+
+
+def _moves(target, *, opens_at=None, optin_deadline=NOW - HOUR, starts_at=NOW + HOUR, ends_at=NOW + 2 * HOUR):
+    return early_move_times(target, NOW, opens_at=opens_at, optin_deadline=optin_deadline, starts_at=starts_at,
+                            ends_at=ends_at)
+
+
+def test_early_moves_at_the_boundaries():
+    assert _moves("live", starts_at=NOW) == {}  # starting now is not early
+    assert _moves("live") == {"starts_at": NOW}
+    assert _moves("live", optin_deadline=NOW) == {"starts_at": NOW}  # a deadline of now has passed
+    assert _moves("live", optin_deadline=NOW + dt.timedelta(minutes=1), opens_at=NOW) == {
+        "starts_at": NOW, "optin_deadline": NOW, "opens_at": NOW - dt.timedelta(seconds=1)}
+    assert _moves("live", optin_deadline=NOW + dt.timedelta(minutes=1), opens_at=NOW - HOUR) == {
+        "starts_at": NOW, "optin_deadline": NOW}
+    assert _moves("ended", starts_at=NOW - HOUR, ends_at=NOW) == {}  # ending now is not early
+    assert _moves("ended", starts_at=NOW - HOUR) == {"ends_at": NOW}

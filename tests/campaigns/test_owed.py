@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from campaigns.rules import Balances, ledger_balances, settlement_amounts, split_proportionally, still_owed
+from campaigns.rules import Balances, RuleError, ledger_balances, settlement_amounts, split_proportionally, still_owed
 
 money = st.integers(min_value=0, max_value=10**12)
 
@@ -89,3 +89,24 @@ def test_split_proportionally_examples():
     assert split_proportionally(10, {1: 1, 2: 1}) == {1: 5, 2: 5}
     assert split_proportionally(1, {1: 1, 2: 1}) in ({1: 1, 2: 0}, {1: 0, 2: 1})
     assert split_proportionally(100, {1: 3, 2: 1}) == {1: 75, 2: 25}
+
+
+def test_a_pledge_alone_is_owed_in_full_and_a_stray_entry_counts_in_the_totals_only():
+    b = ledger_balances([("pledge", 7, 250_00, None), ("expense", 7, 10_00, None), ("carry_to_fund", 7, 1_00, None)])
+    assert b.outstanding(7) == 250_00  # nothing paid, nothing written off
+    assert (b.spent, b.carried, b.member_paid, b.member_refund) == (10_00, 1_00, {}, {})
+
+
+def test_split_proportionally_refuses_what_cannot_be_split():
+    with pytest.raises(RuleError) as info:
+        split_proportionally(1, {1: 0, 2: 0})  # one fen, nobody paid anything
+    assert (info.value.code, info.value.params) == ("nothing_paid", {"amount": 1})
+    assert split_proportionally(0, {1: 0, 2: 0}) == {1: 0, 2: 0}
+    with pytest.raises(RuleError) as info:
+        split_proportionally(-1, {1: 1})
+    assert (info.value.code, info.value.params) == ("bad_budget", {"budget": -1})
+    with pytest.raises(RuleError) as info:
+        split_proportionally(10, {1: True})
+    assert (info.value.code, info.value.params) == ("bad_paid", {"member": 1, "paid": True})
+    with pytest.raises(TypeError, match=r"^amount must be an int"):
+        split_proportionally(1.5, {1: 1})  # type: ignore[arg-type]
