@@ -448,3 +448,19 @@ def test_split_proportionally_properties(amount, paid, seed):
     # same rounding as apportion over the payers (zero-payers are not weights there)
     payers = {k: p for k, p in paid.items() if p}
     assert {k: parts[k] for k in payers} == apportion(amount, payers)
+
+
+def test_money_that_is_not_an_int_is_named_in_the_error():
+    from campaigns.rules import pooled_amount
+
+    with pytest.raises(TypeError, match=r"^budget must be an int \(minor units\), got Decimal$"):
+        apportion(Decimal("100"), {1: 1})
+    with pytest.raises(TypeError, match=r"^min_share must be an int \(minor units\), got float$"):
+        apportion(100, {1: 1}, min_share=1.5)
+    with pytest.raises(TypeError, match=r"^n_members must be an int \(minor units\), got float$"):
+        check_rule(100, 1.0, min_share=None, max_share_pct=None)
+    with pytest.raises(TypeError, match=r"^budget must be an int \(minor units\), got float$"):
+        pooled_amount(1.5, 1, None)
+    with pytest.raises(RuleError) as info:
+        check_rule(100, -1, min_share=None, max_share_pct=None)
+    assert (info.value.code, info.value.params) == ("bad_member_count", {"n": -1})

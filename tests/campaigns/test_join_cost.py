@@ -95,3 +95,14 @@ def test_cost_of_joining_for_one_already_taking_part_and_at_the_smallest_cap():
         cost_of_joining(100, {1: 1}, 2, 1, max_share_pct=Decimal("0.5"))
     assert (info.value.code, info.value.params) == ("caps_below_budget", {"n": 2, "cap": 0, "covered": 0,
                                                                          "budget": 100})
+
+
+def test_cost_of_joining_edge_cases():
+    from campaigns.rules import JoinCost
+
+    assert cost_of_joining(0, {}, 1, 1) == JoinCost(0, 0, 0)  # nothing to share: nothing to pay
+    with pytest.raises(RuleError):  # one fen under a cap of nothing
+        cost_of_joining(1, {1: 1}, 2, 1, max_share_pct=50)
+    # minimum shares of 60.00 for two out of 100.00: the campaign cannot take this merchant now
+    assert cost_of_joining(100_00, {1: 1}, 2, 1, min_share=60_00) == JoinCost(None, 100_00, 0)
+    assert JoinCost(1, 1, 0) != (1, 1, 0)

@@ -110,3 +110,7 @@ def test_split_proportionally_refuses_what_cannot_be_split():
     assert (info.value.code, info.value.params) == ("bad_paid", {"member": 1, "paid": True})
     with pytest.raises(TypeError, match=r"^amount must be an int"):
         split_proportionally(1.5, {1: 1})  # type: ignore[arg-type]
+
+
+def test_nothing_is_written_off_unless_said():
+    assert still_owed(100_00, 40_00, cancelled=False) == 60_00
