@@ -464,3 +464,10 @@ def test_money_that_is_not_an_int_is_named_in_the_error():
     with pytest.raises(RuleError) as info:
         check_rule(100, -1, min_share=None, max_share_pct=None)
     assert (info.value.code, info.value.params) == ("bad_member_count", {"n": -1})
+
+
+def test_one_fen_cannot_be_shared_by_nobody():
+    with pytest.raises(RuleError) as info:
+        apportion(1, {})
+    assert (info.value.code, info.value.params) == ("no_participants", {"budget": 1})
+    assert apportion(0, {}) == {}
