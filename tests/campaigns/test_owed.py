@@ -109,7 +109,7 @@ def test_split_proportionally_refuses_what_cannot_be_split():
         split_proportionally(10, {1: True})
     assert (info.value.code, info.value.params) == ("bad_paid", {"member": 1, "paid": True})
     with pytest.raises(TypeError, match=r"^amount must be an int"):
-        split_proportionally(1.5, {1: 1})  # type: ignore[arg-type]
+        split_proportionally(1.5, {1: 1})
 
 
 def test_nothing_is_written_off_unless_said():
