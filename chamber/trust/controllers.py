@@ -142,7 +142,9 @@ def write_review(slug: str, member_id: int) -> Any:
 
 def confirm(slug: str, token: str) -> Any:
     """GET: the page with the "Publish my review" button (a mail link scanner must not publish);
-    POST: publish. An unknown token is 404, a review published already 409 (with its link)."""
+    POST: publish. An unknown token is 404, a review published already 409 (with its link).
+
+    Long: one URL answers GET and POST, and both refuse an unknown or used token first."""
     chamber = load_chamber(slug)
     session = get_session()
     review = ops.review_by_token(session, token)
