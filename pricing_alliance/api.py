@@ -13,8 +13,8 @@ from typing import Any
 from flask import Response, jsonify, request
 from flask_babel import gettext as _
 
+from campaigns.loading import load_campaign
 from campaigns.models import Campaign
-from campaigns.queries import get_campaign
 from chamber.api import ApiError, json_body, local_iso, operation_error, token_user, validate_json
 from chamber.db import get_session
 from chamber.errors import Conflict, Invalid
@@ -111,15 +111,6 @@ def joint_purchase_json(view: dict[str, Any], chamber: Chamber) -> dict[str, Any
 
 
 # --------------------------------------------------------------------------- loaders
-
-
-def load_campaign(slug: str, key: str, role: str | None = None) -> tuple[Chamber, Campaign]:
-    """Chamber and campaign; 404 if missing, for outsiders (with role), and for drafts unless organizer."""
-    chamber = load_chamber(slug, role=role)
-    campaign = get_campaign(get_session(), chamber, key)
-    if campaign is None or (campaign.status == "draft" and chamber_role(chamber) != "organizer"):
-        fail(404, _("There is no such campaign."))
-    return chamber, campaign
 
 
 def load_proposal(slug: str, proposal_id: int, role: str = "member") -> tuple[Chamber, PriceProposal]:

@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from campaigns.loading import load_campaign
 from campaigns.models import Campaign
 from campaigns.queries import approved_members_of
 from chamber.db import get_session, utcnow
@@ -27,7 +28,7 @@ from chamber.web import chamber_role, load_chamber, operation_failed
 
 from . import labels
 from . import operations as ops
-from .api import load_campaign, load_product, load_proposal
+from .api import load_product, load_proposal
 from .forms import DemandForm, PriceForm, ProductForm, ProposalForm, SettingsForm, SupplierPriceForm, VoteForm
 from .models import IMAGE_TYPES, MAX_IMAGE
 

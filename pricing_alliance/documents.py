@@ -10,6 +10,7 @@ from typing import Any
 from flask import Response
 from sqlalchemy.orm import Session
 
+from campaigns.loading import load_campaign
 from campaigns.models import Campaign
 from chamber.db import get_session, utcnow
 from chamber.models import Chamber
@@ -17,7 +18,6 @@ from chamber.pdf import render_pdf
 from chamber.web import end_transaction
 
 from . import operations as ops
-from .api import load_campaign
 
 
 def purchase_request_data(session: Session, chamber: Chamber, campaign: Campaign) -> dict[str, Any]:
