@@ -46,6 +46,47 @@ OPEN_OFFERS = [
 ]
 
 
+#: each demo merchant's own offer (chamber/demo.py MERCHANTS), so that every campaign shows offers that fit the
+#: shop: tea for the tea shops, seafood for the group-buy, clothes for the boutique
+SHOP_OFFERS: dict[str, tuple[str, str]] = {
+    "杭州西溪龙井茶叶工作室": ("明前龙井满200减30", "明前龙井 250g 礼盒，顺丰包邮"),
+    "西湖区小满手作烘焙坊": ("第二件半价", "手工桂花糕、月饼同款第二件半价，当天现做"),
+    "杭州丝语真丝围巾店": ("真丝围巾全场9折", "真丝围巾、披肩，支持七天无理由退换"),
+    "杭州桂语香氛工作室": ("香薰蜡烛买二送一", "桂花香薰蜡烛，手工调香"),
+    "西湖区阿婆土布鞋铺": ("手工布鞋满150减20", "老粗布手工布鞋，可按脚码定做"),
+    "杭州茶语山房茶具店": ("茶具满300减50", "青瓷盖碗、公道杯，每单赠茶巾一条"),
+    "杭州青芽母婴优选": ("母婴用品满199减30", "纸尿裤、辅食满199元立减30元，可与会员价同享"),
+    "西湖区鲜果时光水果店": ("水果满100减15", "应季水果满100元减15元，三公里内送货上门"),
+    "杭州拾光手账文具店": ("手账本第二本半价", "新年手账本同款第二本半价"),
+    "杭州云栖花艺工作室": ("鲜花满99减10", "年宵花、鲜花花束满99元减10元"),
+    "杭州御茶园龙井合作社": ("龙井礼盒8.8折", "合作社自产龙井礼盒8.8折"),
+    "西湖区老杭州葱包烩": ("葱包烩买五送一", "现做葱包烩，买五份送一份"),
+    "杭州织锦旗袍定制": ("旗袍定制9折", "织锦旗袍量身定制9折，出示活动页面即可"),
+    "杭州山间蜂蜜农场店": ("蜂蜜满300送蜂王浆", "农场自产蜂蜜满300元送蜂王浆一瓶"),
+    "杭州米娅女装小铺": ("女装全场85折", "冬装新款全场85折"),
+    "西湖区竹韵竹编工艺": ("竹编满300减50", "竹编收纳篮、果盘，手工制作"),
+    "杭州禾木原木家居": ("原木家具满500减100", "原木茶几、书架满500元减100元，送货上门"),
+    "杭州芊芊美妆优选": ("美妆满200送小样", "满200元送新春福袋（内含小样三件）"),
+    "西湖区一口鲜卤味": ("卤味满100减15", "卤鸭脖、卤牛肉满100元减15元，当天现卤"),
+    "杭州青瓷小筑": ("青瓷杯第二只半价", "龙泉青瓷茶杯同款第二只半价"),
+    "杭州果然鲜生鲜团购": ("海鲜团购满199减30", "舟山带鱼、梭子蟹团购满199元减30元，冷链到家"),
+    "西湖区布丁宠物用品": ("宠物粮满200减30", "猫粮、狗粮满200元减30元"),
+    "杭州稻香村米酒坊": ("桂花米酒买二送一", "自酿桂花米酒，买二送一"),
+    "杭州清禾有机蔬菜": ("有机蔬菜周卡9折", "有机蔬菜每周配送卡9折"),
+    "西湖区书香二手书屋": ("二手书满50减10", "二手书满50元减10元"),
+    "杭州暖暖手织毛衣": ("手织毛衣9折", "手工编织毛衣、围巾9折"),
+    "杭州白堤纸伞工坊": ("纸伞买一赠扇", "西湖绸伞买一把赠折扇一把"),
+    "杭州知味糕团铺": ("糕团满100减15", "定胜糕、青团满100元减15元，当天现做"),
+    "杭州西子湖畔民宿": ("连住两晚9折", "湖景房连住两晚9折，含双早"),
+    "西湖区悦读绘本馆": ("绘本年卡送一月", "绘本借阅年卡加送一个月"),
+}
+
+
+def offer_for(member: Member, fallback: tuple[str, str]) -> tuple[str, str]:
+    """The offer a demo merchant makes (its own, or `fallback` for a shop the demo does not know)."""
+    return SHOP_OFFERS.get(member.business_name, fallback)
+
+
 def _first_organizer(session: Session, chamber: Chamber) -> User | None:
     return session.scalar(
         select(User).join(Organizer, Organizer.user_id == User.id).where(Organizer.chamber_id == chamber.id)
@@ -86,7 +127,7 @@ def load_demo(session: Session, chamber: Chamber) -> None:
         return
     now = utcnow().replace(minute=0, second=0, microsecond=0)
     ops.create_campaign(
-        session, chamber, organizer, slug=DEMO_CAMPAIGN_SLUG, title="双十二联合促销 (示例)", festival="double12",
+        session, chamber, organizer, slug=DEMO_CAMPAIGN_SLUG, title="双十二联合促销（示例）", festival="double12",
         description="示例活动：预算按规模档位分摊。Demo campaign: the budget is shared by size tier.",
         optin_deadline=now + dt.timedelta(days=14), starts_at=now + dt.timedelta(days=16),
         ends_at=now + dt.timedelta(days=20), budget_minor=8000_00, method="tier", min_share_minor=100_00,
@@ -125,7 +166,8 @@ def _open_campaign(session: Session, chamber: Chamber, organizer: User, members:
         max_share_pct=15, min_participants=8, min_pooled_minor=None,
     )
     ops.transition_campaign(session, campaign, "open", organizer, now=now - dt.timedelta(days=2))
-    for member, (headline, details) in zip(members[6:18], OPEN_OFFERS, strict=True):
+    for member, fallback in zip(members[6:18], OPEN_OFFERS, strict=True):
+        headline, details = offer_for(member, fallback)
         ops.opt_in(session, campaign, member, offer_headline=headline, offer_details=details,
                    now=now - dt.timedelta(days=1))
 
@@ -144,8 +186,9 @@ def _settled_campaign(session: Session, chamber: Chamber, organizer: User, membe
     )
     ops.transition_campaign(session, campaign, "open", organizer, now=start - dt.timedelta(days=10))
     joined = members[1:6]
-    for member, headline in zip(joined, ("月饼礼盒满200减30", "茶礼8折", "买月饼送桂花茶", "满150减20", "第二盒半价"),
+    for member, fallback in zip(joined, ("月饼礼盒满200减30", "茶礼8折", "买月饼送桂花茶", "满150减20", "第二盒半价"),
                                 strict=True):
+        headline, _details = offer_for(member, (fallback, ""))
         ops.opt_in(session, campaign, member, offer_headline=headline, now=start - dt.timedelta(days=8))
     ops.advance_due(session, campaign, now=start - dt.timedelta(days=3))  # the clock locks it at the deadline
     shares = {s["member_id"]: s["share_minor"] for s in queries.compute_shares(session, campaign)}
@@ -190,7 +233,10 @@ def _cancelled_campaign(session: Session, chamber: Chamber, organizer: User, mem
         min_pooled_minor=None,
     )
     ops.transition_campaign(session, campaign, "open", organizer, now=deadline - dt.timedelta(days=10))
-    for member, headline in zip(members[18:21], ("鲜花满99减10", "美妆满200送小样", "女装全场85折"), strict=True):
+    # the flower, fashion and beauty shops (the 10th, 15th and 18th merchants of chamber/demo.py)
+    shops = [members[9], members[14], members[17]]
+    for member, fallback in zip(shops, ("鲜花满99减10", "女装全场85折", "美妆满200送小样"), strict=True):
+        headline, _details = offer_for(member, (fallback, ""))
         ops.opt_in(session, campaign, member, offer_headline=headline, now=deadline - dt.timedelta(days=7))
     # too few: cancelled with the reason, participants told — in Chinese, as the clock writes it (campaigns/jobs.py)
     from flask import g, has_app_context, has_request_context

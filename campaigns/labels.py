@@ -17,6 +17,21 @@ def statuses() -> dict[str, str]:
     }
 
 
+def expense_categories() -> dict[str, str]:
+    """The words for the expense categories people and the demo type as codes ("printing", "ads"); a category
+    typed in words ("海报印刷") is shown as typed."""
+    return {
+        "printing": _("Printing"), "ads": _("Advertising"), "advertising": _("Advertising"), "venue": _("Venue"),
+        "design": _("Design"), "delivery": _("Delivery"), "prizes": _("Prizes"), "gifts": _("Gifts"),
+        "photography": _("Photography"), "other": _("Other"),
+    }
+
+
+def expense_category(category: str | None) -> str:
+    """One expense category in words (see expense_categories)."""
+    return expense_categories().get((category or "").strip().lower(), category or "")
+
+
 def entry_types() -> dict[str, str]:
     """Kinds of ledger entry."""
     return {

@@ -15,6 +15,7 @@ from chamber.trust.models import Review
 
 from . import operations as ops
 from . import queries
+from .demo import offer_for
 
 LIVE_SLUG = "double11-live"
 OFFERS = [
@@ -32,7 +33,7 @@ REVIEWS = [
     (1, 5, "桂花糕很新鲜，家里老人很喜欢。"),
     (1, 3, "有点甜，但分量足。"),
     (2, 4, "围巾手感很好，颜色和图片一致。"),
-    (3, 2, "发货慢了三天，菊花品质还行。"),
+    (3, 2, "发货慢了三天，香薰味道还行。"),
 ]
 
 
@@ -84,7 +85,8 @@ def load_live_campaign(session: Session, chamber: Chamber) -> None:
         min_pooled_minor=None,
     )
     ops.transition_campaign(session, campaign, "open", organizer, now=now)
-    for member, (headline, details) in zip(members, OFFERS, strict=False):
+    for member, fallback in zip(members, OFFERS, strict=False):
+        headline, details = offer_for(member, fallback)
         ops.opt_in(session, campaign, member, offer_headline=headline, offer_details=details, now=now)
     ops.transition_campaign(session, campaign, "locked", organizer, now=now)
     shares = {row["member_id"]: row for row in queries.compute_shares(session, campaign)}

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns import operations as campaign_ops
+from campaigns.demo import offer_for
 from chamber.db import utcnow
 from chamber.models import Chamber, Member, Organizer, User
 
@@ -42,14 +43,16 @@ def load_demo(session: Session, chamber: Chamber) -> None:
     tea, white, _lotus, cups, _cake = products
     now = utcnow().replace(second=0, microsecond=0)
     campaign = campaign_ops.create_campaign(
-        session, chamber, organizer, slug=DEMO_CAMPAIGN_SLUG, title="中秋茶礼联合促销 (示例)", festival="mid_autumn",
+        session, chamber, organizer, slug=DEMO_CAMPAIGN_SLUG, title="中秋茶礼联合促销（示例）", festival="mid_autumn",
         description="示例活动：统一联盟价，联合采购龙井。Demo campaign with alliance prices and a joint purchase.",
         optin_deadline=now + dt.timedelta(days=21), starts_at=now + dt.timedelta(days=25),
         ends_at=now + dt.timedelta(days=32), budget_minor=6000_00, method="equal", min_share_minor=None,
         max_share_pct=None, min_participants=None, min_pooled_minor=None)
     campaign_ops.transition_campaign(session, campaign, "open", organizer, now=now - dt.timedelta(days=3))
     for member in members:
-        campaign_ops.opt_in(session, campaign, member, offer_headline="中秋茶礼满300减40", now=now - dt.timedelta(days=3))  # noqa: E501
+        headline, details = offer_for(member, ("中秋茶礼满300减40", ""))
+        campaign_ops.opt_in(session, campaign, member, offer_headline=headline, offer_details=details,
+                            now=now - dt.timedelta(days=3))
     ops.update_settings(session, chamber, weighting="member", quorum=Fraction(1, 2),
                         threshold=Fraction(2, 3), lookback_days=7, max_markup_pct=Decimal(55))
     ops.set_supplier_price(session, campaign, tea, unit_price_minor=195_00, supplier="梅家坞茶厂",

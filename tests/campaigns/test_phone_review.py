@@ -89,7 +89,8 @@ def test_the_public_page_names_the_time_zone_and_the_last_day(client, db, create
 #: a visible space after Chinese punctuation in a page's HTML ("您需支付 ¥1.00。 请于…", "分摊： <strong>¥1"):
 #: punctuation, closing inline tags, white space, then text or an inline tag (not a new block)
 INLINE = r"(?:strong|a|span|code|b|em|time|small)"
-SPACE_AFTER_CJK_PUNCT = re.compile(rf"[。：，；！？](?:</{INLINE}>)*\s+(?=[^<\s]|<{INLINE}\b)")
+#: (a bare line break before text is a line of someone's text shown with white-space: pre-line, not a space)
+SPACE_AFTER_CJK_PUNCT = re.compile(rf"[。：，；！？](?:</{INLINE}>)*(?:[ \t]+\n?|\n[ \t]+|\n(?=<))[ \t]*(?=[^<\s]|<{INLINE}\b)")
 
 
 def spaces_after_cjk_punctuation(resp: Any) -> list[str]:
