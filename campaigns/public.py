@@ -21,6 +21,7 @@ from chamber.i18n import date_range
 from chamber.models import Chamber, Member
 from chamber.pdf import render_pdf
 from chamber.trust import operations as trust_ops
+from chamber.urls import public_url as site_url
 from chamber.web import end_transaction, fail, load_chamber
 
 from . import labels
@@ -113,8 +114,8 @@ def qr_svg(url: str) -> Markup:
 
 
 def public_url(endpoint: str, **values: Any) -> str:
-    base = current_app.config.get("PUBLIC_URL", "").rstrip("/")
-    return base + url_for(endpoint, **values)
+    """An absolute URL: CHAMBER_PUBLIC_URL if set, else the request's own host (chamber/urls.py)."""
+    return site_url(endpoint, **values)
 
 
 def _participants(session: Session, campaign: Campaign) -> list[dict[str, Any]]:

@@ -149,7 +149,9 @@ def public_cache(view: Callable[..., Any]) -> Callable[..., Any]:
             return view(**kwargs)  # the view answers 404
         chamber_id, version, changed_at = row
         changed_at = (changed_at or utcnow()).replace(microsecond=0) if version else utcnow().replace(microsecond=0)
-        key = (request.path, request.query_string, str(get_locale()), chamber_id, version, changed_at.isoformat())
+        # the host too: absolute links in the page (QR code, og:url, feeds) name the host it was asked on
+        key = (request.host_url, request.path, request.query_string, str(get_locale()), chamber_id, version,
+               changed_at.isoformat())
         etag = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
         if _personal():
             resp = make_response(view(**kwargs))
@@ -211,9 +213,9 @@ class FrontCache:
     def __init__(self, app: Any, wsgi_app: Callable[..., Any]) -> None:
         self.flask_app = app
         self.wsgi_app = wsgi_app
-        self.entries: OrderedDict[tuple[str, str, str, bool], tuple[int, int, str, list[tuple[str, str]], bytes]] = (
-            OrderedDict()
-        )
+        self.entries: OrderedDict[
+            tuple[str, str, str, bool, str], tuple[int, int, str, list[tuple[str, str]], bytes]
+        ] = OrderedDict()
         self.hits = 0
         self.session_cookie = app.config.get("SESSION_COOKIE_NAME", "session")
         engine = app.extensions["chamber.db"].engine
@@ -221,11 +223,12 @@ class FrontCache:
         self.engine = engine
         self.version_sql = f"SELECT version FROM chamber_versions WHERE chamber_id = {marker}"  # nosec B608 - no input
 
-    def _visitor_key(self, environ: dict[str, Any]) -> tuple[str, str, str, bool] | None:
+    def _visitor_key(self, environ: dict[str, Any]) -> tuple[str, str, str, bool, str] | None:
         from urllib.parse import parse_qs
 
         from werkzeug.datastructures import Accept, LanguageAccept
         from werkzeug.http import parse_accept_header, parse_cookie
+        from werkzeug.wsgi import get_host
 
         from .i18n import LANG_COOKIE, choose_locale
 
@@ -239,7 +242,10 @@ class FrontCache:
         accept = parse_accept_header(environ.get("HTTP_ACCEPT_LANGUAGE"), LanguageAccept)
         locale = choose_locale(asked, None, cookies.get(LANG_COOKIE), accept)
         gzip_ok = parse_accept_header(environ.get("HTTP_ACCEPT_ENCODING"), Accept)["gzip"] > 0
-        return (environ.get("PATH_INFO", ""), query, locale, gzip_ok)
+        # the scheme and host as the app sees them (its pages' absolute links name them): one host's
+        # answer never goes to another
+        origin = f"{environ.get('wsgi.url_scheme', 'http')}://{get_host(environ)}"
+        return (environ.get("PATH_INFO", ""), query, locale, gzip_ok, origin)
 
     def _version(self, chamber_id: int) -> int | None:
         connection = self.engine.raw_connection()

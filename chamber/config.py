@@ -80,7 +80,9 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             # the outbox: claims due email and webhook deliveries every second (chamber/notifications)
             ("chamber.notifications.jobs:send_pending", 1),
         ],
-        "PUBLIC_URL": os.environ.get("CHAMBER_PUBLIC_URL", "http://127.0.0.1:5000"),
+        # the site's address in links that leave the page; empty: the request's own host, and outside a
+        # request (the scheduler's mail) chamber.urls.DEFAULT_PUBLIC_URL (see chamber/urls.py)
+        "PUBLIC_URL": os.environ.get("CHAMBER_PUBLIC_URL", ""),
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(days=14),
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,

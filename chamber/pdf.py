@@ -15,7 +15,7 @@ Rules for callers:
   resources a PDF may embed are `data:` URLs and files under `app.static_folder` (see
   `StaticOnlyFetcher`); anything else is refused and WeasyPrint leaves it out.
 * An app context is needed (a request context too when the templates call `url_for` without
-  SERVER_NAME configured). Without a request, URLs resolve against the PUBLIC_URL setting.
+  SERVER_NAME configured). Without a request, URLs resolve against chamber.urls.public_root().
 """
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ from flask import current_app, g, has_request_context, render_template, request
 from sqlalchemy import inspect as sa_inspect
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from .urls import public_root
 
 log = logging.getLogger(__name__)
 
@@ -102,9 +104,9 @@ class StaticOnlyFetcher(URLFetcher):
 
 
 def static_root_url() -> str:
-    """Absolute URL of the static folder: the request's root, else the PUBLIC_URL setting."""
+    """Absolute URL of the static folder: the request's root, else the site's (chamber.urls.public_root)."""
     app = current_app
-    root = request.url_root if has_request_context() else app.config.get("PUBLIC_URL", "http://localhost")
+    root = request.url_root if has_request_context() else public_root()
     static_path = (app.static_url_path or "/static").strip("/")
     return urljoin(root.rstrip("/") + "/", static_path + "/")
 

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
@@ -20,6 +20,7 @@ from icalendar import Calendar, Event
 from chamber.caching import public_cache
 from chamber.db import get_session
 from chamber.models import Chamber
+from chamber.urls import public_root, public_url
 from chamber.web import fail, load_chamber
 
 from ..models import Campaign
@@ -28,12 +29,11 @@ from .models import AnnouncementPost
 
 
 def _public(endpoint: str, **values: Any) -> str:
-    base = str(current_app.config.get("PUBLIC_URL", "")).rstrip("/")
-    return base + url_for(endpoint, **values)
+    return public_url(endpoint, **values)  # CHAMBER_PUBLIC_URL if set, else the request's own host
 
 
 def _host() -> str:
-    return urlsplit(str(current_app.config.get("PUBLIC_URL", "http://localhost"))).hostname or "localhost"
+    return urlsplit(public_root()).hostname or "localhost"
 
 
 def _public_campaign(chamber: Chamber, key: str) -> Campaign:

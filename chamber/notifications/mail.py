@@ -31,6 +31,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
 
 from ..db import utcnow
+from ..urls import public_root
 
 UNSUBSCRIBE_SALT = "chamber.unsubscribe"
 
@@ -109,7 +110,7 @@ def build_message(app: Flask, delivery: Mapping[str, Any], display_name: str = "
     if can_unsubscribe(delivery["recipient"]):
         token = unsubscribe_token(config["SECRET_KEY"], delivery["recipient"], delivery["chamber_id"],
                                   delivery["kind"])
-        unsubscribe_url = str(config.get("PUBLIC_URL", "")).rstrip("/") + f"/unsubscribe/{token}"
+        unsubscribe_url = public_root() + f"/unsubscribe/{token}"
     text, html = _bodies(delivery, bool(unsubscribe_url), cache)
     message = MIMEMultipart("alternative")
     message["Subject"] = Header(delivery["subject"], "utf-8")  # type: ignore[assignment]  # folded per RFC 2047

@@ -169,9 +169,11 @@ def _insert_ignore(session: Session, rows: list[dict[str, Any]]) -> list[int]:
 
 
 def _public_url() -> str:
-    from flask import current_app, has_app_context
+    from flask import has_app_context
 
-    return str(current_app.config.get("PUBLIC_URL", "")) if has_app_context() else ""
+    from ..urls import public_root
+
+    return public_root() if has_app_context() else ""
 
 
 def _default_language() -> str:

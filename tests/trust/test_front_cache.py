@@ -95,3 +95,19 @@ def test_people_with_a_session_and_other_methods_always_reach_the_app(front_app:
     assert client.get("/c/nobody").status_code == 404  # unknown chambers are never kept
     assert client.get("/c/nobody").status_code == 404
     assert front.hits == hits
+
+
+def test_each_host_has_its_own_answer(front_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # without CHAMBER_PUBLIC_URL, the feed names the host it was asked on: one host's copy never
+    # goes to another
+    monkeypatch.setitem(front_app.config, "PUBLIC_URL", "")
+    front = front_app.extensions["chamber.front_cache"]
+    client = front_app.test_client()
+    first = [client.get("/c/front/feed.atom", base_url="https://a.example.cn") for _ in range(2)]
+    assert 'href="https://a.example.cn/c/front/feed.atom"' in first[1].text
+    hits = front.hits
+    other = client.get("/c/front/feed.atom", base_url="http://b.example.cn")
+    assert front.hits == hits  # not the first host's copy
+    assert 'href="http://b.example.cn/c/front/feed.atom"' in other.text and "a.example.cn" not in other.text
+    assert client.get("/c/front/feed.atom", base_url="http://b.example.cn").data == other.data
+    assert front.hits == hits + 1
