@@ -94,3 +94,15 @@ def test_expense_categories_show_as_words_not_codes(demo_app):
         assert not re.search(r"\b(printing|ads)\b", html), url
     english = client.get(f"/c/xihu/{demo.SETTLED_SLUG}/ledger", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Printing" in english and "Advertising" in english
+
+
+def test_volume_tiers_tier_names_and_status_badges_read_right(demo_app):
+    client = demo_app.test_client()
+    assert client.post("/login", data={"email": ORGANIZER_EMAIL, "password": DEMO_PASSWORD}).status_code == 302
+    joint = client.get(f"/chambers/xihu/manage/campaigns/{ALLIANCE_SLUG}/alliance/joint-purchase", headers=ZH).text
+    assert "满 50：¥185.00；满 100：¥178.00" in joint  # a Chinese semicolon between the volume tiers
+    manage = client.get("/chambers/xihu/manage", headers=ZH).text
+    assert "micro" not in manage and "<code>" not in manage.split("档位")[-1][:2000]  # tier names, not their keys
+    english = client.get("/c/xihu", headers={"Accept-Language": "en"}).text
+    badges = re.findall(r'data-testid="campaign-status" data-status="(\w+)">([^<]+)<', english)
+    assert ("settled", "Settled") in badges and ("cancelled", "Cancelled") in badges, badges
