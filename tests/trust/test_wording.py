@@ -10,6 +10,10 @@ EN = {"Accept-Language": "en"}
 ZH = {"Accept-Language": "zh-CN"}
 
 
+def table_of(page: str) -> str:
+    return page.split('data-testid="score-breakdown"', 1)[1].split("</table>", 1)[0]
+
+
 def test_every_credit_part_has_a_name_and_percentages_stay_whole(client: Any, live_campaign: Any, app: Any,
                                                                  db: Any) -> None:
     from chamber.trust import operations as trust_ops
@@ -21,12 +25,13 @@ def test_every_credit_part_has_a_name_and_percentages_stay_whole(client: Any, li
     db.commit()
     url = f"/c/{chamber.slug}/m/{member.id}"
     en = client.get(url, headers=EN).text
-    table = en.split('data-testid="score-breakdown"', 1)[1].split("</table>", 1)[0]
+    table = table_of(en)
     assert "Keeping to the alliance prices" in table and "price_compliance" not in table
     assert "100%" in table and "50%" in table
     assert not re.search(r"\d[ \t\n]%", table)  # "100 %" wraps on a phone
     zh = client.get(url, headers=ZH).text
-    assert "遵守联盟价格" in zh and "price_compliance" not in zh
+    assert "遵守联盟价" in table_of(zh) and "price_compliance" not in zh
+    assert not re.search(r"\d[ \t\n]%", zh)  # nor in the formula below it
 
 
 def test_a_shopper_s_review_is_评价_never_审核(client: Any, live_campaign: Any) -> None:
