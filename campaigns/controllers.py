@@ -351,11 +351,10 @@ def index(slug: str) -> Any:
     """The chamber's campaigns for its members, with notices about their businesses."""
     chamber = load_chamber(slug, role="member")
     session = get_session()
-    mine = [m.id for m in queries.approved_members_of(session, chamber, current_user)]
     return render_template(
         "campaigns/index.html", chamber=chamber,
         campaigns=queries.list_campaigns(session, chamber, include_drafts=chamber_role(chamber) == "organizer"),
-        notices=queries.notices_for(session, chamber, mine),
+        notices=queries.notices_for(session, chamber, current_user.id),
     )
 
 
@@ -575,12 +574,10 @@ def dashboard_campaigns(chamber: Chamber) -> list[dict[str, Any]]:
 
 
 def dashboard_notices(chamber: Chamber) -> list[Any]:
-    """For the member dashboard's hook: campaign notices of the logged-in user's businesses."""
+    """For the member dashboard's hook: the logged-in user's inbox messages about the chamber's campaigns."""
     if not current_user.is_authenticated:
         return []
-    session = get_session()
-    mine = [m.id for m in queries.approved_members_of(session, chamber, current_user)]
-    return queries.notices_for(session, chamber, mine)
+    return queries.notices_for(get_session(), chamber, current_user.id)
 
 
 # --------------------------------------------------------------------------- owing and being owed

@@ -45,7 +45,6 @@ from .models import (
     QR_KINDS,
     QR_TYPES,
     Campaign,
-    CampaignNotice,
     CollectionDetails,
     KeptOffer,
     LedgerEntry,
@@ -293,22 +292,6 @@ def _cancel(session: Session, campaign: Campaign, by: User | None, reason: str, 
     campaign.status = "cancelled"
     campaign.cancel_reason = reason
     campaign.cancelled_at = now
-    existing = set(session.scalars(
-        select(CampaignNotice.member_id).where(
-            CampaignNotice.chamber_id == campaign.chamber_id, CampaignNotice.campaign_id == campaign.id,
-            CampaignNotice.kind == "cancelled",
-        )
-    ))
-    for participation in session.scalars(
-        select(Participation).where(
-            Participation.chamber_id == campaign.chamber_id, Participation.campaign_id == campaign.id
-        )
-    ):
-        if participation.member_id not in existing:
-            session.add(CampaignNotice(
-                chamber_id=campaign.chamber_id, campaign_id=campaign.id, member_id=participation.member_id,
-                kind="cancelled", message=reason, created_at=now,
-            ))
     tell.cancelled(session, campaign, reason)
 
 

@@ -16,13 +16,14 @@ from sqlalchemy.orm import Session, aliased
 
 from chamber.errors import Conflict, Invalid
 from chamber.models import Chamber, Member, Tier, User
+from chamber.notifications.models import InboxMessage
+from chamber.notifications.operations import inbox
 from chamber.rules import CURRENCY_DIGITS
 
 from . import rules
 from .errors import NotAMerchant, campaign_rule_message
 from .models import (
     Campaign,
-    CampaignNotice,
     CollectionDetails,
     KeptOffer,
     LedgerEntry,
@@ -306,19 +307,10 @@ def open_campaigns_for(session: Session, chamber: Chamber, member_ids: list[int]
     return [(c, joined[c.id]) for c in campaigns]
 
 
-def notices_for(session: Session, chamber: Chamber, member_ids: list[int]) -> list[tuple[CampaignNotice, Campaign]]:
-    """Campaign notices for these members (e.g. why a campaign was cancelled), newest first."""
-    if not member_ids:
-        return []
-    return [
-        (n, c) for n, c in session.execute(
-            select(CampaignNotice, Campaign)
-            .join(Campaign, and_(Campaign.id == CampaignNotice.campaign_id,
-                                 Campaign.chamber_id == CampaignNotice.chamber_id))
-            .where(CampaignNotice.chamber_id == chamber.id, CampaignNotice.member_id.in_(member_ids))
-            .order_by(CampaignNotice.created_at.desc(), CampaignNotice.id.desc())
-        )
-    ]
+def notices_for(session: Session, chamber: Chamber, user_id: int, limit: int = 5) -> list[InboxMessage]:
+    """The user's newest inbox messages about this chamber's campaigns (opened, deadline, lock,
+    cancellation, settlement): the notices the dashboard and the campaign list show."""
+    return inbox(session, user_id, chamber_id=chamber.id, kind_prefix="campaigns.", limit=limit)
 
 
 # --------------------------------------------------------------------------- owing and being owed

@@ -297,14 +297,11 @@ def close_proposal(slug: str, proposal_id: int) -> Any:
 
 
 def notices(slug: str) -> Any:
+    """The caller's alliance messages from their inbox (vote reminders, results), newest first."""
     chamber = load_chamber(slug, role="member")
-    session = get_session()
-    from campaigns.queries import approved_members_of
-
-    members = [m.id for m in approved_members_of(session, chamber, token_user())]
-    return jsonify(items=[{"member_id": n.member_id, "proposal_id": n.proposal_id, "kind": n.kind,
-                           "message": n.message, "created_at": local_iso(n.created_at, chamber.timezone)}
-                          for n in ops.notices_for(session, chamber, members)])
+    return jsonify(items=[{"kind": n.kind.split(".", 1)[1], "title": n.title, "message": n.summary, "link": n.link,
+                           "read": n.read_at is not None, "created_at": local_iso(n.created_at, chamber.timezone)}
+                          for n in ops.notices_for(get_session(), chamber, token_user().id)])
 
 
 # --------------------------------------------------------------------------- joint purchasing

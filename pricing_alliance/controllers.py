@@ -18,7 +18,6 @@ from werkzeug.datastructures import FileStorage
 
 from campaigns.loading import load_campaign
 from campaigns.models import Campaign
-from campaigns.queries import approved_members_of
 from chamber.db import get_session, utcnow
 from chamber.errors import Conflict, Invalid
 from chamber.images import image_type
@@ -64,10 +63,9 @@ def home(slug: str) -> Any:
     session = get_session()
     campaigns = list(session.scalars(select(Campaign).where(
         Campaign.chamber_id == chamber.id, Campaign.status.in_(ops.ACTIVE)).order_by(Campaign.starts_at, Campaign.id)))
-    members = [m.id for m in approved_members_of(session, chamber, current_user)]
     return render_template("pricing_alliance/home.html", chamber=chamber, campaigns=campaigns,
-                           products=ops.list_products(session, chamber), notices=ops.notices_for(session, chamber,
-                                                                                                 members),
+                           products=ops.list_products(session, chamber),
+                           notices=ops.notices_for(session, chamber, current_user.id),
                            settings=ops.get_settings(session, chamber), organizer=chamber_role(chamber) == "organizer")
 
 
@@ -400,9 +398,8 @@ def record_dues(slug: str, key: str) -> Any:
 
 
 def dashboard_notices(chamber: Chamber) -> list[Any]:
-    """For the member dashboard's hook: the alliance notices of the logged-in user's businesses."""
+    """For the member dashboard's hook: the logged-in user's inbox messages from the alliance."""
     if not current_user.is_authenticated:
         return []
-    session = get_session()
-    return ops.notices_for(session, chamber, [m.id for m in approved_members_of(session, chamber, current_user)], 5)
+    return ops.notices_for(get_session(), chamber, current_user.id, 5)
 

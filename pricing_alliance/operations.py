@@ -27,11 +27,12 @@ from campaigns.queries import acting_business
 from chamber.db import utcnow
 from chamber.errors import Conflict, Invalid
 from chamber.models import Chamber, Member, Tier, User
+from chamber.notifications.models import InboxMessage
+from chamber.notifications.operations import event_source, inbox, notify
 from chamber.rules import display_money
 
 from . import rules
 from .models import (
-    AllianceNotice,
     AllianceSettings,
     Demand,
     JointPurchaseEntry,
@@ -684,37 +685,24 @@ def _tell_result(session: Session, proposal: PriceProposal, now: dt.datetime) ->
 
 def notify_members(session: Session, proposal: PriceProposal, member_ids: list[int], kind: str, message: str,
                    now: dt.datetime) -> None:
-    """The one place the alliance tells members something: the in-app notice on their dashboard (once per
-    kind), and the core's delivery service (inbox and email, each person's choice; once per kind too).
-    """
+    """The one place the alliance tells members something: through the core's delivery service (the inbox,
+    which the dashboard's notices read, and email; each person's choice; once per kind and proposal)."""
     if not member_ids:
         return
-    from chamber.notifications.operations import event_source, notify
-
     chamber = session.get(Chamber, proposal.chamber_id)
     assert chamber is not None
     users = sorted(set(session.scalars(select(Member.user_id).where(Member.chamber_id == proposal.chamber_id,
                                                                     Member.id.in_(member_ids)))))
     notify(session, chamber_id=chamber.id, kind=f"pricing_alliance.{kind}",
            source=event_source(f"pricing_alliance.{kind}", proposal.id), recipients=users,
-           context={"message": message, "chamber": chamber}, link=f"/chambers/{chamber.slug}/alliance")
-    already = set(session.scalars(select(AllianceNotice.member_id).where(
-        AllianceNotice.chamber_id == proposal.chamber_id, AllianceNotice.proposal_id == proposal.id,
-        AllianceNotice.kind == kind)))
-    for member_id in member_ids:
-        if member_id not in already:
-            session.add(AllianceNotice(chamber_id=proposal.chamber_id, member_id=member_id, proposal_id=proposal.id,
-                                       kind=kind, message=message, created_at=now))
+           context={"message": message, "chamber": chamber},
+           link=f"/chambers/{chamber.slug}/alliance/proposals/{proposal.id}")
     session.flush()
 
 
-def notices_for(session: Session, chamber: Chamber, member_ids: list[int], limit: int = 20) -> list[AllianceNotice]:
-    """The newest alliance notices for these members."""
-    if not member_ids:
-        return []
-    return list(session.scalars(select(AllianceNotice).where(
-        AllianceNotice.chamber_id == chamber.id, AllianceNotice.member_id.in_(member_ids))
-        .order_by(AllianceNotice.created_at.desc(), AllianceNotice.id.desc()).limit(limit)))
+def notices_for(session: Session, chamber: Chamber, user_id: int, limit: int = 20) -> list[InboxMessage]:
+    """The user's newest inbox messages from the price alliance (vote reminders, results) in this chamber."""
+    return inbox(session, user_id, chamber_id=chamber.id, kind_prefix="pricing_alliance.", limit=limit)
 
 
 def proposal_view(session: Session, proposal: PriceProposal, viewer_members: list[int] | None = None) -> dict[str, Any]:

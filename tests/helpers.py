@@ -59,3 +59,14 @@ def text_of(html: Any, testid: str) -> str:
     parser = _ByTestId(testid)
     parser.feed(html)
     return re.sub(r"\s+", " ", "".join(parser.parts)).strip()
+
+
+def told(session: Any, kind: str, about: int) -> list[int]:
+    """The users whose inbox has a message of this kind about this object (its id in the event source)."""
+    from sqlalchemy import or_, select
+
+    from chamber.notifications.models import InboxMessage
+
+    source = f"event:{kind}:{about}"
+    return sorted(session.scalars(select(InboxMessage.user_id).where(
+        InboxMessage.kind == kind, or_(InboxMessage.source == source, InboxMessage.source.like(f"{source}:%")))))

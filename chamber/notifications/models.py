@@ -115,6 +115,18 @@ class InboxMessage(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     read_at: Mapped[dt.datetime | None]
 
+    @property
+    def text_lines(self) -> list[str]:
+        """The text's lines without the link line (lists show the link as a link)."""
+        return [line.strip() for line in (self.body_text or "").splitlines()
+                if line.strip() and not line.strip().endswith(self.link or "\0") and "://" not in line]
+
+    @property
+    def summary(self) -> str:
+        """The message in one line, for lists: its text's first line, else its title."""
+        first = next((line.strip() for line in (self.body_text or "").splitlines() if line.strip()), "")
+        return first or self.title
+
     __table_args__ = (
         Index("ix_inbox_messages_user_created", "user_id", "created_at"),
         Index("ix_inbox_messages_user_unread", "user_id", "read_at"),

@@ -436,11 +436,14 @@ def failed_deliveries(session: Session, chamber_id: int, source: str | None = No
 
 
 def inbox(session: Session, user_id: int, *, chamber_id: int | None = None, limit: int = 50,
-          before_id: int | None = None) -> list[InboxMessage]:
-    """The user's messages, newest first (of one chamber, if given; older than before_id)."""
+          before_id: int | None = None, kind_prefix: str | None = None) -> list[InboxMessage]:
+    """The user's messages, newest first (of one chamber, if given; older than before_id; of the kinds
+    starting with kind_prefix: a feature package's own kinds, "<package>.")."""
     stmt = select(InboxMessage).where(InboxMessage.user_id == user_id)
     if chamber_id is not None:
         stmt = stmt.where(InboxMessage.chamber_id == chamber_id)
+    if kind_prefix is not None:
+        stmt = stmt.where(InboxMessage.kind.startswith(kind_prefix, autoescape=True))
     if before_id is not None:
         stmt = stmt.where(InboxMessage.id < before_id)
     return list(session.scalars(stmt.order_by(InboxMessage.created_at.desc(), InboxMessage.id.desc()).limit(limit)))

@@ -11,9 +11,10 @@ from sqlalchemy.exc import DatabaseError
 from campaigns import errors, presenters, queries
 from campaigns import operations as ops
 from campaigns.jobs import advance_campaigns
-from campaigns.models import Campaign, CampaignNotice, LedgerEntry, Receipt
+from campaigns.models import Campaign, LedgerEntry, Receipt
 from chamber.errors import Conflict, Invalid
 from tests.campaigns.conftest import NOW
+from tests.helpers import told
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -219,11 +220,11 @@ def test_job_cancels_when_threshold_not_met_and_tells_every_participant(app, db,
     db.expire_all()
     assert campaign.status == "cancelled"
     assert "2" in campaign.cancel_reason and "3" in campaign.cancel_reason
-    notices = db.scalars(select(CampaignNotice).where(CampaignNotice.campaign_id == campaign.id)).all()
-    assert sorted(n.member_id for n in notices) == sorted(m.id for m in members)
-    assert all(n.message == campaign.cancel_reason for n in notices)
+    assert told(db, "campaigns.cancelled", campaign.id) == sorted(m.user_id for m in members)
     assert ledger_count(db, campaign) == 0  # nobody owes anything
-    assert [n.campaign_id for n, _c in queries.notices_for(db, chamber, [members[0].id])] == [campaign.id]
+    notices = queries.notices_for(db, chamber, members[0].user_id)
+    assert [n.kind for n in notices][:1] == ["campaigns.cancelled"]
+    assert campaign.cancel_reason in notices[0].body_text  # the reason, in the member's inbox
 
 
 def test_min_pooled_uses_what_the_cap_lets_participants_pool(db, create_chamber, create_member, make_campaign):
@@ -331,18 +332,19 @@ def test_settle_carry_goes_to_the_chamber_fund(db, locked_campaign):
     assert presenters.ledger_view(db, campaign)["balances"]["carried"] == 200_00
 
 
-def test_cancel_after_payments_refunds_what_is_left_and_clears_what_is_owed(db, locked_campaign):
+def test_cancel_after_payments_refunds_what_is_left_and_clears_what_is_owed(db, locked_campaign, app):
     campaign, (a, b, *_rest) = locked_campaign()
     org = campaign.organizer
     ops.record_payment(db, campaign, org, member_id=a.id, amount_minor=200_00, method="alipay", paid_on=dt.date(2030, 10, 2))
     ops.record_payment(db, campaign, org, member_id=b.id, amount_minor=100_00, method="alipay", paid_on=dt.date(2030, 10, 2))
     ops.record_expense(db, campaign, org, payee="x", category="ads", amount_minor=150_00)
-    ops.transition_campaign(db, campaign, "cancelled", org, reason="暴雨停业", now=NOW)
+    with app.test_request_context():  # participants are told through the delivery service
+        ops.transition_campaign(db, campaign, "cancelled", org, reason="暴雨停业", now=NOW)
     view = presenters.ledger_view(db, campaign)
     assert {m["member_id"]: m["refund_minor"] for m in view["members"] if m["refund_minor"]} == {a.id: 100_00, b.id: 50_00}
     assert all(m["outstanding_minor"] == 0 for m in view["members"])
     assert campaign.cancel_reason == "暴雨停业"
-    assert len(db.scalars(select(CampaignNotice).where(CampaignNotice.campaign_id == campaign.id)).all()) == 4
+    assert len(told(db, "campaigns.cancelled", campaign.id)) == 4
 
 
 def test_summary_dict_for_reuse(db, locked_campaign):

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import select
 
 from campaigns import operations as ops
-from campaigns.models import Campaign, CampaignNotice, LedgerEntry, Participation, Receipt
+from campaigns.models import Campaign, LedgerEntry, Participation, Receipt
 from tests.conftest import count_rows
-from tests.helpers import field_errors, text, text_of
+from tests.helpers import field_errors, text, text_of, told
 
 NOW = dt.datetime(2030, 10, 1, 2, 0, tzinfo=dt.timezone.utc)  # as in tests/campaigns/conftest.py
 
@@ -186,7 +186,7 @@ def test_cancel_with_a_reason_participants_see(client, db, login, locked_campaig
     assert resp.status_code == 302
     db.refresh(campaign)
     assert (campaign.status, campaign.cancel_reason) == ("cancelled", "赞助商退出")
-    assert count_rows(db, CampaignNotice, CampaignNotice.campaign_id == campaign.id) == 2
+    assert told(db, "campaigns.cancelled", campaign.id) == sorted(m.user_id for m in members)
 
     login(members[0].user)
     dashboard = client.get(f"/chambers/{chamber.slug}/dashboard")

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from pricing_alliance import operations as ops
 from pricing_alliance.models import (
-    AllianceNotice,
     Demand,
     JointPurchaseEntry,
     PriceListing,
@@ -18,6 +17,7 @@ from pricing_alliance.models import (
     Product,
 )
 from tests.conftest import count_rows
+from tests.helpers import told
 from tests.pricing_alliance.alliance_world import alliance  # noqa: F401  (a fixture)
 
 
@@ -164,11 +164,10 @@ def test_a_proposal_from_creation_to_adoption(client, alliance, db):
     assert prices == [{**prices[0], "product_id": w.tea.id, "name": "明前龙井", "price": "268.00", "floor": "258.00",
                        "ceiling": "278.00"}]
     # everyone involved is told
-    told = db.scalars(select(AllianceNotice.member_id).where(AllianceNotice.proposal_id == pid,
-                                                             AllianceNotice.kind == "proposal_result")).all()
-    assert sorted(told) == sorted(m.id for m in w.members)
+    assert told(db, "pricing_alliance.proposal_result", pid) == sorted(m.user_id for m in w.members)
     notices = client.get(f"{w.base}/alliance-notices", headers=w.h[1]).json["items"]
-    assert any("268.00" in n["message"] and n["kind"] == "proposal_result" for n in notices)
+    assert any("268.00" in n["message"] and n["kind"] == "proposal_result"
+               and n["link"].endswith(f"/alliance/proposals/{pid}") for n in notices)
 
 
 def test_tier_weighting_and_the_threshold(client, alliance):

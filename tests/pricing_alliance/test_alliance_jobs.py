@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
-
 from chamber.scheduler import build_scheduler
 from pricing_alliance import operations as ops
 from pricing_alliance.jobs import close_and_remind
-from pricing_alliance.models import AllianceNotice, PriceProposal
+from pricing_alliance.models import PriceProposal
+from tests.helpers import told
 from tests.pricing_alliance.alliance_world import alliance  # noqa: F401  (a fixture)
 
 
@@ -41,16 +40,12 @@ def test_job_reminds_non_voters_once_then_closes_at_the_closing_time(app, allian
     assert close_and_remind(app, now=closes - dt.timedelta(hours=25)) == {"closed": 0, "reminded": 0}
     assert close_and_remind(app, now=closes - dt.timedelta(hours=23)) == {"closed": 0, "reminded": 1}
     assert close_and_remind(app, now=closes - dt.timedelta(hours=1)) == {"closed": 0, "reminded": 0}  # once
-    reminded = db.scalars(select(AllianceNotice.member_id).where(AllianceNotice.proposal_id == pid,
-                                                                 AllianceNotice.kind == "vote_reminder")).all()
-    assert reminded == [w.members[2].id]
+    assert told(db, "pricing_alliance.vote_reminder", pid) == [w.members[2].user_id]
     assert db.get(PriceProposal, pid).status == "open"
 
     assert close_and_remind(app, now=closes) == {"closed": 1, "reminded": 0}
     db.expire_all()
     closed = db.get(PriceProposal, pid)
     assert closed.status == "adopted" and closed.closed_at == closes and closed.voters == 2
-    told = db.scalars(select(AllianceNotice.member_id).where(AllianceNotice.proposal_id == pid,
-                                                             AllianceNotice.kind == "proposal_result")).all()
-    assert sorted(told) == sorted(m.id for m in w.members)
+    assert told(db, "pricing_alliance.proposal_result", pid) == sorted(m.user_id for m in w.members)
     assert close_and_remind(app, now=closes + dt.timedelta(minutes=1)) == {"closed": 0, "reminded": 0}
