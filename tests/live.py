@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -40,3 +43,30 @@ def keep_alive_handler() -> type:
         protocol_version = "HTTP/1.1"  # keep-alive: one connection per page, not one per request
 
     return KeepAlive
+
+
+@contextmanager
+def own_schema(folder: Path, prefix: str) -> Iterator[str]:
+    """The URL of a database of one's own, not yet migrated, for tests whose processes must see
+    committed data: a fresh schema of DATABASE_URL's PostgreSQL (dropped afterwards), or a SQLite
+    file in folder."""
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith("postgresql"):
+        yield f"sqlite:///{folder / f'{prefix}.sqlite'}"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        try:
+            yield make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+                hide_password=False)
+        finally:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    finally:
+        admin.dispose()

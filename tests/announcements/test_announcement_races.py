@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing as mp
-import os
 import threading
 import uuid
 from collections import Counter
@@ -18,8 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from campaigns.announcements import operations as ops
 from campaigns.announcements.jobs import fire_due_announcements
@@ -29,6 +27,7 @@ from chamber.chambers.operations import create_chamber
 from chamber.models import Chamber, Member, Tier, User
 from chamber.rules import make_uscc
 from tests.conftest import _PASSWORD_HASH
+from tests.live import own_schema
 
 UTC = dt.timezone.utc
 ANNOUNCEMENTS = 12
@@ -91,33 +90,13 @@ class Yard:
 @pytest.fixture(scope="module")
 def yard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Yard]:
     instance = tmp_path_factory.mktemp("announce-race")
-    base = os.environ.get("DATABASE_URL", "")
-    drop = None
-    if base.startswith("postgresql"):
-        schema = f"announce_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(base)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-        def drop() -> None:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-
-        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False)
-    else:
-        url = f"sqlite:///{instance / 'race.sqlite'}"
-    try:
+    with own_schema(instance, "announce") as url:
         migrate.upgrade(url)
         yard = Yard(url, str(instance))
         try:
             yield yard
         finally:
             yard.app.extensions["chamber.db"].engine.dispose()
-    finally:
-        if drop is not None:
-            drop()
 
 
 def test_threads_racing_fire_each_announcement_once(yard: Yard) -> None:

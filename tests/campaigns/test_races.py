@@ -21,8 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text
 
 from campaigns import operations as ops
 from campaigns import queries
@@ -34,6 +33,7 @@ from chamber.models import Chamber, Member, Tier, User
 from chamber.rules import make_uscc
 from tests.campaigns.racing import Racers, later
 from tests.conftest import _PASSWORD_HASH
+from tests.live import own_schema
 
 #: rounds per pair (RACE_ROUNDS=50 for a longer hunt)
 ROUNDS = int(os.environ.get("RACE_ROUNDS", "10"))
@@ -165,35 +165,17 @@ def today() -> dt.date:
 @pytest.fixture(scope="module")
 def arena(tmp_path_factory: pytest.TempPathFactory) -> Any:
     instance = tmp_path_factory.mktemp("race")
-    base = os.environ.get("DATABASE_URL", "")
-    drop = None
-    if base.startswith("postgresql"):
-        schema = f"race_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(base)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-        def drop() -> None:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-
-        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False)
-    else:
-        url = f"sqlite:///{instance / 'race.sqlite'}"
-    racers = Racers(url, str(instance), RACERS)  # they start up while the database is prepared
-    try:
-        migrate.upgrade(url)
-        arena = Arena(url, str(instance), racers)
+    with own_schema(instance, "race") as url:
+        racers = Racers(url, str(instance), RACERS)  # they start up while the database is prepared
         try:
-            yield arena
+            migrate.upgrade(url)
+            arena = Arena(url, str(instance), racers)
+            try:
+                yield arena
+            finally:
+                arena.app.extensions["chamber.db"].engine.dispose()
         finally:
-            arena.app.extensions["chamber.db"].engine.dispose()
-    finally:
-        racers.close()
-        if drop is not None:
-            drop()
+            racers.close()
 
 
 def statuses(results: list[tuple[Any, str]]) -> list[Any]:

@@ -3,19 +3,16 @@ and a database of their own for tests with several processes."""
 from __future__ import annotations
 
 import json
-import os
 import threading
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from chamber.notifications import catcher
+from tests.live import own_schema
 
 
 @pytest.fixture
@@ -74,26 +71,7 @@ def own_database(tmp_path: Any) -> Iterator[str]:
     PostgreSQL) for tests whose processes must see committed data."""
     from chamber import migrate
 
-    base = os.environ.get("DATABASE_URL", "")
-    drop = None
-    if base.startswith("postgresql"):
-        schema = f"notify_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(base)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-        def drop() -> None:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-
-        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False)
-    else:
-        url = f"sqlite:///{tmp_path / 'own.sqlite'}"
-    try:
+    with own_schema(tmp_path, "notify") as url:
         migrate.upgrade(url)
         yield url
-    finally:
-        if drop is not None:
-            drop()
+
