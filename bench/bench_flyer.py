@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench_public_page as world
+import bench_public_page as world  # type: ignore[import-not-found]  # bench/ is no package
 
 TARGET_S = 1.0
 
