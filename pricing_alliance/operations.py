@@ -659,10 +659,9 @@ def remind_non_voters(session: Session, proposal: PriceProposal, now: dt.datetim
     product = session.get(Product, proposal.product_id)
     assert product is not None
     currency = _currency(session, proposal.chamber_id)
-    message = _("Vote on the alliance price of %(price)s for %(product)s in “%(campaign)s”: voting closes within "
-                "24 hours.", price=display_money(proposal.price_minor, currency),
-                product=f"{product.name} {product.unit}", campaign=campaign.title)
-    notify_members(session, proposal, waiting, "vote_reminder", message, now)
+    facts = {"price": display_money(proposal.price_minor, currency), "product": f"{product.name} {product.unit}",
+             "campaign": campaign.title}
+    notify_members(session, proposal, waiting, "vote_reminder", facts, now)
     proposal.reminded_at = now
     session.flush()
     return len(waiting)
@@ -673,20 +672,17 @@ def _tell_result(session: Session, proposal: PriceProposal, now: dt.datetime) ->
     product = session.get(Product, proposal.product_id)
     assert campaign is not None and product is not None
     currency = _currency(session, proposal.chamber_id)
-    texts = {
-        "adopted": _("The alliance price of %(price)s for %(product)s in “%(campaign)s” was adopted."),
-        "rejected": _("The alliance price of %(price)s for %(product)s in “%(campaign)s” was rejected."),
-        "no_quorum": _("The alliance price of %(price)s for %(product)s in “%(campaign)s” did not reach the quorum."),
-    }
-    message = texts[proposal.status] % {"price": display_money(proposal.price_minor, currency),
-                                        "product": f"{product.name} {product.unit}", "campaign": campaign.title}
-    notify_members(session, proposal, sorted(participant_weights(session, campaign)), "proposal_result", message, now)
+    facts = {"status": proposal.status, "price": display_money(proposal.price_minor, currency),
+             "product": f"{product.name} {product.unit}", "campaign": campaign.title}
+    notify_members(session, proposal, sorted(participant_weights(session, campaign)), "proposal_result", facts, now)
 
 
-def notify_members(session: Session, proposal: PriceProposal, member_ids: list[int], kind: str, message: str,
-                   now: dt.datetime) -> None:
+def notify_members(session: Session, proposal: PriceProposal, member_ids: list[int], kind: str,
+                   facts: dict[str, str], now: dt.datetime) -> None:
     """The one place the alliance tells members something: through the core's delivery service (the inbox,
-    which the dashboard's notices read, and email; each person's choice; once per kind and proposal)."""
+    which the dashboard's notices read, and email; each person's choice; once per kind and proposal).
+    The facts are words-free (amounts, names, the status): the kind's template says them in each
+    recipient's language."""
     if not member_ids:
         return
     chamber = session.get(Chamber, proposal.chamber_id)
@@ -695,7 +691,7 @@ def notify_members(session: Session, proposal: PriceProposal, member_ids: list[i
                                                                     Member.id.in_(member_ids)))))
     notify(session, chamber_id=chamber.id, kind=f"pricing_alliance.{kind}",
            source=event_source(f"pricing_alliance.{kind}", proposal.id), recipients=users,
-           context={"message": message, "chamber": chamber},
+           context={**facts, "chamber": chamber},
            link=f"/chambers/{chamber.slug}/alliance/proposals/{proposal.id}")
     session.flush()
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
+
 from chamber.scheduler import build_scheduler
 from pricing_alliance import operations as ops
 from pricing_alliance.jobs import close_and_remind
@@ -49,3 +51,22 @@ def test_job_reminds_non_voters_once_then_closes_at_the_closing_time(app, allian
     assert closed.status == "adopted" and closed.closed_at == closes and closed.voters == 2
     assert told(db, "pricing_alliance.proposal_result", pid) == sorted(m.user_id for m in w.members)
     assert close_and_remind(app, now=closes + dt.timedelta(minutes=1)) == {"closed": 0, "reminded": 0}
+
+
+def test_each_member_is_told_the_result_in_their_own_language(app, db, alliance):
+    from chamber.notifications.models import InboxMessage
+
+    w = alliance
+    w.members[0].user.locale, w.members[1].user.locale = "en", "zh_CN"
+    proposal = ops.propose_price(db, w.campaign, w.organizer, w.tea, price_minor=268_00, floor_minor=None,
+                                 ceiling_minor=None, closes_at=w.now + dt.timedelta(days=1))
+    for m in w.members:
+        ops.cast_vote(db, proposal, m, "approve")
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):  # the organizer closes it in Chinese
+        ops.close_proposal(db, proposal, w.organizer)
+    db.commit()
+    body = {m.user_id: db.scalars(select(InboxMessage.body_text).where(
+        InboxMessage.user_id == m.user_id, InboxMessage.kind == "pricing_alliance.proposal_result")).one()
+        for m in w.members[:2]}
+    assert "was adopted" in body[w.members[0].user_id] and "¥268.00" in body[w.members[0].user_id]
+    assert "was adopted" not in body[w.members[1].user_id] and "¥268.00" in body[w.members[1].user_id]
