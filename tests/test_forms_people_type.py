@@ -164,4 +164,4 @@ def test_an_ambiguous_budget_is_refused_on_the_page_and_in_the_api(client, db, c
     assert r.status_code == 400 and "budget" in r.json["error"]["fields"]
     r = client.post(api, json={**body, "budget": "¥12,000"}, headers=token_for(chamber.organizer))
     assert r.status_code == 201 and r.json["budget"] == "12000.00"
-    assert count_rows(db, Campaign) == 1
+    assert count_rows(db, Campaign, Campaign.chamber_id == chamber.id) == 1  # only the unambiguous one
