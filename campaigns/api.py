@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, jsonify, request, url_for
 from flask_babel import gettext as _
-from werkzeug.datastructures import CombinedMultiDict, FileStorage
+from werkzeug.datastructures import FileStorage
 
 from chamber.api import ApiError, local_iso, operation_error, token_user, validate_json, validate_multipart
 from chamber.db import get_session
@@ -300,10 +300,7 @@ def _expense_form(chamber: Chamber) -> tuple[ExpenseForm, bytes | None]:
     """JSON, or multipart/form-data with an optional ``receipt`` file."""
     if request.mimetype != "multipart/form-data":
         return validate_json(ExpenseForm, currency=chamber.currency), None
-    form = ExpenseForm(formdata=CombinedMultiDict([request.files, request.form]), meta={"csrf": False},
-                       currency=chamber.currency)
-    if not form.validate():
-        raise ApiError(400, _("Some fields are not valid."), fields={k: str(v[0]) for k, v in form.errors.items() if v})
+    form = validate_multipart(ExpenseForm, currency=chamber.currency)
     upload = form.receipt.data
     if upload is None or upload == "":
         return form, None
@@ -458,14 +455,11 @@ def get_collection(slug: str) -> Any:
 def put_collection(slug: str) -> Any:
     """JSON {account, qr_kind, remove_qr}, or multipart/form-data with the same fields and a ``qr`` file.
 
-    Long: the multipart body is validated by hand (validate_json reads JSON only)."""
+    Long: JSON or multipart (validate_json reads JSON only; validate_multipart the parts), then the file."""
     chamber = load_chamber(slug, role="organizer")
     qr: bytes | None = None
     if request.mimetype == "multipart/form-data":
-        form = CollectionForm(formdata=CombinedMultiDict([request.files, request.form]), meta={"csrf": False})
-        if not form.validate():
-            raise ApiError(400, _("Some fields are not valid."),
-                           fields={k: str(v[0]) for k, v in form.errors.items() if v})
+        form = validate_multipart(CollectionForm)
         upload = form.qr.data
         if isinstance(upload, FileStorage):
             qr = upload.stream.read(MAX_QR + 1) or None

@@ -20,14 +20,19 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 from flask import Response, current_app, make_response, request
 from flask import session as cookie_session
 from flask_babel import get_locale
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import Accept, LanguageAccept
+from werkzeug.http import parse_accept_header, parse_cookie
+from werkzeug.wsgi import get_host
 
 from .db import get_session, utcnow
+from .i18n import LANG_COOKIE, choose_locale
 from .models import Chamber
 from .trust.models import ChamberVersion
 
@@ -224,14 +229,6 @@ class FrontCache:
         self.version_sql = f"SELECT version FROM chamber_versions WHERE chamber_id = {marker}"  # nosec B608 - no input
 
     def _visitor_key(self, environ: dict[str, Any]) -> tuple[str, str, str, bool, str] | None:
-        from urllib.parse import parse_qs
-
-        from werkzeug.datastructures import Accept, LanguageAccept
-        from werkzeug.http import parse_accept_header, parse_cookie
-        from werkzeug.wsgi import get_host
-
-        from .i18n import LANG_COOKIE, choose_locale
-
         if environ.get("REQUEST_METHOD") != "GET" or environ.get("HTTP_IF_MODIFIED_SINCE"):
             return None
         cookies = parse_cookie(environ)

@@ -260,14 +260,14 @@ def set_supplier_price(session: Session, campaign: Campaign, product: Product, *
 
 def negotiated_unit_prices(session: Session, campaign: Campaign) -> dict[int, int]:
     """product → what the chamber pays the supplier per unit: the volume tier the participants' stated total
-    demand reaches, else the base price (only products with a supplier price). Three queries."""
+    demand reaches, else the base price (only products with a supplier price). Three queries at most."""
     cid = campaign.chamber_id
-    suppliers = dict(session.execute(select(SupplierPrice.id, SupplierPrice.product_id).where(
-        SupplierPrice.chamber_id == cid, SupplierPrice.campaign_id == campaign.id)).all())
-    if not suppliers:
+    rows = session.execute(select(SupplierPrice.id, SupplierPrice.product_id, SupplierPrice.unit_price_minor).where(
+        SupplierPrice.chamber_id == cid, SupplierPrice.campaign_id == campaign.id)).all()
+    if not rows:
         return {}
-    base = dict(session.execute(select(SupplierPrice.product_id, SupplierPrice.unit_price_minor).where(
-        SupplierPrice.chamber_id == cid, SupplierPrice.campaign_id == campaign.id)).all())
+    suppliers = {sp_id: pid for sp_id, pid, _unit in rows}
+    base = {pid: unit for _sp_id, pid, unit in rows}
     tiers: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for sp_id, q, u in session.execute(select(VolumeTier.supplier_price_id, VolumeTier.min_quantity,
                                               VolumeTier.unit_price_minor).where(

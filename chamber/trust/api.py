@@ -51,9 +51,7 @@ def create_review(slug: str, member_id: int) -> Any:
             chamber,
             member,
             campaign,
-            rating=form.rating.data,
-            text=form.text.data,
-            email=form.email.data,
+            **form.review_fields(),
             ip_hash=ops.client_hash(request.remote_addr or ""),
         )
     except (Conflict, Invalid) as err:
@@ -94,9 +92,7 @@ def create_complaint(slug: str) -> Any:
             chamber,
             member,
             campaign,
-            category=form.category.data,
-            description=form.description.data,
-            email=form.contact_email.data,
+            **form.complaint_fields(),
             ip_hash=ops.client_hash(request.remote_addr or ""),
         )
     except (Conflict, Invalid) as err:

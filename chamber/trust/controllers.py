@@ -120,9 +120,7 @@ def write_review(slug: str, member_id: int) -> Any:
                     chamber,
                     member,
                     campaign,
-                    rating=form.rating.data,
-                    text=form.text.data,
-                    email=form.email.data,
+                    **form.review_fields(),
                     ip_hash=ops.client_hash(request.remote_addr or ""),
                 )
             except (Conflict, Invalid) as err:
@@ -199,9 +197,7 @@ def new_complaint(slug: str) -> Any:
                     chamber,
                     member,
                     campaign,
-                    category=form.category.data,
-                    description=form.description.data,
-                    email=form.contact_email.data,
+                    **form.complaint_fields(),
                     ip_hash=ops.client_hash(request.remote_addr or ""),
                     evidence=evidence,
                 )

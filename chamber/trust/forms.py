@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import EmailField, IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
@@ -36,6 +38,10 @@ class ReviewForm(BaseForm):
     )
     campaign = StringField(_l("Campaign"), validators=[DataRequired(), Length(max=40)], filters=[strip])
 
+    def review_fields(self) -> dict[str, Any]:
+        """The validated values, as submit_review takes them (the page and the API alike)."""
+        return {"rating": self.rating.data, "text": self.text.data, "email": self.email.data}
+
 
 class ComplaintForm(BaseForm):
     member_id = IntegerField(_l("Merchant"), validators=[InputRequired()])
@@ -54,6 +60,10 @@ class ComplaintForm(BaseForm):
         filters=[strip],
     )
     evidence = FileField(_l("Evidence (optional: a JPEG, PNG or WebP image up to 5 MB)"))
+
+    def complaint_fields(self) -> dict[str, Any]:
+        """The validated values, as submit_complaint takes them (the page and the API alike)."""
+        return {"category": self.category.data, "description": self.description.data, "email": self.contact_email.data}
 
 
 class ConfirmForm(BaseForm):
