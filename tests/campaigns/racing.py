@@ -3,6 +3,7 @@ connections) that wait at one barrier and then make their request at the same mo
 
 A task is a tuple:
   ("api", method, path, json, token)   → (status, error message or "")
+  ("upload", method, path, {part: (bytes, filename)}, token) → the same, as multipart/form-data
   ("page", email, path, form)          → (status, "") — logged in once per worker and email, before the barrier
   ("advance", now)                     → ("moved", n): the scheduler's job at time now
   ("noop",)                            → ("noop", "")
@@ -50,6 +51,15 @@ def _act(app: Any, api: Any, pages: dict[str, Any], task: tuple[Any, ...]) -> tu
     if kind == "api":
         _kind, method, path, body, token = task
         resp = api.open(path, method=method, json=body, headers={"Authorization": f"Bearer {token}"})
+        message = (resp.get_json(silent=True) or {}).get("error", {}).get("message", "") if resp.status_code >= 400 else ""
+        return resp.status_code, message
+    if kind == "upload":
+        import io
+
+        _kind, method, path, parts, token = task
+        data = {name: (io.BytesIO(content), filename) for name, (content, filename) in parts.items()}
+        resp = api.open(path, method=method, data=data, content_type="multipart/form-data",
+                        headers={"Authorization": f"Bearer {token}"})
         message = (resp.get_json(silent=True) or {}).get("error", {}).get("message", "") if resp.status_code >= 400 else ""
         return resp.status_code, message
     if kind == "page":

@@ -404,3 +404,26 @@ def test_one_refund_paid_back_twice_at_once_is_recorded_once(arena: Arena) -> No
         assert_second_told(results)
         with arena.Session() as s:
             assert s.scalar(select(func.count(RefundPayout.id)).where(RefundPayout.refund_id == refund)) == 1
+
+
+def test_a_merchant_putting_two_offer_pictures_at_once_keeps_exactly_one(arena: Arena) -> None:
+    import io
+
+    from PIL import Image
+
+    from campaigns.models import OfferImage
+
+    pictures = []
+    for colour in ((200, 30, 40), (30, 200, 40), (30, 40, 200)):
+        out = io.BytesIO()
+        Image.new("RGB", (8, 8), colour).save(out, "PNG")
+        pictures.append(out.getvalue())
+    for _ in range(4 * ROUNDS):  # a short request: more rounds to meet the window (10 missed it once without the lock)
+        cid, slug = arena.campaign("open")
+        path = f"/api/v1/chambers/{arena.slug}/campaigns/{slug}/participation/image"
+        token = arena.tokens[0]
+        results = arena.racers.race(*[("upload", "PUT", path, {"image": (p, "p.png")}, token) for p in pictures])
+        assert statuses(results) == [200, 200, 200], results  # each a replacement of the one picture
+        with arena.Session() as s:
+            kept = s.scalars(select(OfferImage.data).where(OfferImage.campaign_id == cid)).all()
+        assert len(kept) == 1 and kept[0] in pictures
