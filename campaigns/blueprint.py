@@ -151,7 +151,6 @@ bp.add_app_template_global(pages.dashboard_notices, "campaign_notices")
 bp.record_once(lambda state: state.app.jinja_env.globals.update(campaign_labels=labels))  # a module, not a function
 bp.add_app_template_global(pages.dashboard_campaigns, "open_campaigns_for_member")
 bp.add_app_template_global(pages.dashboard_accounts, "campaign_accounts_for_member")
-bp.add_app_template_global(pages.unpaid_members, "unpaid_members")
 
 # --------------------------------------------------------------------------- documents
 # PDFs and CSVs (campaigns/documents.py). Each view serves its API route and its page URL:

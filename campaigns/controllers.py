@@ -39,7 +39,7 @@ from .forms import (
     WriteOffForm,
     campaign_prefill,
 )
-from .loading import load_campaign
+from .loading import load_campaign, render_campaign
 from .models import MAX_OFFER_IMAGE, MAX_QR, MAX_RECEIPT_REQUEST, Campaign
 
 # --------------------------------------------------------------------------- helpers
@@ -102,7 +102,7 @@ def edit(slug: str, key: str) -> Any:
     return form_page(
         form, lambda: ops.update_campaign(get_session(), campaign, **form.campaign_fields()),
         done=lambda _c: (_("Campaign saved."), url_for("campaigns.manage", slug=chamber.slug, key=campaign.slug)),
-        page=lambda status: (render_template("campaigns/form.html", chamber=chamber, form=form, campaign=campaign),
+        page=lambda status: (render_campaign("campaigns/form.html", chamber, campaign, form=form),
                              status),
     )
 
@@ -117,13 +117,14 @@ def _manage_page(chamber: Chamber, campaign: Campaign, *, transition_form: Trans
         shares, shares_error = [], err.message
     participants = queries.list_participants(session, campaign)
     share_of = {s["member_id"]: s["share_minor"] for s in shares}
-    return render_template(
-        "campaigns/manage.html", chamber=chamber, campaign=campaign,
+    return render_campaign(
+        "campaigns/manage.html", chamber, campaign,
         participants=participants, share_of=share_of, shares_error=shares_error,
         more_needed=costs.merchants_needed(campaign, len(participants)) if campaign.status in rules.SHARES_PREVIEW
         else 0,
         balances=queries.balances(session, campaign) if campaign.status not in rules.SHARES_PREVIEW else None,
         moves=next_moves(campaign),
+        unpaid=unpaid_members(campaign) if campaign.status in ("ended", "settled") else [],
         transition_form=transition_form or TransitionForm(formdata=None),
         cancel_form=cancel_form or TransitionForm(formdata=None),
     ), status
@@ -174,8 +175,8 @@ def confirm_page(chamber: Chamber, campaign: Campaign, *, heading: str, conseque
 
     A page of its own, not a script: it works without JavaScript and under a strict CSP.
     """
-    return render_template(
-        "campaigns/confirm.html", chamber=chamber, campaign=campaign, heading=heading,
+    return render_campaign(
+        "campaigns/confirm.html", chamber, campaign, heading=heading,
         consequences=consequences, fields=fields, confirm_label=confirm_label, back=back, rows=rows or [],
         danger=danger, irreversible=irreversible, action=request.path, link=link,
     )
@@ -253,8 +254,9 @@ def settle(slug: str, key: str) -> Any:
             return redirect(url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug))
     elif form.errors:
         status = 400
-    return render_template("campaigns/settle.html", chamber=chamber, campaign=campaign, form=form,
-                           balances=queries.balances(session, campaign), preview=preview), status
+    return render_campaign("campaigns/settle.html", chamber, campaign, form=form,
+                           balances=queries.balances(session, campaign), preview=preview,
+                           unpaid=unpaid_members(campaign)), status
 
 
 def _confirm_settlement(chamber: Chamber, campaign: Campaign, mode: str, preview: dict[str, Any]) -> Any:
@@ -292,7 +294,7 @@ def payment(slug: str, key: str) -> Any:
             method=form.method.data, reference=form.reference.data or "", paid_on=form.paid_on.data),
         done=lambda _e: (_("Payment of %(amount)s recorded.", amount=money_filter(form.amount.minor, chamber.currency)),
                          url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug)),
-        page=lambda status: (render_template("campaigns/payment.html", chamber=chamber, campaign=campaign, form=form,
+        page=lambda status: (render_campaign("campaigns/payment.html", chamber, campaign, form=form,
                              participants=queries.list_participants(get_session(), campaign)), status),
     )
 
@@ -319,7 +321,7 @@ def expense(slug: str, key: str) -> Any:
             amount_minor=form.amount.amount, description=form.description.data or "", receipt=_receipt_bytes(form)),
         done=lambda _e: (_("Expense of %(amount)s recorded.", amount=money_filter(form.amount.minor, chamber.currency)),
                          url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug)),
-        page=lambda status: (render_template("campaigns/expense.html", chamber=chamber, campaign=campaign, form=form,
+        page=lambda status: (render_campaign("campaigns/expense.html", chamber, campaign, form=form,
                              balances=queries.balances(get_session(), campaign)), status),
     )
 
@@ -336,8 +338,8 @@ def reversal(slug: str, key: str, entry_id: int) -> Any:
         form, lambda: ops.reverse_entry(get_session(), campaign, entry, current_user, reason=form.reason.data),
         done=lambda _e: (_("Entry %(id)s is reversed.", id=entry_id),
                          url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug)),
-        page=lambda status: (render_template(
-            "campaigns/reversal.html", chamber=chamber, campaign=campaign, form=form,
+        page=lambda status: (render_campaign(
+            "campaigns/reversal.html", chamber, campaign, form=form,
             item=presenters.entry_view(get_session(), campaign, entry, references="all"),  # organizers only
             member=get_session().get(Member, entry.member_id) if entry.member_id is not None else None), status),
     )
@@ -385,8 +387,8 @@ def _campaign_page(chamber: Chamber, campaign: Campaign, *, failed: tuple[int, A
     accounts = {a["member_id"]: a for a in queries.member_accounts(session, chamber, [m.id for m in businesses])
                 if a["campaign"].id == campaign.id} if ledger_rows else {}
     owing = any(a["outstanding_minor"] for a in accounts.values())
-    return render_template(
-        "campaigns/campaign.html", chamber=chamber, campaign=campaign, businesses=businesses, forms=forms,
+    return render_campaign(
+        "campaigns/campaign.html", chamber, campaign, businesses=businesses, forms=forms,
         joined=joined, share_of=share_of, shares=shares, shares_error=shares_error, ledger_rows=ledger_rows,
         error=error, costs=costs.join_costs(session, campaign, businesses) if open_for_optin else {},
         open_for_optin=open_for_optin, accounts=accounts, now=utcnow(),
@@ -502,8 +504,8 @@ def ledger(slug: str, key: str) -> Any:
     for e in entries:
         if e["created_at"] not in formatted:
             formatted[e["created_at"]] = local_time(e["created_at"], chamber.timezone, "short")
-    return render_template(
-        "campaigns/ledger.html", chamber=chamber, campaign=campaign, view=view,
+    return render_campaign(
+        "campaigns/ledger.html", chamber, campaign, view=view,
         entries=entries, page=view["page"], pages=view["pages"], first=(view["page"] - 1) * LEDGER_PAGE_SIZE + 1,
         times={e["id"]: formatted[e["created_at"]] for e in entries}, links=links,
         type_labels=type_labels, filters=filters, member_filter=member_filter, kind_filter=kind_filter,
@@ -646,7 +648,7 @@ def write_off(slug: str, key: str) -> Any:
                                     reason=form.reason.data,
                                     amount_minor=form.amount.amount if form.amount.data else None),
         done=lambda _e: (_("Written off."), url_for(back, slug=chamber.slug, key=campaign.slug)),
-        page=lambda status: (render_template("campaigns/write_off.html", chamber=chamber, campaign=campaign,
+        page=lambda status: (render_campaign("campaigns/write_off.html", chamber, campaign,
                                              form=form, unpaid=unpaid_members(campaign)), status),
     )
 
@@ -668,8 +670,8 @@ def refund_payout(slug: str, key: str, refund_id: int) -> Any:
                                                reference=form.reference.data or "", paid_on=form.paid_on.data),
         done=lambda _p: (_("The refund is marked as paid back."),
                          url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug)),
-        page=lambda status: (render_template(
-            "campaigns/refund_payout.html", chamber=chamber, campaign=campaign, form=form, entry=entry,
+        page=lambda status: (render_campaign(
+            "campaigns/refund_payout.html", chamber, campaign, form=form, entry=entry,
             member=get_session().get(Member, entry.member_id) if entry.member_id is not None else None,
             payout=queries.refund_payouts(get_session(), campaign).get(entry.id)), status),
     )

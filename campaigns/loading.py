@@ -1,13 +1,17 @@
-"""The one loader of "this chamber's campaign, with this access", for pages, the API and documents."""
+"""The one loader of "this chamber's campaign, with this access", for pages, the API and documents, and the one
+way a page renders a campaign (as its presenter's plain data)."""
 from __future__ import annotations
 
+from typing import Any
+
+from flask import render_template
 from flask_babel import gettext as _
 
 from chamber.db import get_session
 from chamber.models import Chamber
 from chamber.web import chamber_role, fail, load_chamber
 
-from . import queries
+from . import presenters, queries
 from .models import Campaign
 
 
@@ -21,3 +25,9 @@ def load_campaign(slug: str, key: str, role: str | None = None) -> tuple[Chamber
     if campaign is None or (campaign.status == "draft" and chamber_role(chamber) != "organizer"):
         fail(404, _("There is no such campaign."))
     return chamber, campaign
+
+
+def render_campaign(template: str, chamber: Chamber, campaign: Campaign, **context: Any) -> str:
+    """Render a campaign page: the template gets the campaign as presenters.campaign_data, never the row."""
+    return render_template(template, chamber=chamber, campaign=presenters.campaign_data(get_session(), campaign),
+                           **context)

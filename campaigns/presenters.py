@@ -240,9 +240,30 @@ def chamber_data(chamber: Chamber) -> dict[str, Any]:
 def campaign_data(session: Session, campaign: Campaign, *, participants: int | None = None) -> dict[str, Any]:
     """The campaign as plain data: settings (money in minor units, aware UTC times), status, counts.
 
-    The one presenter of a campaign: the API (api.campaign_json), the documents and the edit
-    form's prefill (forms.CampaignForm.prefill) start from it.
+    The one presenter of a campaign: the API (api.campaign_json), the pages (loading.render_campaign), the
+    documents and the edit form's prefill (forms.CampaignForm.prefill) start from it; what shoppers see
+    is a part of it (public_campaign_data).
     """
+    data = _campaign_fields(session, campaign)
+    data["participant_count"] = participant_count(session, campaign) if participants is None else participants
+    return data
+
+
+#: what a shopper may see of a campaign: no budget, shares, weights, tiers or internal ids
+PUBLIC_CAMPAIGN_FIELDS = ("slug", "title", "festival", "description", "status", "starts_at", "ends_at",
+                          "optin_deadline", "cancel_reason")
+
+
+def public_campaign_data(session: Session, campaign: Campaign) -> dict[str, Any]:
+    """The public part of campaign_data (public page, flyer): a cancel reason only once cancelled."""
+    fields = _campaign_fields(session, campaign)
+    data = {key: fields[key] for key in PUBLIC_CAMPAIGN_FIELDS}
+    if data["status"] != "cancelled":
+        data["cancel_reason"] = ""
+    return data
+
+
+def _campaign_fields(session: Session, campaign: Campaign) -> dict[str, Any]:
     chamber = session.get(Chamber, campaign.chamber_id)
     assert chamber is not None
     return {
@@ -265,9 +286,9 @@ def campaign_data(session: Session, campaign: Campaign, *, participants: int | N
         "min_participants": campaign.min_participants,
         "min_pooled_minor": campaign.min_pooled_minor,
         "status": campaign.status,
+        "shares_preview": campaign.status in rules.SHARES_PREVIEW,
         "cancel_reason": campaign.cancel_reason,
         "settlement_mode": campaign.settlement_mode,
-        "participant_count": participant_count(session, campaign) if participants is None else participants,
         "locked_at": campaign.locked_at,
         "settled_at": campaign.settled_at,
         "cancelled_at": campaign.cancelled_at,

@@ -24,7 +24,7 @@ from chamber.trust import operations as trust_ops
 from chamber.urls import public_url as site_url
 from chamber.web import end_transaction, fail, load_chamber
 
-from . import labels
+from . import labels, presenters
 from .models import Campaign, LedgerEntry, OfferImage, Participation
 from .share_image import render_share_image
 
@@ -161,21 +161,6 @@ def _participants(session: Session, campaign: Campaign) -> list[dict[str, Any]]:
     ]
 
 
-def public_campaign_dict(chamber: Chamber, campaign: Campaign) -> dict[str, Any]:
-    """What a shopper may see of a campaign: no budget, shares, weights or tiers."""
-    return {
-        "slug": campaign.slug,
-        "title": campaign.title,
-        "festival": campaign.festival,
-        "description": campaign.description,
-        "status": campaign.status,
-        "starts_at": campaign.starts_at,
-        "ends_at": campaign.ends_at,
-        "optin_deadline": campaign.optin_deadline,
-        "cancel_reason": campaign.cancel_reason if campaign.status == "cancelled" else "",
-    }
-
-
 def load_public_campaign(slug: str, key: str) -> tuple[Chamber, Campaign]:
     chamber = load_chamber(slug)
     campaign = get_session().scalar(
@@ -223,8 +208,8 @@ def campaign_page(slug: str, key: str) -> Any:
     return render_template(
         "campaigns/public.html",
         chamber=chamber,
-        campaign=campaign,
-        data=public_campaign_dict(chamber, campaign),
+        campaign_id=campaign.id,  # for the slots' features to find their data by; never shown
+        data=presenters.public_campaign_data(session, campaign),
         merchants=_participants(session, campaign),
         qr=qr_svg(page_url),
         page_url=page_url,
@@ -302,7 +287,7 @@ def flyer_data(
     qr = segno.make(page_url, error="m").svg_data_uri(scale=4, dark="#111", light="#fff")
     return {
         "chamber": {"name": chamber.name, "timezone": chamber.timezone, "region": chamber.region},
-        "campaign": public_campaign_dict(chamber, campaign),
+        "campaign": presenters.public_campaign_data(get_session(), campaign),
         "merchants": merchants,
         "qr": qr,
         "page_url": page_url,
@@ -444,5 +429,6 @@ def public_ledger(slug: str, key: str) -> Any:
 
     books = open_books(chamber, campaign, queries.balances(session, campaign), _live_entries(session, campaign))
     return render_template(
-        "campaigns/public_ledger.html", chamber=chamber, campaign=campaign, books=books, public_page=True
+        "campaigns/public_ledger.html", chamber=chamber, campaign=presenters.public_campaign_data(session, campaign),
+        books=books, public_page=True,
     )

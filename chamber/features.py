@@ -31,10 +31,12 @@ SLOTS: dict[str, str] = {
     "member.public.activity": "the public merchant page, under the credit score (e.g. campaigns taken part in); "
                               "context: chamber, member",
     "campaign.public.prices": "the public campaign page, under the merchants' offers (e.g. alliance prices); "
-                              "context: chamber, campaign. Public pages are cached: show nothing internal, and "
+                              "context: chamber, campaign (its public data), campaign_id. Public pages are cached: "
+                              "show nothing internal, and "
                               "keep the queries constant",
     "campaign.public.offer": "one merchant's offer card on the public campaign page (e.g. its alliance prices "
-                             "with was/now); context: chamber, campaign, member_id. Called once per card: load "
+                             "with was/now); context: chamber, campaign (its public data), campaign_id, member_id. "
+                             "Called once per card: load "
                              "everything for the page once (flask.g) to keep the queries constant",
 }
 

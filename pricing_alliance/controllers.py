@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from campaigns.loading import load_campaign
+from campaigns.loading import load_campaign, render_campaign
 from campaigns.models import Campaign
 from chamber.db import get_session, utcnow
 from chamber.errors import Conflict, Invalid
@@ -157,8 +157,8 @@ def _campaign_page(chamber: Chamber, campaign: Campaign, *, price_forms: dict[tu
                                                                              "member_id": m.id})
     proposals = ops.list_proposals(session, campaign)
     views = [ops.proposal_view(session, p, [m.id for m in businesses]) for p in proposals]
-    return render_template(
-        "pricing_alliance/campaign.html", chamber=chamber, campaign=campaign, businesses=businesses,
+    return render_campaign(
+        "pricing_alliance/campaign.html", chamber, campaign, businesses=businesses,
         products=products, listed=listed, price_forms=price_forms, demand_forms=demand_forms,
         alliance_prices=ops.alliance_price_items(session, campaign), proposals=views,
         organizer=chamber_role(chamber) == "organizer", active=campaign.status in ops.ACTIVE,
@@ -262,7 +262,7 @@ def propose(slug: str, key: str) -> Any:
             return redirect(url_for("pricing_alliance.proposal", slug=chamber.slug, proposal_id=proposal.id))
     elif form.errors:
         status = 400
-    return render_template("pricing_alliance/propose.html", chamber=chamber, campaign=campaign, form=form,
+    return render_campaign("pricing_alliance/propose.html", chamber, campaign, form=form,
                            products=products), status
 
 
@@ -275,8 +275,8 @@ def _proposal_page(chamber: Chamber, proposal: Any, *, vote_form: VoteForm | Non
     view = ops.proposal_view(session, proposal, [m.id for m in businesses])
     organizer = chamber_role(chamber) == "organizer"
     everyone_voted = view["status"] == "open" and view["tally"]["voters"] >= view["tally"]["eligible"] > 0
-    return render_template(
-        "pricing_alliance/proposal.html", chamber=chamber, campaign=campaign, p=view, businesses=businesses,
+    return render_campaign(
+        "pricing_alliance/proposal.html", chamber, campaign, p=view, businesses=businesses,
         vote_form=vote_form or VoteForm(formdata=None), organizer=organizer, error=error,
         can_close=organizer and view["status"] == "open" and (everyone_voted or utcnow() >= proposal.closes_at),
     ), status
@@ -332,13 +332,13 @@ def compliance(slug: str, key: str) -> Any:
     chamber, campaign = load_campaign(slug, key, role="organizer")
     report = ops.compliance_report(get_session(), campaign)
     problems = [r for r in report["rows"] if r["problems"]]
-    return render_template("pricing_alliance/compliance.html", chamber=chamber, campaign=campaign, problems=problems,
+    return render_campaign("pricing_alliance/compliance.html", chamber, campaign, problems=problems,
                            compliant=len(report["rows"]) - len(problems))
 
 
 def _joint_purchase_page(chamber: Chamber, campaign: Campaign, *, error: str | None = None, status: int = 200) -> Any:
     view = ops.joint_purchase_view(get_session(), campaign)
-    return render_template("pricing_alliance/joint_purchase.html", chamber=chamber, campaign=campaign, jp=view,
+    return render_campaign("pricing_alliance/joint_purchase.html", chamber, campaign, jp=view,
                            products=ops.list_products(get_session(), chamber), error=error), status
 
 
@@ -377,7 +377,7 @@ def supplier_price(slug: str, key: str, product_id: int) -> Any:
             return redirect(url_for("pricing_alliance.joint_purchase", slug=chamber.slug, key=campaign.slug))
     elif form.errors:
         status = 400
-    return render_template("pricing_alliance/supplier_price.html", chamber=chamber, campaign=campaign,
+    return render_campaign("pricing_alliance/supplier_price.html", chamber, campaign,
                            product=product, form=form), status
 
 

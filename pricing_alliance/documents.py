@@ -10,6 +10,7 @@ from typing import Any
 from flask import Response
 from sqlalchemy.orm import Session
 
+from campaigns import presenters
 from campaigns.loading import load_campaign
 from campaigns.models import Campaign
 from chamber.db import get_session, utcnow
@@ -25,9 +26,8 @@ def purchase_request_data(session: Session, chamber: Chamber, campaign: Campaign
     per-member breakdown (allocation and amount due), delivery notes; each member's total due."""
     view = ops.joint_purchase_view(session, campaign)
     return {
-        "chamber": {"name": chamber.name, "region": chamber.region, "currency": chamber.currency,
-                    "timezone": chamber.timezone},
-        "campaign": {"title": campaign.title, "slug": campaign.slug},
+        "chamber": presenters.chamber_data(chamber),
+        "campaign": presenters.campaign_data(session, campaign),
         "items": [i for i in view["items"] if i["total_quantity"]],
         "members": [m for m in view["members"] if m["amount_minor"]],
         "total_minor": view["total_minor"],

@@ -19,22 +19,28 @@ from chamber.rules import format_money
 from . import operations as ops
 
 
-def alliance_view(campaign: Campaign) -> dict[str, Any]:
-    """ops.public_alliance_view, once per request and campaign (the `alliance_public` template global)."""
+def alliance_view(campaign_id: int) -> dict[str, Any]:
+    """ops.public_alliance_view, once per request and campaign (the `alliance_public` template global).
+
+    Takes the id the public page gives its slots (the page itself has the campaign's public data only);
+    the campaign row is already in the session's identity map, so the lookup costs no query."""
     cache: dict[int, dict[str, Any]] = g.setdefault("pricing_alliance.public", {})
-    if campaign.id not in cache:
-        cache[campaign.id] = ops.public_alliance_view(get_session(), campaign)
-    return cache[campaign.id]
+    if campaign_id not in cache:
+        session = get_session()
+        campaign = session.get(Campaign, campaign_id)
+        assert campaign is not None
+        cache[campaign_id] = ops.public_alliance_view(session, campaign)
+    return cache[campaign_id]
 
 
-def prices_hook(chamber: Chamber, campaign: Campaign, **_context: Any) -> str:
+def prices_hook(chamber: Chamber, campaign_id: int, **_context: Any) -> str:
     """The campaign's alliance prices, under the merchants' offers."""
-    return render_template("pricing_alliance/_public_prices.html", chamber=chamber, campaign=campaign)
+    return render_template("pricing_alliance/_public_prices.html", chamber=chamber, campaign_id=campaign_id)
 
 
-def offer_hook(chamber: Chamber, campaign: Campaign, member_id: int, **_context: Any) -> str:
+def offer_hook(chamber: Chamber, campaign_id: int, member_id: int, **_context: Any) -> str:
     """One merchant's listed prices on their offer card: was/now, and the alliance label where they keep to it."""
-    offers = alliance_view(campaign)["offers"].get(member_id)
+    offers = alliance_view(campaign_id)["offers"].get(member_id)
     if not offers:
         return ""
     return render_template("pricing_alliance/_public_offer.html", chamber=chamber, offers=offers)

@@ -213,7 +213,7 @@ def test_the_public_partial_shows_alliance_prices_and_no_supplier_data(app, alli
     ops.close_proposal(db, proposal, w.organizer)
     db.commit()
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        html = render_template("pricing_alliance/_public_prices.html", chamber=w.chamber, campaign=w.campaign)
+        html = render_template("pricing_alliance/_public_prices.html", chamber=w.chamber, campaign_id=w.campaign.id)
     assert "¥268.00" in html and "明前龙井" in html
     assert "190.00" not in html
 

@@ -1,0 +1,105 @@
+"""One presenter of a campaign: every page that shows a campaign renders it from
+campaigns.presenters.campaign_data (the public ones from its public part), as the API, the CSVs and
+the PDFs do; no template gets the database row.
+
+The walk covers every GET page route of every enabled feature that names a campaign (a `key`), as
+an organizer, so a new page is checked as soon as it exists.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import template_rendered
+from sqlalchemy.orm import Session
+
+from campaigns import presenters
+from campaigns.models import Campaign
+
+
+def _rows_in(value: Any) -> bool:
+    """Whether a template context value is, or directly holds, a Campaign row."""
+    if isinstance(value, Campaign):
+        return True
+    if isinstance(value, dict):
+        return any(isinstance(v, Campaign) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(isinstance(v, Campaign) for v in value)
+    return False
+
+
+def _campaign_page_urls(app: Any, params: dict[str, Any]) -> list[str]:
+    urls = []
+    with app.test_request_context():
+        from flask import url_for
+
+        for rule in app.url_map.iter_rules():
+            if "GET" not in (rule.methods or ()) or "key" not in rule.arguments or rule.rule.startswith("/api/"):
+                continue
+            if not rule.arguments <= params.keys():
+                continue
+            urls.append(url_for(rule.endpoint, **{a: params[a] for a in rule.arguments}))
+    return urls
+
+
+def test_every_campaign_page_renders_the_presenters_data_not_the_row(app, client, login, world, extra_world_params,
+                                                                  db: Session):
+    params = {**world["params"], **extra_world_params}
+    urls = _campaign_page_urls(app, params)
+    assert len(urls) >= 10  # manage, edit, ledger, settle, payment, expense, the member's page, alliance pages, …
+    login(world["people"]["organizer"])
+    expected = presenters.campaign_data(db, world["campaign"])
+    seen: list[tuple[str, str, dict[str, Any]]] = []
+
+    def record(_sender: Any, template: Any, context: dict[str, Any], **_extra: Any) -> None:
+        seen.append((current_url, template.name, context))
+
+    with template_rendered.connected_to(record, app):
+        for current_url in urls:
+            resp = client.get(current_url)
+            assert resp.status_code in (200, 302, 404, 409), (current_url, resp.status_code)
+    pages = [(url, name, ctx) for url, name, ctx in seen if name.endswith(".html")]
+    with_campaign = [(url, name, ctx) for url, name, ctx in pages if "campaign" in ctx and ctx["campaign"] is not None]
+    assert len({url for url, _n, _c in with_campaign}) >= 8
+    for url, name, ctx in pages:
+        leaked = [key for key, value in ctx.items() if _rows_in(value)]
+        assert not leaked, f"{name} ({url}) got a Campaign row as {leaked}"
+    for url, name, ctx in with_campaign:
+        shown = ctx["campaign"]
+        if url.startswith("/c/"):  # public pages and the flyer: only the public part
+            assert shown == presenters.public_campaign_data(db, world["campaign"])
+            continue
+        # the presenter's data, field for field (the page may have been rendered before a move: compare
+        # the fields that no GET changes)
+        assert isinstance(shown, dict) and "id" in shown, (url, name, shown)
+        for field in ("id", "slug", "title", "budget_minor", "method", "starts_at", "ends_at", "currency"):
+            assert shown[field] == expected[field], (url, name, field)
+
+
+def test_the_public_page_gets_only_the_public_part(app, client, world, db: Session):
+    seen: list[dict[str, Any]] = []
+
+    def record(_sender: Any, template: Any, context: dict[str, Any], **_extra: Any) -> None:
+        if template.name == "campaigns/public.html":
+            seen.append(context)
+
+    with template_rendered.connected_to(record, app):
+        resp = client.get(f"/c/{world['chamber'].slug}/{world['campaign'].slug}")
+    assert resp.status_code == 200
+    (ctx,) = seen
+    assert ctx["data"] == presenters.public_campaign_data(db, world["campaign"])
+    assert set(ctx["data"]) == set(presenters.PUBLIC_CAMPAIGN_FIELDS)
+    assert not {"budget_minor", "id", "min_share_minor", "participant_count"} & set(ctx["data"])
+    assert "campaign" not in ctx
+
+
+def test_public_data_is_a_part_of_the_campaign_data(world, db: Session):
+    campaign = world["campaign"]
+    full = presenters.campaign_data(db, campaign)
+    public = presenters.public_campaign_data(db, campaign)
+    assert public == {k: full[k] for k in presenters.PUBLIC_CAMPAIGN_FIELDS} | {"cancel_reason": ""}
+    campaign.cancel_reason = "人数不足"
+    campaign.status = "cancelled"
+    assert presenters.public_campaign_data(db, campaign)["cancel_reason"] == "人数不足"
+    campaign.status = "locked"
+    assert presenters.public_campaign_data(db, campaign)["cancel_reason"] == ""
+    db.rollback()
