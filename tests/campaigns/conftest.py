@@ -9,10 +9,23 @@ import pytest
 
 from campaigns import operations as ops
 from campaigns.models import Campaign
+from chamber.db import utcnow
 
 #: the tests' "now"; campaign times are set relative to it
 NOW = dt.datetime(2030, 10, 1, 2, 0, tzinfo=dt.timezone.utc)
 _seq = itertools.count(1)
+
+
+def api(chamber: Any, campaign: Any = None, tail: str = "") -> str:
+    """The API path of a chamber's campaigns, of one campaign, or of something under it (tail)."""
+    base = f"/api/v1/chambers/{chamber.slug}/campaigns"
+    return base + (f"/{campaign.slug}" if campaign is not None else "") + tail
+
+
+def real_campaign(db: Any, make_campaign: Any, chamber: Any, **fields: Any) -> Campaign:
+    """An open campaign around the real clock (the pages and the API use utcnow)."""
+    now = utcnow()
+    return make_campaign(chamber, status="open", now=now, **fields)
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 Each case here answered 500 or was saved before: campaign years 0001/9999 (saved, then every
 campaign page of the chamber failed), sNaN in a decimal, a budget of 0.00, a file sent for a
-text field of an expense, invisible or control characters and direction overrides in offers.
+text field of an expense, invisible or control characters and direction overrides in offers,
+member ids too large for the database.
 """
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ import pytest
 
 from campaigns.models import Campaign, LedgerEntry, Participation
 from chamber.models import Chamber
+from tests.campaigns.conftest import api, real_campaign
 from tests.conftest import count_rows
 from tests.helpers import field_errors
 
+EN = {"Accept-Language": "en"}
 FILE_MESSAGE = "Send this field as text, not as a file or a value of another kind."
 
 
@@ -153,3 +156,20 @@ def test_bad_text_in_titles_offers_and_descriptions_is_refused(client, db, creat
     assert count_rows(db, Participation, Participation.campaign_id == campaign.id) == 0
 
 
+# --------------------------------------------------------------------------- ids that do not fit
+
+
+def test_payment_page_and_participation_member_id_out_of_range_is_400(client, db, login, locked_campaign,
+                                                                      token_for, create_member, make_campaign):
+    campaign, (a, *_rest) = locked_campaign(2)
+    login(campaign.organizer)
+    url = f"/chambers/{campaign.chamber.slug}/manage/campaigns/{campaign.slug}/payments"
+    resp = client.post(url, data={"member_id": str(2**63), "amount": "1.00", "method": "cash",
+                                  "paid_on": "2026-01-02"}, headers=EN)
+    assert resp.status_code == 400 and field_errors(resp, "member_id")
+    chamber = campaign.chamber
+    chamber.organizer = campaign.organizer
+    other = real_campaign(db, make_campaign, chamber)
+    r = client.put(api(campaign.chamber, other, "/participation"), headers=token_for(a.user),
+                   json={"offer_headline": "x", "member_id": 2**40})
+    assert r.status_code == 400 and "member_id" in r.json["error"]["fields"]

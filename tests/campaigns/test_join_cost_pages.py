@@ -1,11 +1,13 @@
-"""Before opting in a merchant sees what joining would cost, and how many more merchants are needed."""
+"""Before opting in a merchant sees what joining would cost, and how many more merchants are needed; its
+dashboard lists the open campaigns, with the share it would pay now or a link to join."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from campaigns import operations as ops
-from tests.campaigns.conftest import NOW
-from tests.helpers import text_of
+from tests.campaigns.conftest import NOW, real_campaign
+from tests.helpers import text, text_of
 
 EN = {"Accept-Language": "en"}
 
@@ -67,3 +69,52 @@ def test_organizers_see_how_many_more_merchants_are_needed(client, db, create_ch
     ops.opt_in(db, campaign, create_member(chamber), offer_headline="赠品", now=NOW)
     db.commit()
     assert not text_of(client.get(manage, headers=EN), "more-needed")
+
+
+# --------------------------------------------------------------------------- the member dashboard
+
+
+def test_dashboard_shows_my_share_now_and_links_to_join(client, db, login, create_chamber, create_member,
+                                                        make_campaign, count_queries):
+    chamber = create_chamber()
+    me = create_member(chamber)
+    others = [create_member(chamber) for _ in range(3)]
+    joined = real_campaign(db, make_campaign, chamber, title="双十一 joined")
+    not_joined = real_campaign(db, make_campaign, chamber, title="双十二 not joined")
+    stuck = real_campaign(db, make_campaign, chamber, title="stuck", max_share_pct=Decimal(40))
+    make_campaign(chamber, title="a draft")
+    for m in (me, *others):
+        ops.opt_in(db, joined, m, offer_headline="x")
+    ops.opt_in(db, stuck, me, offer_headline="x")  # one merchant cannot cover the budget under a 40% cap
+    db.commit()
+    login(me.user)
+    resp = client.get(f"/chambers/{chamber.slug}/dashboard", headers=EN)
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    cards = dict(re.findall(r'data-testid="open-campaign" data-campaign="([^"]+)">(.*?)</div>', html, re.S))
+    assert set(cards) == {joined.slug, not_joined.slug, stuck.slug}
+    assert "The share you would pay now:" in cards[joined.slug] and "¥250.00" in cards[joined.slug]
+    assert 'data-testid="join-link"' not in cards[joined.slug]
+    assert 'data-testid="join-link"' in cards[not_joined.slug]
+    assert f"/chambers/{chamber.slug}/campaigns/{not_joined.slug}" in cards[not_joined.slug]
+    # the rule's arithmetic is not for people: they read how many more merchants must join
+    assert "must join before the campaign can go ahead" in cards[stuck.slug]
+    assert "can cover only" not in cards[stuck.slug]
+    # queries do not grow with the participants
+    with count_queries() as few:
+        client.get(f"/chambers/{chamber.slug}/dashboard")
+    for _ in range(5):
+        ops.opt_in(db, joined, create_member(chamber), offer_headline="x")
+    db.commit()
+    with count_queries() as more:
+        client.get(f"/chambers/{chamber.slug}/dashboard")
+    assert more() == few()
+
+
+def test_dashboard_of_a_member_without_open_campaigns(client, login, create_chamber, create_member):
+    chamber = create_chamber()
+    me = create_member(chamber)
+    login(me.user)
+    resp = client.get(f"/chambers/{chamber.slug}/dashboard", headers=EN)
+    assert resp.status_code == 200 and 'data-testid="open-campaign"' not in resp.text
+    assert "Join the chamber's festival campaigns" in text(resp)

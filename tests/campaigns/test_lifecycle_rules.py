@@ -46,19 +46,28 @@ def test_an_unknown_status_is_refused_as_such():
     assert (info.value.code, info.value.params) == ("unknown_status", {"target": "paused"})
 
 
+SECOND = dt.timedelta(seconds=1)
+
+
 @pytest.mark.parametrize(("status", "now", "opens_at", "expected"), [
     ("draft", T0, None, None),                     # a draft without an opening time waits for a person
     ("draft", T0 - HOUR, T0, None),                # not yet
+    ("draft", T0 - SECOND, T0, None),              # not even a second early
     ("draft", T0, T0, "open"),                     # exactly at the opening time
+    ("draft", T0 + HOUR, T0, "open"),              # the clock came late: it opens all the same
     ("open", T0 + HOUR, None, None),               # before the deadline (T0 + 2h)
+    ("open", T0 + HOUR, T0 - HOUR, None),          # an opening time that has passed moves an open campaign nowhere
     ("open", T0 + 2 * HOUR, None, "locked"),       # at the deadline
-    ("locked", T0 + 3 * HOUR - dt.timedelta(seconds=1), None, None),
+    ("open", T0 + 2 * HOUR, T0, "locked"),         # with an opening time, the same
+    ("locked", T0 + 3 * HOUR - SECOND, None, None),
     ("locked", T0 + 3 * HOUR, None, "live"),       # at the start
+    ("locked", T0 + 3 * HOUR, T0, "live"),
     ("live", T0 + 4 * HOUR, None, None),
     ("live", T0 + 5 * HOUR, None, "ended"),        # at the end
     ("ended", T0 + 99 * HOUR, None, None),         # settling is a person's decision
     ("settled", T0 + 99 * HOUR, None, None),
     ("cancelled", T0 + 99 * HOUR, None, None),
+    ("cancelled", T0 + 5 * HOUR, T0, None),        # an opening time does not reopen a cancelled campaign
 ])
 def test_the_clock_moves_a_campaign_at_its_times(status, now, opens_at, expected):
     deadline, starts, ends = T0 + 2 * HOUR, T0 + 3 * HOUR, T0 + 5 * HOUR

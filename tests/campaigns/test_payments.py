@@ -1,30 +1,30 @@
 """Payments, in one place: who may be paid for and how much (never more than is still owed), the
-dates a payment may have, in the API, on the page and in the operation; and who sees a payment's
-reference (organizers and the paying member; every participant sees amounts and methods).
-The numbers printed in the PDFs are in test_pdf_numbers.py, the owed and settlement rules in test_owed.py."""
+dates a payment may have, in the API, on the page and in the operation; who sees a payment's
+reference (organizers and the paying member; every participant sees amounts and methods); and the
+receipts of what is spent, up to 5 MB. The numbers printed in the PDFs are in test_pdf_numbers.py,
+the owed and settlement rules in test_owed.py."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from campaigns import operations as ops
 from campaigns import presenters
-from campaigns.models import LedgerEntry
+from campaigns.models import LedgerEntry, Receipt
 from chamber.db import utcnow
 from chamber.errors import Conflict, Invalid
+from tests.campaigns.conftest import api
 from tests.campaigns.test_documents import funded, url  # noqa: F401  (funded is a fixture)
 from tests.conftest import count_rows
 from tests.helpers import field_errors, text
 
 EN = {"Accept-Language": "en"}
-
-
-def api(chamber: Any, campaign: Any = None, tail: str = "") -> str:
-    base = f"/api/v1/chambers/{chamber.slug}/campaigns"
-    return base + (f"/{campaign.slug}" if campaign is not None else "") + tail
 
 
 def ledger_count(db: Any, campaign: Any) -> int:
@@ -191,3 +191,57 @@ def test_campaign_page_shows_no_other_members_reference(client, funded, login, w
     page = client.get(url(funded, "", api=False))
     assert page.status_code == 200
     assert "WX-1" not in page.text
+
+
+# --------------------------------------------------------------------------- receipts near 5 MB
+
+MIB = 1024 * 1024
+
+
+def _multipart(fields: dict[str, Any], receipt: bytes) -> tuple[bytes, str]:
+    # encoded in memory: the test client would spool a big body to a file it never closes
+    boundary, data = encode_multipart({**fields, "receipt": FileStorage(io.BytesIO(receipt), "invoice.pdf")})
+    return data, f"multipart/form-data; boundary={boundary}"
+
+
+EXPENSE = {"payee": "印刷厂", "category": "printing", "amount": "10.00", "description": ""}
+
+
+def test_api_receipt_just_under_5_mib_is_accepted_and_just_over_is_413(client, db, locked_api):
+    campaign, (a, *_rest), org = locked_api
+    assert pay(client, campaign, org, a, "100.00").status_code == 201
+    url = api(campaign.chamber, campaign, "/expenses")
+    under = b"%PDF-" + b"0" * (5 * MIB - 100 - 5)
+    data, ctype = _multipart(EXPENSE, under)
+    r = client.post(url, data=data, content_type=ctype, headers=org)
+    assert r.status_code == 201, r.text
+    assert r.json["receipt"]["size"] == 5 * MIB - 100
+    over = b"%PDF-" + b"0" * (5 * MIB + 1 - 5)
+    data, ctype = _multipart(EXPENSE, over)
+    r = client.post(url, data=data, content_type=ctype, headers=org)
+    assert r.status_code == 413
+    assert r.json["error"]["fields"]["receipt"] == r.json["error"]["message"]
+    assert "5 MB" in r.json["error"]["message"]
+    assert count_rows(db, Receipt, Receipt.chamber_id == campaign.chamber_id) == 1
+    # other routes keep the app's 5 MiB request limit
+    r = client.post(api(campaign.chamber, campaign, "/payments"), data=data, content_type=ctype, headers=org)
+    assert r.status_code == 413
+
+
+def test_page_receipt_just_under_5_mib_is_accepted_and_just_over_shows_a_message(client, db, login, locked_campaign):
+    campaign, (a, *_rest) = locked_campaign(4)
+    ops.record_payment(db, campaign, campaign.organizer, member_id=a.id, amount_minor=100_00, method="cash",
+                       paid_on=dt.date(2026, 1, 2))
+    db.commit()
+    login(campaign.organizer)
+    url = f"/chambers/{campaign.chamber.slug}/manage/campaigns/{campaign.slug}/expenses"
+    data, ctype = _multipart(EXPENSE, b"%PDF-" + b"0" * (5 * MIB - 100 - 5))
+    resp = client.post(url, data=data, content_type=ctype, headers=EN)
+    assert resp.status_code == 302, text(resp)
+    data, ctype = _multipart(EXPENSE, b"%PDF-" + b"0" * (5 * MIB + 1 - 5))
+    resp = client.post(url, data=data, content_type=ctype, headers=EN)
+    assert resp.status_code == 413
+    errors = field_errors(resp, "receipt")
+    assert errors and "at most 5242880 bytes (5 MB)" in errors[0]
+    assert 'name="payee"' in resp.get_data(as_text=True)  # the form, not the generic error page
+    assert count_rows(db, Receipt, Receipt.chamber_id == campaign.chamber_id) == 1
