@@ -13,6 +13,19 @@ def text(resp: Any) -> str:
     return re.sub(r"\s+", " ", body)
 
 
+#: a visible space after Chinese punctuation in a page's HTML ("您需支付 ¥1.00。 请于…", "分摊： <strong>¥1"):
+#: punctuation, closing inline tags, white space, then text or an inline tag (not a new block)
+INLINE = r"(?:strong|a|span|code|b|em|time|small)"
+#: (a bare line break before text is a line of someone's text shown with white-space: pre-line, not a space)
+SPACE_AFTER_CJK_PUNCT = re.compile(rf"[。：，；！？](?:</{INLINE}>)*(?:[ \t]+\n?|\n[ \t]+|\n(?=<))[ \t]*(?=[^<\s]|<{INLINE}\b)")
+
+
+def spaces_after_cjk_punctuation(resp: Any) -> list[str]:
+    """Where a page puts a space after Chinese punctuation (each with some context), for the zh-CN page checks."""
+    html = resp.get_data(as_text=True)
+    return [html[max(0, m.start() - 30):m.end() + 20] for m in SPACE_AFTER_CJK_PUNCT.finditer(html)]
+
+
 def field_errors(resp: Any, name: str) -> list[str]:
     """The error messages shown in the .field block that holds the input named `name`."""
     html = resp.get_data(as_text=True)

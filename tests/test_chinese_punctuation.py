@@ -34,3 +34,23 @@ def test_labels_and_values_are_joined_the_chinese_way(client, create_chamber, cr
     assert resp.status_code == 400
     assert "商户名称：" in resp.text and "商户名称: " not in resp.text
 
+
+def test_chinese_lists_and_labels_are_joined_the_chinese_way(app):
+    from markupsafe import Markup
+
+    from chamber.i18n import glue, list_words
+
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert list_words(["全部会员", "公开的邮件订阅者"]) == "全部会员、公开的邮件订阅者"
+        assert glue("回复：", "抱歉") == "回复：抱歉"
+        assert glue(Markup("<strong>您需支付 ¥1.00。</strong>"), "<b>") == "<strong>您需支付 ¥1.00。</strong>&lt;b&gt;"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert list_words(["All members", "email"]) == "All members, email"
+        assert glue("Reply:", "sorry") == "Reply: sorry"
+
+
+def test_the_catalog_says_nin_throughout():
+    with PO.open("rb") as f:
+        catalog = read_po(f)
+    informal = [m.string for m in catalog if m.id and "你" in str(m.string)]
+    assert not informal, informal

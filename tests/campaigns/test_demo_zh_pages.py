@@ -14,7 +14,7 @@ from chamber import create_app
 from chamber.demo import DEMO_PASSWORD, MEMBER_EMAIL, MERCHANTS, ORGANIZER_EMAIL
 from chamber.models import Member
 from pricing_alliance.demo import DEMO_CAMPAIGN_SLUG as ALLIANCE_SLUG
-from tests.campaigns.test_phone_review import spaces_after_cjk_punctuation
+from tests.helpers import spaces_after_cjk_punctuation
 
 ZH = {"Accept-Language": "zh-CN"}
 

@@ -1,4 +1,5 @@
-"""Owing and being owed: what a participant owes, by when and how to pay; write-offs; refunds paid back."""
+"""Owing and being owed: what a participant owes, by when and how to pay (overdue once the campaign has
+started); write-offs; refunds paid back. The rules that compute what is owed: test_owed.py."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,11 +12,13 @@ from sqlalchemy.exc import DatabaseError
 from campaigns import operations as ops
 from campaigns import presenters
 from campaigns.models import CollectionDetails, LedgerEntry, RefundPayout
+from chamber.db import utcnow
 from tests.conftest import count_rows, image_bytes
+from tests.helpers import spaces_after_cjk_punctuation, text_of
 from tests.helpers import text as page_text
-from tests.helpers import text_of
 
 EN = {"Accept-Language": "en"}
+ZH = {"Accept-Language": "zh-CN"}
 
 
 def collection_page(chamber):
@@ -69,6 +72,48 @@ def test_participant_sees_what_it_owes_by_when_and_how(client, db, login, locked
     assert "工商银行 6222 0000 1111" in text_of(dashboard, "how-to-pay")
     zh = client.get(f"/chambers/{chamber.slug}/dashboard", headers={"Accept-Language": "zh-CN"})
     assert text_of(zh, "dashboard-owing").startswith("您需支付 ¥150.00。")
+
+
+def started_locked_campaign(db, make_campaign, chamber, member):
+    """A campaign locked before its start, which was five days ago: its shares are overdue."""
+    then = utcnow() - dt.timedelta(days=25)
+    campaign = make_campaign(chamber, status="open", now=then)
+    ops.opt_in(db, campaign, member, offer_headline="全场九折", now=then)
+    ops.transition_campaign(db, campaign, "locked", chamber.organizer, now=then + dt.timedelta(days=11))
+    db.commit()
+    return campaign
+
+
+def test_a_share_not_paid_by_the_start_is_overdue_on_the_campaign_page_and_the_dashboard(
+        client, db, create_chamber, create_member, make_campaign, login):
+    chamber = create_chamber()
+    member = create_member(chamber)
+    campaign = started_locked_campaign(db, make_campaign, chamber, member)
+    login(member.user)
+    page = client.get(f"/chambers/{chamber.slug}/campaigns/{campaign.slug}", headers=ZH)
+    line = text_of(page.get_data(as_text=True), "owing-line")
+    assert line.startswith("您需支付 ¥1,000.00。已逾期：应于 ") and line.endswith("前付款。"), line
+    dashboard = client.get(f"/chambers/{chamber.slug}/dashboard", headers=ZH)
+    line = text_of(dashboard.get_data(as_text=True), "dashboard-owing")
+    assert "已逾期" in line and "。已逾期" in line, line
+    english = client.get(f"/chambers/{chamber.slug}/dashboard", headers=EN)
+    assert "Overdue: it was due by" in text_of(english.get_data(as_text=True), "dashboard-owing")
+    for resp in (page, dashboard):
+        assert not spaces_after_cjk_punctuation(resp), spaces_after_cjk_punctuation(resp)
+
+
+def test_a_share_before_the_start_is_not_overdue(client, db, create_chamber, create_member, make_campaign, login):
+    chamber = create_chamber()
+    member = create_member(chamber)
+    then = utcnow() - dt.timedelta(days=12)  # deadline two days ago, start in eight days
+    campaign = make_campaign(chamber, status="open", now=then)
+    ops.opt_in(db, campaign, member, offer_headline="全场九折", now=then)
+    ops.transition_campaign(db, campaign, "locked", chamber.organizer, now=then + dt.timedelta(days=11))
+    db.commit()
+    login(member.user)
+    page = client.get(f"/chambers/{chamber.slug}/campaigns/{campaign.slug}", headers=ZH)
+    line = text_of(page.get_data(as_text=True), "owing-line")
+    assert "逾期" not in line and line.startswith("您需支付 ¥1,000.00。请于 "), line
 
 
 def test_write_off_at_end_and_outstanding_on_the_report(client, db, login, locked_campaign, token_for):
