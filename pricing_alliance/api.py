@@ -24,7 +24,7 @@ from chamber.web import chamber_role, fail, load_chamber
 
 from . import operations as ops
 from .forms import DemandForm, PriceForm, ProductForm, ProposalForm, SettingsForm, SupplierPriceForm, VoteForm
-from .models import PriceProposal
+from .models import PriceProposal, Product
 
 # --------------------------------------------------------------------------- presenters
 
@@ -121,7 +121,7 @@ def load_proposal(slug: str, proposal_id: int, role: str = "member") -> tuple[Ch
     return chamber, proposal
 
 
-def load_product(chamber: Chamber, product_id: Any) -> Any:
+def load_product(chamber: Chamber, product_id: Any) -> Product:
     product = ops.get_product(get_session(), chamber.id, product_id)
     if product is None:
         fail(404, _("There is no such product."))
@@ -147,12 +147,10 @@ def put_settings(slug: str) -> Any:
     for key in ("quorum", "threshold"):  # percentages are JSON numbers; "2/3" is welcome as a string
         if isinstance(data.get(key), (int, float)) and not isinstance(data.get(key), bool):
             data[key] = repr(data[key])
-    form = validate_json(SettingsForm, data=data)
+    form: SettingsForm = validate_json(SettingsForm, data=data)
     session = get_session()
     try:
-        row = ops.update_settings(session, chamber, weighting=form.weighting.data, quorum=form.quorum.share,
-                                  threshold=form.threshold.share, lookback_days=form.lookback_days.data,
-                                  max_markup_pct=form.max_markup_pct.data)
+        row = ops.update_settings(session, chamber, **form.settings_fields())
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
     return jsonify(settings_json(row))
@@ -165,12 +163,10 @@ def list_products(slug: str) -> Any:
 
 def create_product(slug: str) -> Any:
     chamber = load_chamber(slug, role="organizer")
-    form = validate_json(ProductForm, currency=chamber.currency)
+    form: ProductForm = validate_json(ProductForm, currency=chamber.currency)
     session = get_session()
     try:
-        product = ops.create_product(session, chamber, name=form.name.data, unit=form.unit.data,
-                                     category=form.category.data or "",
-                                     reference_price_minor=form.reference_price.minor)
+        product = ops.create_product(session, chamber, **form.product_fields())
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
     return jsonify(product_json(product, chamber.currency)), 201
@@ -193,12 +189,11 @@ def product_image(slug: str, product_id: int) -> Any:
 def put_price(slug: str, key: str, product_id: int) -> Any:
     chamber, campaign = load_campaign(slug, key, role="member")
     product = load_product(chamber, product_id)
-    form = validate_json(PriceForm, currency=chamber.currency)
+    form: PriceForm = validate_json(PriceForm, currency=chamber.currency)
     session = get_session()
     try:
         member = ops.participant_business(session, campaign, token_user(), form.member_id.data)
-        result = ops.list_price(session, campaign, member, product, price_minor=form.price.minor,
-                                original_price_minor=form.original_price.minor)
+        result = ops.list_price(session, campaign, member, product, **form.price_fields())
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
     listing = result["listing"]
@@ -237,7 +232,7 @@ def alliance_prices(slug: str, key: str) -> Any:
 def create_proposal(slug: str, key: str) -> Any:
     """Long: the proposal body's product and band are checked against the catalogue before the operation."""
     chamber, campaign = load_campaign(slug, key, role="member")
-    form = validate_json(ProposalForm, currency=chamber.currency, timezone=chamber.timezone)
+    form: ProposalForm = validate_json(ProposalForm, currency=chamber.currency, timezone=chamber.timezone)
     session = get_session()
     product = ops.get_product(session, chamber.id, form.product_id.data)
     if product is None:
@@ -246,9 +241,7 @@ def create_proposal(slug: str, key: str) -> Any:
     try:
         if chamber_role(chamber) != "organizer":
             ops.participant_business(session, campaign, user)
-        proposal = ops.propose_price(session, campaign, user, product, price_minor=form.price.minor,
-                                     floor_minor=form.floor.minor, ceiling_minor=form.ceiling.minor,
-                                     closes_at=form.closes_at.utc)
+        proposal = ops.propose_price(session, campaign, user, product, **form.proposal_fields())
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
     body = proposal_json(ops.proposal_view(session, proposal), chamber)
@@ -335,12 +328,10 @@ def delete_demand(slug: str, key: str, product_id: int) -> Any:
 def put_supplier_price(slug: str, key: str, product_id: int) -> Any:
     chamber, campaign = load_campaign(slug, key, role="organizer")
     product = load_product(chamber, product_id)
-    form = validate_json(SupplierPriceForm, currency=chamber.currency)
+    form: SupplierPriceForm = validate_json(SupplierPriceForm, currency=chamber.currency)
     session = get_session()
     try:
-        ops.set_supplier_price(session, campaign, product, unit_price_minor=form.unit_price.minor,
-                               tiers=form.tier_values(), supplier=form.supplier.data or "",
-                               delivery_notes=form.delivery_notes.data or "")
+        ops.set_supplier_price(session, campaign, product, **form.supplier_price_fields())
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
     return jsonify(joint_purchase_json(ops.joint_purchase_view(session, campaign), chamber))

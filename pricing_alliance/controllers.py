@@ -78,10 +78,7 @@ def add_product(slug: str) -> Any:
     if form.validate_on_submit():
         session = get_session()
         try:
-            product = ops.create_product(session, chamber, name=form.name.data, unit=form.unit.data,
-                                         category=form.category.data or "",
-                                         reference_price_minor=form.reference_price.minor,
-                                         image=_image(form.image.data))
+            product = ops.create_product(session, chamber, **form.product_fields(), image=_image(form.image.data))
         except (Conflict, Invalid) as err:
             status = operation_failed(err, form)
         else:
@@ -118,9 +115,7 @@ def settings(slug: str) -> Any:
     status = 200
     if form.validate_on_submit():
         try:
-            ops.update_settings(session, chamber, weighting=form.weighting.data, quorum=form.quorum.share,
-                                threshold=form.threshold.share, lookback_days=form.lookback_days.data,
-                                max_markup_pct=form.max_markup_pct.data)
+            ops.update_settings(session, chamber, **form.settings_fields())
         except (Conflict, Invalid) as err:
             status = operation_failed(err, form)
         else:
@@ -181,8 +176,7 @@ def list_price(slug: str, key: str, product_id: int) -> Any:
     if form.validate_on_submit():
         try:
             member = ops.participant_business(session, campaign, current_user, form.member_id.data)
-            result = ops.list_price(session, campaign, member, product, price_minor=form.price.minor,
-                                    original_price_minor=form.original_price.minor)
+            result = ops.list_price(session, campaign, member, product, **form.price_fields())
         except (Conflict, Invalid) as err:
             if err.status == 404:
                 abort(404)
@@ -252,9 +246,7 @@ def propose(slug: str, key: str) -> Any:
         try:
             if product is None:
                 raise Invalid(_("There is no such product."), field="product_id")
-            proposal = ops.propose_price(session, campaign, current_user, product, price_minor=form.price.minor,
-                                         floor_minor=form.floor.minor, ceiling_minor=form.ceiling.minor,
-                                         closes_at=form.closes_at.utc)
+            proposal = ops.propose_price(session, campaign, current_user, product, **form.proposal_fields())
         except (Conflict, Invalid) as err:
             status = operation_failed(err, form)
         else:
@@ -296,6 +288,7 @@ def vote(slug: str, proposal_id: int) -> Any:
     session = get_session()
     if form.validate_on_submit():
         campaign = session.get(Campaign, proposal.campaign_id)
+        assert campaign is not None
         try:
             member = ops.participant_business(session, campaign, current_user, form.member_id.data)
             ops.cast_vote(session, proposal, member, form.choice.data)
@@ -367,9 +360,7 @@ def supplier_price(slug: str, key: str, product_id: int) -> Any:
     status = 200
     if form.validate_on_submit():
         try:
-            ops.set_supplier_price(session, campaign, product, unit_price_minor=form.unit_price.minor,
-                                   tiers=form.tier_values(), supplier=form.supplier.data or "",
-                                   delivery_notes=form.delivery_notes.data or "")
+            ops.set_supplier_price(session, campaign, product, **form.supplier_price_fields())
         except (Conflict, Invalid) as err:
             status = operation_failed(err, form)
         else:

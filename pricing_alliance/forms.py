@@ -2,10 +2,16 @@
 
 As in campaigns, context the validators need is set on the form before validating:
 the form's ``currency`` (money) and ``timezone`` (closing times), constructor arguments.
+
+A validated form hands the operation its values, typed, through its ``…_fields()`` method (one
+place for the page and the API): a required field is narrowed there to its value (``_validated``).
 """
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, TypedDict, TypeVar
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -39,6 +45,52 @@ WEIGHTING_LABELS = [
 ]
 QUANTITY_RANGE = NumberRange(min=1, max=MAX_QUANTITY, message=_l("The quantity must be a whole number above zero."))
 
+T = TypeVar("T")
+
+
+def _validated(value: T | None, name: str) -> T:
+    """A required field's parsed value once the form has validated (None only if it was not)."""
+    if value is None:
+        raise ValueError(f"{name} has no value: validate the form first (the field is required)")
+    return value
+
+
+# what the forms hand the operations (their …_fields() methods)
+
+
+class ProductFields(TypedDict):
+    name: str
+    unit: str
+    category: str
+    reference_price_minor: int | None
+
+
+class PriceFields(TypedDict):
+    price_minor: int
+    original_price_minor: int | None
+
+
+class ProposalFields(TypedDict):
+    price_minor: int
+    floor_minor: int | None
+    ceiling_minor: int | None
+    closes_at: dt.datetime
+
+
+class SupplierPriceFields(TypedDict):
+    unit_price_minor: int
+    tiers: list[tuple[int, int]]
+    supplier: str
+    delivery_notes: str
+
+
+class SettingsFields(TypedDict):
+    weighting: str
+    quorum: Fraction
+    threshold: Fraction
+    lookback_days: int
+    max_markup_pct: Decimal | None
+
 
 def _positive(_form: Any, field: Any) -> None:
     if field.minor is not None and field.minor <= 0:
@@ -47,6 +99,10 @@ def _positive(_form: Any, field: Any) -> None:
 
 class ShareField(StringField):
     """A share typed as a percentage ("50", "66.5") or a fraction ("2/3"); the exact Fraction in .share."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.share: Fraction | None = None
 
     def pre_validate(self, form: Any) -> None:
         self.share = None
@@ -69,6 +125,11 @@ class ProductForm(BaseForm):
                                  validators=[Nullable(), Length(max=20), _positive], filters=[strip])
     image = FileField(_l("Image (JPEG or PNG, at most 2 MB, optional)"))
 
+    def product_fields(self) -> ProductFields:
+        """The validated values, as create_product takes them (the image is read by the page)."""
+        return ProductFields(name=str(self.name.data), unit=str(self.unit.data), category=self.category.data or "",
+                             reference_price_minor=self.reference_price.minor)
+
 
 class PriceForm(BaseForm):
     """A participant's price for a product, with an optional original ("was") price."""
@@ -81,6 +142,10 @@ class PriceForm(BaseForm):
     def validate_original_price(self, field: Any) -> None:
         if field.minor is not None and self.price.minor is not None and field.minor < self.price.minor:
             raise ValidationError(_("The original price must not be below the price."))
+
+    def price_fields(self) -> PriceFields:
+        """The validated prices, as list_price takes them."""
+        return PriceFields(price_minor=self.price.amount, original_price_minor=self.original_price.minor)
 
 
 class ProposalForm(BaseForm):
@@ -103,6 +168,11 @@ class ProposalForm(BaseForm):
             raise ValidationError(_("The price must not be below its own floor."))
         if self.ceiling.minor is not None and field.minor > self.ceiling.minor:
             raise ValidationError(_("The price must not be above its own ceiling."))
+
+    def proposal_fields(self) -> ProposalFields:
+        """The validated price, band and closing time, as propose_price takes them (the product is looked up)."""
+        return ProposalFields(price_minor=self.price.amount, floor_minor=self.floor.minor,
+                              ceiling_minor=self.ceiling.minor, closes_at=_validated(self.closes_at.utc, "closes_at"))
 
 
 class VoteForm(BaseForm):
@@ -137,6 +207,11 @@ class SupplierPriceForm(BaseForm):
         return [(t.min_quantity.data, t.unit_price.minor) for t in self.tiers
                 if t.min_quantity.data is not None and t.unit_price.minor is not None]
 
+    def supplier_price_fields(self) -> SupplierPriceFields:
+        """The validated price, tiers and notes, as set_supplier_price takes them."""
+        return SupplierPriceFields(unit_price_minor=self.unit_price.amount, tiers=self.tier_values(),
+                                   supplier=self.supplier.data or "", delivery_notes=self.delivery_notes.data or "")
+
 
 class SettingsForm(BaseForm):
     weighting = SelectField(_l("Votes count"), choices=WEIGHTING_LABELS, validators=[DataRequired()])
@@ -150,6 +225,12 @@ class SettingsForm(BaseForm):
     max_markup_pct = DecimalField(_l("Maximum mark-up over the supplier price, in per cent (optional)"),
                                   validators=[Nullable(), NumberRange(min=0, max=10000,
                                                                       message=_l("Give a percentage from 0 to 10,000."))])  # noqa: E501
+
+    def settings_fields(self) -> SettingsFields:
+        """The validated rules, as update_settings takes them."""
+        return SettingsFields(weighting=str(self.weighting.data), quorum=_validated(self.quorum.share, "quorum"),
+                              threshold=_validated(self.threshold.share, "threshold"),
+                              lookback_days=int(self.lookback_days.data), max_markup_pct=self.max_markup_pct.data)
 
     def validate_threshold(self, field: Any) -> None:
         if getattr(field, "share", None) is not None and field.share <= 0:
