@@ -19,6 +19,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -77,8 +79,8 @@ def build(session: Any, n_members: int, slug: str, listers: int, products: int) 
     session.execute(insert(Participation), [{
         "chamber_id": chamber.id, "campaign_id": campaign.id, "member_id": m, "offer_headline": "九折",
         "offer_details": "", "joined_at": now, "updated_at": now} for m in member_ids])
-    ops.update_settings(session, chamber, weighting="tier", quorum=ops.Fraction(1, 2), threshold=ops.Fraction(2, 3),
-                        lookback_days=7, max_markup_pct=ops.Decimal(40))
+    ops.update_settings(session, chamber, weighting="tier", quorum=Fraction(1, 2), threshold=Fraction(2, 3),
+                        lookback_days=7, max_markup_pct=Decimal(40))
     catalogue = [ops.create_product(session, chamber, name=f"商品{p:02d}", unit="1件") for p in range(products)]
     proposal = ops.propose_price(session, campaign, organizer, catalogue[0], price_minor=100_00, floor_minor=95_00,
                                  ceiling_minor=105_00, closes_at=now + dt.timedelta(days=2))

@@ -24,7 +24,7 @@ def vote(url: str, barrier: Any, results: Any, proposal_id: int, member_id: int,
         barrier.wait(timeout=60)
         try:
             with Session() as s, s.begin():
-                ops.cast_vote(s, s.get(PriceProposal, proposal_id), s.get(Member, member_id), choice, now=now)
+                ops.cast_vote(s, s.get_one(PriceProposal, proposal_id), s.get_one(Member, member_id), choice, now=now)
             status = 200
         except Conflict:
             status = 409
@@ -52,7 +52,7 @@ def close(url: str, barrier: Any, results: Any, proposal_id: int, now: dt.dateti
         barrier.wait(timeout=60)
         try:
             with Session() as s, s.begin():
-                outcome = ops.close_proposal(s, s.get(PriceProposal, proposal_id), now=now).status
+                outcome = ops.close_proposal(s, s.get_one(PriceProposal, proposal_id), now=now).status
             status = 200
         except Conflict:
             status = 409

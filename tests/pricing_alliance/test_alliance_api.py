@@ -18,14 +18,14 @@ from pricing_alliance.models import (
 )
 from tests.conftest import count_rows
 from tests.helpers import told
-from tests.pricing_alliance.alliance_world import alliance  # noqa: F401  (a fixture)
+from tests.pricing_alliance.alliance_world import AllianceWorld, alliance  # noqa: F401  (a fixture)
 
 
 def iso(t: dt.datetime) -> str:
     return t.isoformat()
 
 
-def propose(client: Any, w: Any, headers: dict[str, str] | None = None, **body: Any) -> Any:
+def propose(client: Any, w: AllianceWorld, headers: dict[str, str] | None = None, **body: Any) -> Any:
     data = {"product_id": w.tea.id, "price": "268.00", "floor": "258.00", "ceiling": "278.00",
             "closes_at": iso(w.now + dt.timedelta(days=2))}
     data.update(body)

@@ -41,7 +41,7 @@ def race(app: Any) -> Any:
         s.flush()
         chamber = create_chamber(s, org, slug=f"race-{tag}", name="并发", kind="regional", region="杭州",
                                  currency="CNY", timezone="Asia/Shanghai", description="")
-        tier = s.scalar(select(Tier).where(Tier.chamber_id == chamber.id, Tier.key == "micro"))
+        tier = s.scalars(select(Tier).where(Tier.chamber_id == chamber.id, Tier.key == "micro")).one()
         campaign = campaign_ops.create_campaign(
             s, chamber, org, slug="race", title="并发", festival="double11", description="",
             starts_at=now + dt.timedelta(days=20), ends_at=now + dt.timedelta(days=30),

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.orm import Session
 
 from pricing_alliance import operations as ops
 from pricing_alliance.models import Demand, PriceListing, PriceProposal, PriceVote, Product
 from tests.conftest import PNG_BYTES, count_rows
 from tests.helpers import field_errors, text
-from tests.pricing_alliance.alliance_world import alliance  # noqa: F401  (a fixture)
+from tests.pricing_alliance.alliance_world import AllianceWorld, alliance  # noqa: F401  (a fixture)
 
 
 @pytest.fixture(autouse=True)
@@ -21,7 +21,7 @@ def english(client):
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 
-def local(w, delta: dt.timedelta) -> str:
+def local(w: AllianceWorld, delta: dt.timedelta) -> str:
     return (w.now + delta).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
 
 
@@ -218,7 +218,7 @@ def test_the_public_partial_shows_alliance_prices_and_no_supplier_data(app, alli
     assert "190.00" not in html
 
 
-def _adopt_tea(w: Any, db: Any, price_minor: int = 268_00) -> None:
+def _adopt_tea(w: AllianceWorld, db: Session, price_minor: int = 268_00) -> None:
     proposal = ops.propose_price(db, w.campaign, w.organizer, w.tea, price_minor=price_minor, floor_minor=None,
                                  ceiling_minor=None, closes_at=w.now + dt.timedelta(days=1))
     for m in w.members:
