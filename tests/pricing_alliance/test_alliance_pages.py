@@ -130,6 +130,26 @@ def test_proposal_pages_from_proposal_to_adoption(client, login, alliance, db):
     assert 'data-testid="alliance-price"' in campaign_page.text
 
 
+def test_the_proposal_form_says_in_chinese_that_its_times_are_beijing_time(client, login, alliance):
+    """The zone as people say it (北京时间), never its IANA name; the closing time it offers is in that zone."""
+    w = alliance
+    login(w.members[0].user)
+
+    def in_three_days() -> str:  # as the clock reads in Hangzhou
+        three_days = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=3)
+        return three_days.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
+
+    before = in_three_days()
+    page = client.get(f"/chambers/{w.chamber.slug}/campaigns/{w.campaign.slug}/alliance/proposals/new",
+                      headers={"Accept-Language": "zh-CN"})
+    offered = {before, in_three_days()}  # a minute may turn during the request
+    assert page.status_code == 200
+    assert "时间按 北京时间 计。会员可投票至截止时间" in text(page)
+    assert "Asia/Shanghai" not in page.text
+    (closes_at,) = re.findall(r'<input data-testid="proposal-closes"[^>]* value="([^"]*)"', page.text)
+    assert closes_at in offered  # not UTC, eight hours behind
+
+
 def test_votes_are_hidden_while_open(client, login, alliance, db):
     w = alliance
     proposal = ops.propose_price(db, w.campaign, w.organizer, w.tea, price_minor=268_00, floor_minor=None,
