@@ -223,15 +223,16 @@ def reference_price(history: Sequence[tuple[dt.datetime, int]], at: dt.datetime,
     history: (listed_at, price) of the member's earlier listings of the product, in the order they were
     listed (of two listed at the same instant the later one is the one in force).
     The prices in force during [at − window, at) are those listed in the window and the one
-    already in force when the window began (the last listed before it): the merchant sold at
-    each of them in the window. With no listing before ``at`` at all there is no reference.
+    already in force when the window began (the last listed at or before its start: one listed
+    at the very start replaces the one before it there): the merchant sold at each of them in the
+    window. With no listing before ``at`` at all there is no reference.
     """
     start = at - window
     before = [(t, p) for t, p in history if t < at]
     if not before:
         return None
     in_window = [p for t, p in before if t >= start]
-    earlier = sorted((tp for tp in before if tp[0] < start), key=lambda tp: tp[0])  # stable: ties keep order
+    earlier = sorted((tp for tp in before if tp[0] <= start), key=lambda tp: tp[0])  # stable: ties keep order
     if earlier:
         in_window.append(earlier[-1][1])
     return min(in_window)

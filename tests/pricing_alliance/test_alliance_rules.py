@@ -5,7 +5,7 @@ import datetime as dt
 from fractions import Fraction
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pricing_alliance import rules
@@ -163,6 +163,7 @@ def brute_force_reference(history, at, window):
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(history_st, st.integers(1, 60 * 24), st.sampled_from([1, 7, 30]))
+@example(raw=[(0, 1), (1, 2)], at_half_hours=49, days=1)  # 2 listed at the window's very start replaces 1 there
 def test_reference_price_matches_the_brute_force_model(raw, at_half_hours, days):
     history = [(T0 + dt.timedelta(minutes=30 * m), p) for m, p in raw]
     at = T0 + dt.timedelta(minutes=30 * at_half_hours)
