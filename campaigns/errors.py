@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from chamber.errors import Invalid
 from chamber.rules import display_money, plain_decimal
@@ -50,9 +52,27 @@ def campaign_rule_message(err: RuleError, currency: str) -> str:
     return _(err.message) % params
 
 
+class StatusWords(NamedTuple):
+    """A campaign status in words: as a badge or heading shows it, and as a sentence names it."""
+
+    label: Any  # "Opt-in open" (a lazy string)
+    in_sentence: Any  # "The campaign is now %(status)s." → "open", "… is already a draft"
+
+
+#: every campaign status (rules.CAMPAIGN_STATUSES) in words, written once; labels.statuses() and
+#: status_name() both read it (tests/campaigns/test_vocabulary.py)
+STATUS_WORDS: dict[str, StatusWords] = {
+    "draft": StatusWords(_l("Draft"), _l("a draft")),
+    "open": StatusWords(_l("Opt-in open"), _l("open")),
+    "locked": StatusWords(_l("Locked"), _l("locked")),
+    "live": StatusWords(_l("Live"), _l("live")),
+    "ended": StatusWords(_l("Ended"), _l("ended")),
+    "settled": StatusWords(_l("Settled"), _l("settled")),
+    "cancelled": StatusWords(_l("Cancelled"), _l("cancelled")),
+}
+
+
 def status_name(status: str) -> str:
-    names = {
-        "draft": _("a draft"), "open": _("open"), "locked": _("locked"), "live": _("live"),
-        "ended": _("ended"), "settled": _("settled"), "cancelled": _("cancelled"),
-    }
-    return names.get(status, status)
+    """A campaign status as a sentence names it ("The campaign is now locked.")."""
+    words = STATUS_WORDS.get(status)
+    return str(words.in_sentence) if words else status

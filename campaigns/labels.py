@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from .errors import STATUS_WORDS
 from .forms import FESTIVALS, METHODS, PAYMENT_METHOD_CHOICES, TARGETS
 
 
 def statuses() -> dict[str, str]:
-    """Campaign statuses, as badges and headings show them."""
-    return {
-        "draft": _("Draft"), "open": _("Opt-in open"), "locked": _("Locked"), "live": _("Live"),
-        "ended": _("Ended"), "settled": _("Settled"), "cancelled": _("Cancelled"),
-    }
+    """Campaign statuses, as badges and headings show them (errors.STATUS_WORDS)."""
+    return {status: str(words.label) for status, words in STATUS_WORDS.items()}
 
 
 def expense_categories() -> dict[str, str]:

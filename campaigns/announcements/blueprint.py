@@ -4,6 +4,7 @@ from flask import Blueprint
 from chamber.api import api_route
 
 from . import api
+from . import operations as ops
 from .forms import AnnouncementForm, describe_schedule, label_of
 
 bp = Blueprint("announcements", __name__)
@@ -60,6 +61,7 @@ bp.add_url_rule(MA + "/cancel", "cancel", pages.cancel, methods=GP)
 bp.add_url_rule(MA + "/retry", "retry", pages.retry, methods=["POST"])
 bp.add_app_template_filter(label_of, "announcement_label")
 bp.add_app_template_global(describe_schedule, "announcement_schedule")
+bp.add_app_template_global(ops.status_label, "announcement_status")
 
 # --------------------------------------------------------------------------- public feeds and calendars
 from . import public  # noqa: E402

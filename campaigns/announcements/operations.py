@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
@@ -221,10 +222,28 @@ def sync_task(session: Session, announcement: Announcement) -> None:
         delivery.cancel_task(session, announcement.chamber_id, key)
 
 
+#: every announcement status (rules.STATUSES) in words, written once: (as its badge shows it, as a
+#: sentence names it: "This announcement is already sent.")
+STATUS_WORDS: dict[str, tuple[Any, Any]] = {
+    "draft": (_l("draft"), _l("a draft")),
+    "scheduled": (_l("scheduled"), _l("scheduled")),
+    "sending": (_l("sending"), _l("being sent")),
+    "sent": (_l("sent"), _l("sent")),
+    "cancelled": (_l("cancelled"), _l("cancelled")),
+    "missed": (_l("missed"), _l("missed")),
+}
+
+
+def status_label(status: str) -> str:
+    """An announcement status as its badge shows it (the announcement_status template global)."""
+    words = STATUS_WORDS.get(status)
+    return str(words[0]) if words else status
+
+
 def status_name(status: str) -> str:
-    names = {"draft": _("a draft"), "scheduled": _("scheduled"), "sending": _("being sent"), "sent": _("sent"),
-             "cancelled": _("cancelled"), "missed": _("missed")}
-    return names.get(status, status)
+    """An announcement status as a sentence names it."""
+    words = STATUS_WORDS.get(status)
+    return str(words[1]) if words else status
 
 
 def _check_editable(announcement: Announcement) -> None:

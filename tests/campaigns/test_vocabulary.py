@@ -4,11 +4,15 @@ the chamber's currency and time zone from the view, never a default."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from campaigns import labels, rules
+from campaigns import errors, labels, rules
+from campaigns.announcements import operations as announcement_ops
+from campaigns.announcements import rules as announcement_rules
 from campaigns.forms import TARGETS, CampaignForm, PaymentForm
 from campaigns.models import Campaign, LedgerEntry, Receipt
 from chamber.config import MAX_UPLOAD
@@ -30,6 +34,32 @@ def test_status_words_cover_every_status(app):
     with app.test_request_context():
         assert list(labels.statuses()) == list(rules.CAMPAIGN_STATUSES)
         assert list(labels.moves()) == list(rules.MOVE_TARGETS)
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+def test_badges_and_sentences_read_one_table_of_status_words(app, locale):
+    """A status has its words in one place (errors.STATUS_WORDS): the badge and the sentence forms differ
+    ("Opt-in open" / "The campaign is now open.") but are written side by side, for every status."""
+    with app.test_request_context(headers={"Accept-Language": locale}):
+        assert list(errors.STATUS_WORDS) == list(rules.CAMPAIGN_STATUSES)
+        assert labels.statuses() == {s: str(w.label) for s, w in errors.STATUS_WORDS.items()}
+        assert {s: errors.status_name(s) for s in rules.CAMPAIGN_STATUSES} == {
+            s: str(w.in_sentence) for s, w in errors.STATUS_WORDS.items()}
+        assert labels.statuses()["open"] == ("Opt-in open" if locale == "en" else "报名中")
+        assert errors.status_name("draft") == ("a draft" if locale == "en" else "草稿")
+        assert list(announcement_ops.STATUS_WORDS) == list(announcement_rules.STATUSES)
+        assert announcement_ops.status_label("sending") == ("sending" if locale == "en" else "发送中")
+        assert announcement_ops.status_name("sending") == ("being sent" if locale == "en" else "正在发送")
+
+
+def test_no_template_or_module_spells_the_status_words_again():
+    """The tables above are the only lists of status words: no template or view writes its own dict (the
+    move buttons, "Lock the shares", are verbs of their own: labels.moves())."""
+    root = Path(__file__).resolve().parents[2]
+    spelled = re.compile(r"""['"](draft|scheduled)['"]\s*:\s*_l?\(""")
+    found = [str(p.relative_to(root)) for folder in ("templates", "campaigns", "pricing_alliance", "chamber")
+             for p in (root / folder).rglob("*") if p.suffix in (".html", ".py", ".txt") and spelled.search(p.read_text())]
+    assert found == []
 
 
 def test_payment_methods_check_and_choices_follow_the_one_list():
