@@ -1,4 +1,5 @@
-"""Chambers: create, tiers, applications, decisions, organizers, directory, dashboards (pages and API)."""
+"""Chambers: the home page's list, create, tiers, applications, decisions, organizers, directory, dashboards
+(pages and API), and the messages their refused forms give."""
 from __future__ import annotations
 
 import re
@@ -120,6 +121,17 @@ def test_wrong_uscc_says_which_character(client, create_chamber, create_user, lo
     assert count_rows(db, Member, Member.chamber_id == chamber.id) == 0
 
 
+def test_field_messages_are_whole_sentences(client, create_chamber, create_user, token_for):
+    chamber = create_chamber()
+    headers = {**token_for(create_user()), **EN}
+    resp = client.post(f"/api/v1/chambers/{chamber.slug}/applications", json={
+        "business_name": "x", "uscc": make_uscc("91330106MA0000001"), "contact_name": "c", "phone": "abc123",
+        "shop_url": "ftp:/x", "annual_revenue": "1.00"}, headers=headers)
+    fields = resp.json["error"]["fields"]
+    assert fields == {"phone": "A phone number has digits, spaces, +, - and brackets only.",
+                      "shop_url": "Enter a web address starting with http:// or https://."}
+
+
 def test_suspend_and_reinstate(client, create_chamber, create_member, login, db):
     chamber = create_chamber()
     member = create_member(chamber=chamber)
@@ -216,6 +228,36 @@ def test_tiers_api_and_page(client, create_chamber, create_member, token_for, lo
     assert resp.status_code == 400 and "positive number" in resp.text
 
 
+def test_tier_errors_are_named_with_dots_and_too_many_tiers_refused(client, create_chamber, token_for, db):
+    chamber = create_chamber()
+    headers = {**token_for(chamber.organizer), **EN}
+    url = f"/api/v1/chambers/{chamber.slug}/tiers"
+    resp = client.put(url, json={"items": [{"key": "a", "name": "A", "weight": 2}]}, headers=headers)
+    assert resp.json["error"]["fields"] == {"items.0.weight": "Expected a string."}
+    resp = client.put(url, json={"items": [{"key": "a", "name": "A", "weight": "1"}, {"key": "a", "name": "B", "weight": "2"}]}, headers=headers)
+    assert resp.json["error"]["fields"] == {"items": "Each tier needs its own key."}
+    many = [{"key": f"t{i}", "name": f"T{i}", "weight": str(i + 1)} for i in range(25)]
+    resp = client.put(url, json={"items": many}, headers=headers)
+    assert resp.status_code == 400 and resp.json["error"]["fields"] == {"items": "At most 20 tiers."}
+    assert count_rows(db, Tier, Tier.chamber_id == chamber.id) == 3
+
+
+def test_tiers_page_shows_list_level_errors(client, create_chamber, login):
+    chamber = create_chamber()
+    login(chamber.organizer)
+    resp = client.post(f"/chambers/{chamber.slug}/manage/tiers", data={
+        "items-0-key": "a", "items-0-name": "A", "items-0-weight": "1",
+        "items-1-key": "a", "items-1-name": "B", "items-1-weight": "2"}, headers=EN)
+    assert resp.status_code == 400 and "Each tier needs its own key." in resp.text
+
+
+def test_tier_rows_are_translated(client, create_chamber, token_for):
+    chamber = create_chamber()
+    resp = client.put(f"/api/v1/chambers/{chamber.slug}/tiers", json={"items": [{"key": "a", "name": "", "weight": "1"}]},
+                      headers={**token_for(chamber.organizer), "Accept-Language": "zh-CN"})
+    assert resp.json["error"]["fields"]["items.0.name"] != "This field is required."
+
+
 def test_make_organizer(client, create_chamber, create_member, token_for, login, db):
     chamber = create_chamber()
     member = create_member(chamber=chamber)
@@ -226,6 +268,18 @@ def test_make_organizer(client, create_chamber, create_member, token_for, login,
     assert resp.status_code == 409
     # the new organizer can now manage
     assert client.get(f"/api/v1/chambers/{chamber.slug}/members", headers=token_for(member.user)).json["items"][0].get("phone")
+
+
+def test_home_lists_the_chambers_and_offers_to_create_one(client, create_chamber):
+    """The home page's own content (not just the base template, which every page has): the chambers by
+    name with their public pages and regions, and the way to create one."""
+    chamber = create_chamber(name="西湖区商会", region="杭州市西湖区")
+    resp = client.get("/")
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    assert f'<a href="/c/{chamber.slug}">西湖区商会</a>' in html
+    assert "杭州市西湖区" in html
+    assert 'data-testid="create-chamber"' in html
 
 
 def test_public_pages_and_dashboards(client, create_chamber, create_member, login):

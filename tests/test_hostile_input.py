@@ -1,8 +1,10 @@
 """Hostile input is a 400 by the field (or the API's error body) and changes nothing: never a 500.
 
-Each case here answered 500 (or was saved) before: JSON nested
-hundreds of levels deep, a file sent for a text field, invisible or control characters and
-direction overrides in names and descriptions. The campaign cases: tests/campaigns/test_hostile_campaign_input.py.
+Each case here answered 500 (or was saved) before: JSON nested hundreds of levels deep, a file
+sent for a text field, invisible or control characters and direction overrides in names and
+descriptions, text the database cannot store (NUL bytes, broken Unicode), ids too large for it,
+digits that are not ASCII, time zones that are not places. The campaign cases:
+tests/campaigns/test_hostile_campaign_input.py; random input to every route: test_no_server_errors.py.
 """
 from __future__ import annotations
 
@@ -160,3 +162,62 @@ def test_bad_text_on_a_page_is_shown_by_the_field(client, db, create_user, login
     assert field_errors(resp, "name") == ["Remove the invisible control character U+202E."]
     assert field_errors(resp, "region") == ["Write some visible text: this has only invisible characters."]
     assert count_rows(db, Chamber, Chamber.slug == "bidi") == 0
+
+
+# --------------------------------------------------------------------------- what the database cannot store
+
+
+@pytest.mark.parametrize("body", [
+    b'{"slug": "ok", "name": "a\\u0000b", "kind": "brand", "region": "r"}',
+    b'{"slug": "ok", "name": "a\\ud800b", "kind": "brand", "region": "r"}',
+    b'{"slug": "ok", "name": "fine", "kind": "brand", "region": ["x\\u0000"]}',
+])
+def test_unstorable_text_in_json_is_400(client, create_user, token_for, db, body):
+    headers = {**token_for(create_user()), "Content-Type": "application/json", **EN}
+    resp = client.post("/api/v1/chambers", data=body, headers=headers)
+    assert resp.status_code == 400
+    assert "cannot be stored" in resp.json["error"]["message"]
+    assert count_rows(db, Chamber, Chamber.slug == "ok") == 0
+
+
+def test_unstorable_text_in_forms_and_paths(client, create_user, login, db):
+    resp = client.post("/api/v1/auth/tokens", json={"email": "\x00", "password": "x"})
+    assert resp.status_code == 400
+    assert client.get("/api/v1/chambers/a%00b").status_code == 404
+    assert client.get("/c/a%00b").status_code == 404
+    login(create_user())
+    resp = client.post("/chambers/new", data={"slug": "nul", "name": "a\x00b", "kind": "brand", "region": "r"})
+    assert resp.status_code == 400
+    assert count_rows(db, Chamber, Chamber.slug == "nul") == 0
+
+
+def test_huge_ids_are_404_or_400(client, create_chamber, create_member, token_for, login):
+    chamber = create_chamber()
+    headers = token_for(chamber.organizer)
+    for member_id in ("3000000000", "99999999999999999999999"):
+        assert client.post(f"/api/v1/chambers/{chamber.slug}/members/{member_id}/decision", json={"decision": "approve"},
+                           headers=headers).status_code == 404
+    for member_id, message in ((300000000000, "Not a member id."), (-1, "Not a member id."), (0, "Not a member id."),
+                               ("5", "Expected a number."), ("²", "Expected a number."), (1.5, "Not a valid integer value.")):
+        resp = client.post(f"/api/v1/chambers/{chamber.slug}/organizers", json={"member_id": member_id}, headers={**headers, **EN})
+        assert resp.status_code == 400, member_id
+        assert resp.json["error"]["fields"]["member_id"] == message, member_id
+    login(chamber.organizer)
+    assert client.get(f"/chambers/{chamber.slug}/manage/members/99999999999999999999").status_code == 404
+
+
+@pytest.mark.parametrize("revenue", ["٣٤", "３４", "1e3"])
+def test_only_ascii_digits_count_as_money(client, create_chamber, create_user, token_for, db, revenue):
+    chamber = create_chamber()
+    resp = client.post(f"/api/v1/chambers/{chamber.slug}/applications", json={
+        "business_name": "x", "uscc": make_uscc("91330106MA0000002"), "contact_name": "c", "phone": "123456",
+        "shop_url": "", "annual_revenue": revenue}, headers=token_for(create_user()))
+    assert resp.status_code == 400 and "annual_revenue" in resp.json["error"]["fields"]
+    assert count_rows(db, Member, Member.chamber_id == chamber.id) == 0
+
+
+@pytest.mark.parametrize("zone", ["localtime", "Factory", "posixrules", "Etc/GMT+8", "Mars/Olympus"])
+def test_time_zone_must_be_a_place(client, create_user, token_for, zone):
+    resp = client.post("/api/v1/chambers", json={"slug": "tz", "name": "n", "kind": "brand", "region": "r", "timezone": zone},
+                       headers=token_for(create_user()))
+    assert resp.status_code == 400 and "timezone" in resp.json["error"]["fields"]

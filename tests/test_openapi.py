@@ -1,5 +1,5 @@
-"""The OpenAPI document says what the validation accepts: types, required fields, lengths, patterns,
-formats, enums, id ranges, nullability — derived from the forms, so it cannot drift from them."""
+"""The OpenAPI document lists every API route and says what the validation accepts: types, required fields,
+lengths, patterns, formats, enums, id ranges, nullability — derived from the forms, so it cannot drift from them."""
 from __future__ import annotations
 
 import re
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from chamber.api import API_ROUTES, MAX_ID, form_schema
+from chamber.api import API_PREFIX, API_ROUTES, MAX_ID, form_schema
 from chamber.chambers.forms import TIME_ZONES
 from chamber.rules import make_uscc
 
@@ -19,6 +19,22 @@ def doc(client: Any) -> dict[str, Any]:
 
 def body(doc: dict[str, Any], path: str, method: str = "post") -> dict[str, Any]:
     return doc["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+
+
+def test_openapi_describes_every_api_route(app, client):
+    doc = client.get("/api/v1/openapi.json").json
+    assert doc["openapi"].startswith("3.1")
+    documented = {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(API_PREFIX + "/"):
+            continue
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule[len(API_PREFIX):])
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (path, method) in documented, f"{method} {path} missing from openapi.json"
+    create = doc["paths"]["/chambers/{slug}/applications"]["post"]
+    schema = create["requestBody"]["content"]["application/json"]["schema"]
+    assert {"business_name", "uscc", "annual_revenue"} <= set(schema["required"])
+    assert schema["properties"]["annual_revenue"]["format"] == "decimal"
 
 
 def test_application_fields(doc):

@@ -1,4 +1,5 @@
-"""Chinese text uses Chinese punctuation: ，。：；！？（） next to Chinese characters, not , . : ; ! ? ( )."""
+"""Chinese text reads as Chinese: Chinese punctuation ，。：；！？（） next to Chinese characters, not , . : ; ! ? ( );
+lists and labels joined the Chinese way (、 and no space after ：); the reader is 您 throughout, never 你."""
 from __future__ import annotations
 
 import re

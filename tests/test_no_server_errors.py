@@ -1,4 +1,5 @@
-"""No input gives a 500: garbage to every API route, as the most privileged caller."""
+"""No input gives a 500: random and malformed bodies to every API route, garbage in every URL parameter and random
+fields to every page form, as the most privileged caller (the API's contract itself: test_api_fuzz.py)."""
 from __future__ import annotations
 
 import json
