@@ -1,5 +1,7 @@
 """The campaign life cycle's pure rules (campaigns/rules.py): which moves are allowed, what the clock
-does, the go/no-go threshold, receipts by their bytes, which way an entry moves the money."""
+does (opening a draft at its opening time too), the go/no-go threshold, receipts by their bytes, which way
+an entry moves the money, and going live or ending early (the start moves to now, the end too; the
+campaign's times stay consistent)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,11 +9,14 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from campaigns.rules import (
     CAMPAIGN_STATUSES,
     CAMPAIGN_TRANSITIONS,
     MAX_RECEIPT_BYTES,
+    MIN_RUN,
     RuleError,
     check_threshold,
     check_transition,
@@ -170,3 +175,53 @@ def test_early_moves_at_the_boundaries():
         "starts_at": NOW, "optin_deadline": NOW}
     assert _moves("ended", starts_at=NOW - HOUR, ends_at=NOW) == {}  # ending now is not early
     assert _moves("ended", starts_at=NOW - HOUR) == {"ends_at": NOW}
+
+
+# --------------------------------------------------------------------------- early moves, for any times
+
+BASE = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+offsets = st.integers(min_value=-40 * 86400, max_value=40 * 86400).map(lambda s: dt.timedelta(seconds=s))
+
+
+@st.composite
+def campaigns(draw):
+    """Consistent times: opens_at < optin_deadline <= starts_at < ends_at, and a moment now."""
+    deadline = BASE + draw(offsets)
+    starts = deadline + dt.timedelta(seconds=draw(st.integers(0, 30 * 86400)))
+    ends = starts + dt.timedelta(seconds=draw(st.integers(1, 30 * 86400)))
+    opens = draw(st.none() | st.integers(1, 30 * 86400).map(lambda s: deadline - dt.timedelta(seconds=s)))
+    return {"opens_at": opens, "optin_deadline": deadline, "starts_at": starts, "ends_at": ends}, BASE + draw(offsets)
+
+
+def _consistent(t):
+    assert t["opens_at"] is None or t["opens_at"] < t["optin_deadline"]
+    assert t["optin_deadline"] <= t["starts_at"] < t["ends_at"]
+
+
+@given(campaigns())
+def test_going_live_never_leaves_a_future_start(case):
+    times, now = case
+    after = {**times, **early_move_times("live", now, **times)}
+    assert after["starts_at"] <= now
+    _consistent(after)
+    if times["starts_at"] <= now:
+        assert after == times  # on time or late: nothing moves
+
+
+@given(campaigns())
+def test_ending_never_leaves_a_future_end_after_the_start(case):
+    times, now = case
+    live = {**times, **early_move_times("live", now, **times)}
+    after = {**live, **early_move_times("ended", now, **live)}
+    assert after["ends_at"] <= max(now, after["starts_at"] + MIN_RUN)
+    _consistent(after)
+
+
+def test_early_move_examples():
+    now = BASE
+    times = {"opens_at": None, "optin_deadline": BASE + dt.timedelta(days=1), "starts_at": BASE + dt.timedelta(days=2),
+             "ends_at": BASE + dt.timedelta(days=3)}
+    assert early_move_times("live", now, **times) == {"starts_at": now, "optin_deadline": now}
+    assert early_move_times("ended", now + dt.timedelta(days=1), **{**times, "starts_at": now}) == {
+        "ends_at": now + dt.timedelta(days=1)}
+    assert early_move_times("open", now, **times) == {}

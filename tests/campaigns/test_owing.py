@@ -1,5 +1,5 @@
 """Owing and being owed: what a participant owes, by when and how to pay (overdue once the campaign has
-started); write-offs; refunds paid back. The rules that compute what is owed: test_owed.py."""
+started); write-offs; refunds paid back. The rules that compute what is owed: test_owed_rules.py."""
 from __future__ import annotations
 
 import datetime as dt

@@ -429,7 +429,7 @@ def test_ledger_page_shows_entries_balances_and_members(client, db, login, locke
     body = text(page)
     for expected in ("Bank transfer", "抖音广告", members[0].business_name, org.display_name, "China Standard Time", "¥170.00", "¥500.00"):
         assert expected in body, expected
-    assert "BANK-7" not in body  # another member's transaction number (tests/campaigns/test_payment_references.py)
+    assert "BANK-7" not in body  # another member's transaction number (tests/campaigns/test_payments.py)
     assert "/reversal\"" not in page.get_data(as_text=True)  # members get no reversal links
     row = re.search(r'<tr data-member="%d">(.*?)</tr>' % members[0].id, page.get_data(as_text=True), re.S).group(1)
     assert re.findall(r"¥[\d,.]+", row) == ["¥500.00", "¥250.00", "¥250.00", "¥0.00"]

@@ -2,7 +2,7 @@
 dates a payment may have, in the API, on the page and in the operation; who sees a payment's
 reference (organizers and the paying member; every participant sees amounts and methods); and the
 receipts of what is spent, up to 5 MB. The numbers printed in the PDFs are in test_pdf_numbers.py,
-the owed and settlement rules in test_owed.py."""
+the owed and settlement rules in test_owed_rules.py."""
 from __future__ import annotations
 
 import datetime as dt

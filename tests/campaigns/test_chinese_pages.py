@@ -1,8 +1,10 @@
-"""The demo as a phone reviewer reads it in Chinese: offers that fit their shops, no space after 。：，, no ASCII
-brackets in Chinese titles (one demo load for the whole module: it takes a few seconds)."""
+"""Campaign pages read right in Chinese: a campaign's conditions joined with Chinese punctuation, and the demo
+as a phone reviewer reads it: offers that fit their shops, no space after 。：，, no ASCII brackets in Chinese
+titles, words rather than codes (one demo load for the whole module: it takes a few seconds)."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -24,6 +26,18 @@ FITS = {
     "海鲜": ("生鲜",), "卤": ("卤",), "围巾": ("围巾", "毛衣"), "月饼": ("烘焙", "糕团"), "茶具": ("茶具",),
     "蜂蜜": ("蜂蜜",), "竹编": ("竹编",), "旗袍": ("旗袍",), "米酒": ("米酒",), "绘本": ("绘本",),
 }
+
+
+def test_campaign_conditions_are_separated_the_chinese_way(client, db, login, make_campaign, create_member):
+    campaign = make_campaign(status="open", min_share_minor=100_00, max_share_pct=Decimal(30))
+    member = create_member(chamber=campaign.chamber)
+    login(member.user)
+    page = client.get(f"/chambers/{campaign.chamber.slug}/campaigns/{campaign.slug}",
+                      headers={"Accept-Language": "zh-CN"}).text
+    assert "；每家最少承担 ¥100.00；每家最多承担预算的 30%" in page and "; 每家" not in page
+
+
+# --------------------------------------------------------------------------- the demo, in Chinese
 
 
 def test_every_demo_merchant_has_an_offer_that_fits_its_shop():

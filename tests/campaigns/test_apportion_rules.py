@@ -1,4 +1,6 @@
-"""Tests for campaigns.rules: pooled-budget apportioning and proportional refunds."""
+"""How a pooled budget is apportioned among the participants (apportion, check_rule) and an amount split in
+proportion to what each paid (split_proportionally): pure rules of campaigns/rules.py, against an independent
+reference model."""
 
 from __future__ import annotations
 
