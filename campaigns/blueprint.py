@@ -2,6 +2,7 @@
 from flask import Blueprint
 
 from chamber.api import api_route
+from chamber.rules import megabytes
 
 from . import api, labels
 from .forms import (
@@ -17,6 +18,8 @@ from .forms import (
     TransitionForm,
     WriteOffForm,
 )
+from .models import MAX_OFFER_IMAGE, MAX_QR
+from .rules import MAX_RECEIPT_BYTES
 
 bp = Blueprint("campaigns", __name__)
 
@@ -56,9 +59,9 @@ api_route(bp, K + "/participation", ["PUT"], auth="member", form=ParticipationFo
                           "or one participant too many for the minimum share"})(api.put_participation)
 api_route(bp, K + "/participation/image", ["PUT"], auth="member", form=OfferImageForm,
           summary="Put a picture on your offer card (multipart/form-data: image; member_id only if you have several "
-                  "businesses). JPEG, PNG or WebP, judged by content; at most 2 MB.",
+                  f"businesses). JPEG, PNG or WebP, judged by content; at most {megabytes(MAX_OFFER_IMAGE)}.",
           responses={200: "{member_id, picture_url}", 400: "Not such an image", 409: "Not taking part",
-                     413: "Above 2 MB"})(api.put_offer_image)
+                     413: f"Above {megabytes(MAX_OFFER_IMAGE)}"})(api.put_offer_image)
 api_route(bp, K + "/participation/image", ["DELETE"], auth="member",
           summary="Take the picture off your offer card (?member_id= if you have several businesses).",
           responses={204: "Removed", 409: "Opting in is over: the offer no longer changes"})(api.delete_offer_image)
@@ -75,9 +78,11 @@ api_route(bp, K + "/payments", ["POST"], auth="organizer", form=PaymentForm,
           responses={201: "The ledger entry", 400: "Not a participant, or a bad date",
                      409: "Ledger not open, or more than the member still owes"})(api.post_payment)
 api_route(bp, K + "/expenses", ["POST"], auth="organizer", form=ExpenseForm,
-          summary="Record an expense; JSON, or multipart/form-data with a receipt file (PDF/JPEG/PNG, ≤ 5 MB).",
+          summary="Record an expense; JSON, or multipart/form-data with a receipt file "
+                  f"(PDF/JPEG/PNG, ≤ {megabytes(MAX_RECEIPT_BYTES)}).",
           responses={201: "The ledger entry", 400: "Invalid, or receipt not PDF/JPEG/PNG",
-                     409: "More than is available", 413: "Receipt above 5 MB"})(api.post_expense)
+                     409: "More than is available",
+                     413: f"Receipt above {megabytes(MAX_RECEIPT_BYTES)}"})(api.post_expense)
 api_route(bp, K + "/ledger/<int:entry_id>/reversal", ["POST"], auth="organizer", form=ReversalForm,
           summary="Reverse a payment or an expense ({reason}); entries are never edited or deleted.",
           responses={201: "The reversal entry",
@@ -97,9 +102,10 @@ api_route(bp, "/chambers/<slug>/collection", ["GET"], auth="member",
           responses={200: "The collection details"})(api.get_collection)
 api_route(bp, "/chambers/<slug>/collection", ["PUT"], auth="organizer", form=CollectionForm,
           summary="Set the collection details: JSON {account, qr_kind, remove_qr}, or multipart/form-data with the "
-                  "same fields and a qr file (a PNG or JPEG image, checked by decoding it, at most 2 MB).",
+                  "same fields and a qr file (a PNG or JPEG image, checked by decoding it, at most "
+                  f"{megabytes(MAX_QR)}).",
           responses={200: "The collection details", 400: "Not a PNG or JPEG image, or no qr_kind",
-                     413: "Image above 2 MB"})(api.put_collection)
+                     413: f"Image above {megabytes(MAX_QR)}"})(api.put_collection)
 api_route(bp, "/chambers/<slug>/collection/qr", ["GET"], auth="member",
           summary="The chamber's collection QR image.", responses={200: "The image"},
           content=("image/png", "image/jpeg"))(api.get_collection_qr)

@@ -23,19 +23,19 @@ class NotAMerchant(Invalid):
 
 
 class ReceiptTooLarge(Invalid):
-    """A receipt above 5 MB (the API answers 413)."""
+    """A receipt above rules.MAX_RECEIPT_BYTES (the API answers 413)."""
 
     status = 413
 
 
 class QrTooLarge(Invalid):
-    """A collection QR image above 2 MB (413)."""
+    """A collection QR image above models.MAX_QR (413)."""
 
     status = 413
 
 
 class OfferImageTooLarge(Invalid):
-    """An offer picture above 2 MB (413)."""
+    """An offer picture above models.MAX_OFFER_IMAGE (413)."""
 
     status = 413
 

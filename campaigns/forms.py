@@ -30,10 +30,10 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 from chamber.chambers.forms import slug_validator
 from chamber.db import utcnow
 from chamber.forms import BaseForm, MoneyField, Nullable, form_context, strip
-from chamber.rules import format_money
+from chamber.rules import format_money, megabytes
 
-from .models import MAX_PARTICIPANTS
-from .rules import MOVE_TARGETS, PAYMENT_METHODS
+from .models import MAX_OFFER_IMAGE, MAX_PARTICIPANTS, MAX_QR
+from .rules import MAX_RECEIPT_BYTES, MOVE_TARGETS, PAYMENT_METHODS
 
 #: ids in request bodies must fit the database's INTEGER columns (else SQLite overflows, PostgreSQL refuses)
 MAX_ID = 2**31 - 1
@@ -245,14 +245,15 @@ class ParticipationForm(BaseForm):
 class ParticipationPageForm(ParticipationForm):
     """The campaign page's opt-in form: the offer, and a picture for the offer card."""
 
-    offer_image = FileField(_l("A picture for your offer card (JPEG, PNG or WebP, at most 2 MB; optional)"))
+    offer_image = FileField(_l("A picture for your offer card (JPEG, PNG or WebP, at most %(size)s; optional)",
+                                    size=megabytes(MAX_OFFER_IMAGE)))
     remove_offer_image = BooleanField(_l("Remove the picture"))
 
 
 class OfferImageForm(BaseForm):
     """PUT …/participation/image (multipart/form-data): the picture on the member's offer card."""
 
-    image = FileField(_l("Picture (JPEG, PNG or WebP, at most 2 MB)"))
+    image = FileField(_l("Picture (JPEG, PNG or WebP, at most %(size)s)", size=megabytes(MAX_OFFER_IMAGE)))
     member_id = IntegerField(_l("Business"), validators=[Optional(), ID_RANGE])
 
 
@@ -295,7 +296,7 @@ class ExpenseForm(BaseForm):
     category = StringField(_l("Category"), validators=[DataRequired(), Length(max=40)], filters=[strip])
     amount = MoneyField(_l("Amount"), validators=[DataRequired(), Length(max=20), _positive_amount], filters=[strip])
     description = TextAreaField(_l("What for"), validators=[Optional(), Length(max=4000)], filters=[strip])
-    receipt = FileField(_l("Receipt (PDF, JPEG or PNG, at most 5 MB)"))
+    receipt = FileField(_l("Receipt (PDF, JPEG or PNG, at most %(size)s)", size=megabytes(MAX_RECEIPT_BYTES)))
 
 
 class ReversalForm(BaseForm):
@@ -334,5 +335,5 @@ class CollectionForm(BaseForm):
     account = TextAreaField(_l("Account for payments"), validators=[Optional(), Length(max=2000)], filters=[strip],
                             description=_l("E.g. bank, account name and number, or where to pay in cash."))
     qr_kind = SelectField(_l("The QR code is for"), choices=QR_KIND_CHOICES, validators=[Optional()])
-    qr = FileField(_l("Collection QR code (PNG or JPEG, at most 2 MB)"))
+    qr = FileField(_l("Collection QR code (PNG or JPEG, at most %(size)s)", size=megabytes(MAX_QR)))
     remove_qr = BooleanField(_l("Remove the QR code"))

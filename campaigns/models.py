@@ -30,6 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from chamber.db import Base, utcnow
 from chamber.models import Chamber, Member, User
+from chamber.rules import MAX_PICTURE_BYTES
 
 from .rules import CAMPAIGN_STATUSES, MAX_RECEIPT_BYTES, PAYMENT_METHODS, SHARES_PREVIEW
 
@@ -40,10 +41,10 @@ ENTRY_TYPES = ("pledge", "payment", "expense", "refund", "reversal", "carry_to_f
 #: what a chamber's collection QR code is for
 QR_KINDS = ("wechat_pay", "alipay")
 QR_TYPES = ("image/png", "image/jpeg")
-MAX_QR = 2 * 1024 * 1024
+MAX_QR = MAX_PICTURE_BYTES
 #: the picture on a merchant's offer card (public campaign page)
 OFFER_IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
-MAX_OFFER_IMAGE = 2 * 1024 * 1024
+MAX_OFFER_IMAGE = MAX_PICTURE_BYTES
 RECEIPT_TYPES = ("application/pdf", "image/jpeg", "image/png")
 #: the request body an expense with a receipt may have: the 5 MiB file plus the form around it
 #: (the receipt check itself enforces exactly rules.MAX_RECEIPT_BYTES for the file)
@@ -180,7 +181,7 @@ class KeptOffer(Base):
 
 
 class OfferImage(Base):
-    """The picture on a participant's offer card, shown to shoppers (checked by decoding; at most 2 MB).
+    """The picture on a participant's offer card, shown to shoppers (checked by decoding; at most MAX_OFFER_IMAGE).
 
     Its own table, so that the participations (read on every campaign page) never carry the bytes.
     It stays if the member withdraws, like the offer text (kept offers), and goes with the campaign.
@@ -205,7 +206,7 @@ class OfferImage(Base):
 
 
 class Receipt(Base):
-    """An expense's receipt file (PDF, JPEG or PNG, at most 5 MB), kept in the database."""
+    """An expense's receipt file (PDF, JPEG or PNG, at most MAX_RECEIPT_BYTES), kept in the database."""
 
     __tablename__ = "receipts"
 

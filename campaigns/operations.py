@@ -31,7 +31,7 @@ from chamber.db import utcnow
 from chamber.errors import Conflict, Invalid, rule_message
 from chamber.images import image_type
 from chamber.models import Chamber, Member, User
-from chamber.rules import display_money
+from chamber.rules import display_money, megabytes
 from chamber.slugs import slugify, unique_slug
 
 from . import notify as tell
@@ -591,7 +591,8 @@ def record_refund_payout(
 def set_offer_image(
     session: Session, campaign: Campaign, member: Member, data: bytes | None, *, now: dt.datetime | None = None
 ) -> OfferImage | None:
-    """Put a picture on the member's offer card (JPEG, PNG or WebP by content, at most 2 MB), or take it off (None)."""
+    """Put a picture on the member's offer card (JPEG, PNG or WebP by content, at most MAX_OFFER_IMAGE), or take it
+    off (None)."""
     campaign = _lock(session, campaign)
     # the picture is part of the offer: it changes when the offer text may (open, before the deadline)
     if campaign.status != "open" or (now or utcnow()) >= campaign.optin_deadline:
@@ -609,7 +610,8 @@ def set_offer_image(
             session.flush()
         return None
     if len(data) > MAX_OFFER_IMAGE:
-        raise OfferImageTooLarge(_("The picture is too large: at most 2 MB."), field="offer_image")
+        raise OfferImageTooLarge(_("The picture is too large: at most %(size)s.", size=megabytes(MAX_OFFER_IMAGE)),
+                                 field="offer_image")
     kind = image_type(data, OFFER_IMAGE_TYPES)
     if kind is None:
         raise Invalid(_("The picture must be a JPEG, PNG or WebP image."), field="offer_image")
@@ -622,9 +624,9 @@ def set_offer_image(
 
 
 def check_qr_image(data: bytes) -> str:
-    """The content type of a collection QR image, judged by decoding it (PNG or JPEG, at most 2 MB)."""
+    """The content type of a collection QR image, judged by decoding it (PNG or JPEG, at most MAX_QR)."""
     if len(data) > MAX_QR:
-        raise QrTooLarge(_("The image is too large: at most 2 MB."), field="qr")
+        raise QrTooLarge(_("The image is too large: at most %(size)s.", size=megabytes(MAX_QR)), field="qr")
     kind = image_type(data, QR_TYPES)
     if kind is None:
         raise Invalid(_("The QR code must be a PNG or JPEG image (a screenshot of the collection code)."), field="qr")

@@ -41,7 +41,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar
 
-from chamber.rules import MAX_UPLOAD_BYTES, RuleError, register_messages
+from chamber.rules import MAX_UPLOAD_BYTES, RuleError, megabytes, register_messages
 
 __all__ = [
     "N_",
@@ -355,7 +355,7 @@ MESSAGES.update(
         ),
         "receipt_type": N_("A receipt must be a PDF, JPEG or PNG file."),
         "receipt_empty": N_("The receipt file is empty."),
-        "receipt_too_large": N_("The receipt is %(size)s bytes; at most %(max)s bytes (5 MB) are allowed."),
+        "receipt_too_large": N_("The receipt is %(size)s bytes; at most %(max)s are allowed."),
     }
 )
 register_messages(MESSAGES)
@@ -544,7 +544,7 @@ MAX_RECEIPT_BYTES = MAX_UPLOAD_BYTES
 def sniff_receipt(head: bytes, size: int) -> str:
     """The content type of a receipt judged by its magic bytes (never its name), or RuleError."""
     if size > MAX_RECEIPT_BYTES:
-        raise RuleError("receipt_too_large", size=size, max=MAX_RECEIPT_BYTES)
+        raise RuleError("receipt_too_large", size=size, max=megabytes(MAX_RECEIPT_BYTES))
     if size == 0:
         raise RuleError("receipt_empty")
     if head.startswith(b"%PDF-"):

@@ -49,6 +49,13 @@ def register_messages(messages: dict[str, str]) -> None:
 
 #: the largest file anyone may upload (a receipt, a complaint's evidence): 5 MiB
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+#: the largest picture shown on a page (an offer card's picture, a collection QR code, a catalogue picture)
+MAX_PICTURE_BYTES = 2 * 1024 * 1024
+
+
+def megabytes(size: int) -> str:
+    """A size limit as people read it in messages and labels: 5 * 1024 * 1024 → "5 MB", 1.5 MiB → "1.5 MB"."""
+    return f"{plain_decimal((Decimal(size) / (1024 * 1024)).quantize(Decimal('0.1')))} MB"
 
 
 # --- Unified Social Credit Code (GB 32100-2015) -------------------------------------------

@@ -23,7 +23,7 @@ from . import api, hardening
 from .db import get_session
 from .errors import Conflict, Invalid
 from .models import Chamber, Member, Organizer, User
-from .rules import display_money, local_path, plain_decimal
+from .rules import MAX_UPLOAD_BYTES, display_money, local_path, megabytes, plain_decimal
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -330,7 +330,7 @@ def _http_error(err: HTTPException) -> Any:
         404: _("There is nothing here."),
         405: _("That method is not allowed here."),
         409: _("That conflicts with the current state."),
-        413: _("The upload is too large: at most 5 MB."),
+        413: _("The upload is too large: at most %(size)s.", size=megabytes(MAX_UPLOAD_BYTES)),
         429: _("Too many attempts. Try again later."),
     }
     message = (err.description or "") if getattr(err, "chamber_message", False) else messages.get(status, err.name)

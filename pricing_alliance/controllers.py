@@ -22,7 +22,7 @@ from chamber.db import get_session, utcnow
 from chamber.errors import Conflict, Invalid
 from chamber.images import image_type
 from chamber.models import Chamber
-from chamber.rules import format_money
+from chamber.rules import format_money, megabytes
 from chamber.web import chamber_role, load_chamber, operation_failed
 
 from . import labels
@@ -35,14 +35,14 @@ from .models import IMAGE_TYPES, MAX_IMAGE
 
 
 def _image(upload: Any) -> tuple[str, bytes] | None:
-    """A product image upload: JPEG or PNG (by content) up to 2 MB; Invalid otherwise."""
+    """A product image upload: JPEG or PNG (by content) up to MAX_IMAGE; Invalid otherwise."""
     if not isinstance(upload, FileStorage):
         return None
     data = upload.stream.read(MAX_IMAGE + 1)
     if not data and not upload.filename:
         return None
     if len(data) > MAX_IMAGE:
-        raise Invalid(_("The image is too large: at most 2 MB."), field="image")
+        raise Invalid(_("The image is too large: at most %(size)s.", size=megabytes(MAX_IMAGE)), field="image")
     kind = image_type(data, IMAGE_TYPES)
     if kind is None:
         raise Invalid(_("The image must be a JPEG or PNG file."), field="image")

@@ -30,9 +30,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from campaigns.forms import ID_RANGE, LocalDateTimeField
 from chamber.forms import BaseForm, MoneyField, Nullable, strip
+from chamber.rules import megabytes
 
 from . import rules
-from .models import MAX_QUANTITY
+from .models import MAX_IMAGE, MAX_QUANTITY
 
 CHOICE_LABELS = [
     SelectChoice("approve", _l("Approve")),
@@ -123,7 +124,7 @@ class ProductForm(BaseForm):
     category = StringField(_l("Category"), validators=[Optional(), Length(max=60)], filters=[strip])
     reference_price = MoneyField(_l("Manufacturer's suggested price (optional)"),
                                  validators=[Nullable(), Length(max=20), _positive], filters=[strip])
-    image = FileField(_l("Image (JPEG or PNG, at most 2 MB, optional)"))
+    image = FileField(_l("Image (JPEG or PNG, at most %(size)s, optional)", size=megabytes(MAX_IMAGE)))
 
     def product_fields(self) -> ProductFields:
         """The validated values, as create_product takes them (the image is read by the page)."""

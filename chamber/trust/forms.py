@@ -10,7 +10,8 @@ from wtforms import EmailField, IntegerField, RadioField, SelectChoice, SelectFi
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ..forms import BaseForm, strip
-from .models import MAX_TEXT
+from ..rules import megabytes
+from .models import MAX_EVIDENCE, MAX_TEXT
 
 CATEGORY_LABELS = {
     "quality": _l("Quality problem"),
@@ -59,7 +60,8 @@ class ComplaintForm(BaseForm):
         validators=[DataRequired(), Length(max=254), Email()],
         filters=[strip],
     )
-    evidence = FileField(_l("Evidence (optional: a JPEG, PNG or WebP image up to 5 MB)"))
+    evidence = FileField(_l("Evidence (optional: a JPEG, PNG or WebP image up to %(size)s)",
+                            size=megabytes(MAX_EVIDENCE)))
 
     def complaint_fields(self) -> dict[str, Any]:
         """The validated values, as submit_complaint takes them (the page and the API alike)."""

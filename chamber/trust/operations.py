@@ -19,6 +19,7 @@ from ..db import utcnow
 from ..errors import Conflict, Invalid
 from ..images import image_type
 from ..models import Chamber, Member, Organizer, User
+from ..rules import megabytes
 from . import rules
 from .models import (
     COMPLAINT_CATEGORIES,
@@ -286,9 +287,10 @@ def new_tracking_code() -> str:
 
 
 def check_evidence(data: bytes) -> str:
-    """The image type of evidence bytes (JPEG, PNG or WebP, by content), else Invalid; > 5 MB → 413."""
+    """The image type of evidence bytes (JPEG, PNG or WebP, by content), else Invalid; > MAX_EVIDENCE → 413."""
     if len(data) > MAX_EVIDENCE:
-        raise EvidenceTooLarge(_("The image is too large: at most 5 MB."), field="evidence")
+        raise EvidenceTooLarge(_("The image is too large: at most %(size)s.", size=megabytes(MAX_EVIDENCE)),
+                               field="evidence")
     kind = image_type(data, EVIDENCE_TYPES)
     if kind is None:
         raise Invalid(_("The evidence must be a JPEG, PNG or WebP image."), field="evidence")

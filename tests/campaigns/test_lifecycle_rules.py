@@ -128,7 +128,7 @@ def test_receipts_refused(head, size, code):
         sniff_receipt(head, size)
     assert info.value.code == code
     if code == "receipt_too_large":
-        assert info.value.params == {"size": MAX_RECEIPT_BYTES + 1, "max": MAX_RECEIPT_BYTES}
+        assert info.value.params == {"size": MAX_RECEIPT_BYTES + 1, "max": "5 MB"}
 
 
 @pytest.mark.parametrize(("entry_type", "reversed_type", "direction"), [

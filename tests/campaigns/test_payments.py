@@ -242,6 +242,6 @@ def test_page_receipt_just_under_5_mib_is_accepted_and_just_over_shows_a_message
     resp = client.post(url, data=data, content_type=ctype, headers=EN)
     assert resp.status_code == 413
     errors = field_errors(resp, "receipt")
-    assert errors and "at most 5242880 bytes (5 MB)" in errors[0]
+    assert errors and "at most 5 MB are allowed" in errors[0]
     assert 'name="payee"' in resp.get_data(as_text=True)  # the form, not the generic error page
     assert count_rows(db, Receipt, Receipt.chamber_id == campaign.chamber_id) == 1

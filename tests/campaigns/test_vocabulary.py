@@ -13,10 +13,12 @@ from werkzeug.datastructures import MultiDict
 from campaigns import errors, labels, rules
 from campaigns.announcements import operations as announcement_ops
 from campaigns.announcements import rules as announcement_rules
-from campaigns.forms import TARGETS, CampaignForm, PaymentForm
-from campaigns.models import Campaign, LedgerEntry, Receipt
+from campaigns.errors import campaign_rule_message
+from campaigns.forms import TARGETS, CampaignForm, CollectionForm, ExpenseForm, PaymentForm
+from campaigns.models import MAX_OFFER_IMAGE, MAX_QR, Campaign, LedgerEntry, OfferImage, Receipt
 from chamber.config import MAX_UPLOAD
-from chamber.rules import MAX_UPLOAD_BYTES
+from chamber.rules import MAX_PICTURE_BYTES, MAX_UPLOAD_BYTES, RuleError, megabytes
+from pricing_alliance.models import MAX_IMAGE as MAX_PRODUCT_IMAGE
 
 
 def _checks(table) -> dict[str, str]:
@@ -71,6 +73,38 @@ def test_payment_methods_check_and_choices_follow_the_one_list():
 def test_one_upload_limit():
     assert MAX_UPLOAD == rules.MAX_RECEIPT_BYTES == MAX_UPLOAD_BYTES == 5 * 1024 * 1024
     assert f"size <= {MAX_UPLOAD_BYTES}" in _checks(Receipt.__table__)["ck_receipts_size"]
+
+
+def test_one_picture_limit():
+    assert MAX_QR == MAX_OFFER_IMAGE == MAX_PRODUCT_IMAGE == MAX_PICTURE_BYTES == 2 * 1024 * 1024
+    assert f"<= {MAX_PICTURE_BYTES}" in _checks(OfferImage.__table__)["ck_offer_images_size"]
+
+
+def test_sizes_are_written_from_the_limits():
+    assert megabytes(MAX_UPLOAD_BYTES) == "5 MB"
+    assert megabytes(MAX_PICTURE_BYTES) == "2 MB"
+    assert megabytes(1536 * 1024) == "1.5 MB"
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+def test_labels_and_messages_name_the_limit_in_force(app, monkeypatch, locale):
+    """The limits are written once: the words on the forms and in the refusals follow them."""
+    with app.test_request_context(headers={"Accept-Language": locale}):
+        assert "5 MB" in str(ExpenseForm.receipt.args[0])
+        assert "2 MB" in str(CollectionForm.qr.args[0])
+    with app.test_request_context(headers={"Accept-Language": locale}):
+        with pytest.raises(RuleError) as refused:
+            rules.sniff_receipt(b"%PDF-", MAX_UPLOAD_BYTES + 1)
+        assert "5 MB" in campaign_rule_message(refused.value, "CNY")
+
+
+def test_no_message_spells_a_size_limit():
+    """A size in a message or label comes from the limit (chamber.rules.megabytes), never typed in."""
+    root = Path(__file__).resolve().parents[2]
+    typed = re.compile(r"""(?:\b_l?|N_)\(\s*["'][^"']*\d ?MB""")
+    found = [str(p.relative_to(root)) for folder in ("templates", "campaigns", "pricing_alliance", "chamber")
+             for p in (root / folder).rglob("*") if p.suffix in (".html", ".py") and typed.search(p.read_text())]
+    assert found == []
 
 
 def test_shares_preview_is_draft_and_open_only():
