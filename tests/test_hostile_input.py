@@ -95,12 +95,14 @@ def test_a_file_for_a_text_field_on_register(client, db, field):
 
 
 def test_json_values_that_are_not_text_on_a_page_form(client, create_user, db):
-    for body in ({"email": {"a": 1}, "password": ["x", 1]}, [1, 2], "text", {"email": 5, "password": None}):
+    # a JSON object is read as the form (its values that are not text refused by the field); anything else is no form
+    for body, message in (({"email": {"a": 1}, "password": ["x", 1]}, FILE_MESSAGE), ([1, 2], "This field is required."),
+                          ("text", "This field is required."), ({"email": 5, "password": None}, FILE_MESSAGE)):
         resp = client.post("/login", json=body, headers={"Accept-Language": "en"})
         assert resp.status_code == 400, body
         html = resp.get_data(as_text=True)
-        assert 'name="email"' in html and "Log in" in html  # the login form again, with what was wrong
-        assert "This field is required." in html or "Send this field as text" in html, body
+        assert "<h1>Log in</h1>" in html and 'name="email"' in html  # the login form again, with what was wrong
+        assert field_errors(resp, "email") == field_errors(resp, "password") == [message], body
 
 
 def test_every_form_derives_from_base_form(app):

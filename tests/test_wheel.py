@@ -33,7 +33,8 @@ def test_wheel_contains_assets_and_renders_a_page(tmp_path):
         "app = create_app({'DATABASE_URL': url, 'INSTANCE_PATH': sys.argv[1], 'SECRET_KEY': 'x'})\n"
         "c = app.test_client()\n"
         "r = c.get('/login', headers={'Accept-Language': 'zh-CN'})\n"
-        "assert r.status_code == 200 and '登录' in r.text, r.text[:500]\n"
+        # the login page's own words, in Chinese (the top bar's 登录 is on every page)
+        "assert r.status_code == 200 and '<h1>登录</h1>' in r.text and '还没有账号？' in r.text, r.text[:2000]\n"
         "assert c.get('/static/css/chamber.css').status_code == 200\n"
     )
     # run from the extracted wheel, not from the checkout
