@@ -33,7 +33,7 @@ from chamber.forms import BaseForm, MoneyField, Nullable, form_context, strip
 from chamber.rules import format_money, megabytes
 
 from .models import MAX_OFFER_IMAGE, MAX_PARTICIPANTS, MAX_QR
-from .rules import MAX_RECEIPT_BYTES, MOVE_TARGETS, PAYMENT_METHODS
+from .rules import DEFAULT_SETTLEMENT_MODE, MAX_RECEIPT_BYTES, MOVE_TARGETS, PAYMENT_METHODS, SETTLEMENT_MODES
 
 #: ids in request bodies must fit the database's INTEGER columns (else SQLite overflows, PostgreSQL refuses)
 MAX_ID = 2**31 - 1
@@ -63,10 +63,10 @@ PAYMENT_METHOD_CHOICES = [SelectChoice(method, _PAYMENT_WORDS[method]) for metho
 _MOVE_WORDS = {"open": _l("Open for opt-in"), "locked": _l("Lock the shares"), "live": _l("Go live"),
                "ended": _l("End"), "settled": _l("Settle"), "cancelled": _l("Cancel")}
 TARGETS = [SelectChoice(status, _MOVE_WORDS[status]) for status in MOVE_TARGETS]
-SETTLEMENT_MODES = [
-    SelectChoice("refund", _l("Refund the remainder in proportion to what each member paid")),
-    SelectChoice("carry", _l("Carry the remainder to the chamber's fund")),
-]
+#: the words for rules.SETTLEMENT_MODES (a mode without words fails at import)
+_SETTLEMENT_WORDS = {"refund": _l("Refund the remainder in proportion to what each member paid"),
+                     "carry": _l("Carry the remainder to the chamber's fund")}
+SETTLEMENT_MODE_CHOICES = [SelectChoice(mode, _SETTLEMENT_WORDS[mode]) for mode in SETTLEMENT_MODES]
 
 
 #: campaign times are typed between these years (year 0001 or 9999 is a typing mistake, and breaks
@@ -260,7 +260,7 @@ class OfferImageForm(BaseForm):
 class TransitionForm(BaseForm):
     to = SelectField(_l("New status"), choices=TARGETS, validators=[DataRequired()])
     mode = StringField(_l("Settlement"),
-                       validators=[Optional(), AnyOf(["refund", "carry"], message=_l("Choose refund or carry."))])
+                       validators=[Optional(), AnyOf(SETTLEMENT_MODES, message=_l("Choose refund or carry."))])
     reason = TextAreaField(_l("Reason (participants see it)"), validators=[Optional(), Length(max=2000)],
                            filters=[strip])
 
@@ -268,7 +268,8 @@ class TransitionForm(BaseForm):
 class SettlementForm(BaseForm):
     """Settle: refunding in proportion to payments is the default; carrying to the fund is a choice."""
 
-    mode = RadioField(_l("What happens to the unspent remainder"), choices=SETTLEMENT_MODES, default="refund",
+    mode = RadioField(_l("What happens to the unspent remainder"), choices=SETTLEMENT_MODE_CHOICES,
+                      default=DEFAULT_SETTLEMENT_MODE,
                       validators=[DataRequired()])
 
 

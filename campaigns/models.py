@@ -32,7 +32,7 @@ from chamber.db import Base, utcnow
 from chamber.models import Chamber, Member, User
 from chamber.rules import MAX_PICTURE_BYTES
 
-from .rules import CAMPAIGN_STATUSES, MAX_RECEIPT_BYTES, PAYMENT_METHODS, SHARES_PREVIEW
+from .rules import CAMPAIGN_STATUSES, MAX_RECEIPT_BYTES, PAYMENT_METHODS, SETTLEMENT_MODES, SHARES_PREVIEW
 
 FESTIVALS = ("double11", "double12", "618", "womens_day", "spring_festival", "mid_autumn", "custom")
 METHODS = ("tier", "revenue", "equal")
@@ -122,7 +122,8 @@ class Campaign(Base):
         CheckConstraint("opens_at IS NULL OR opens_at < optin_deadline", name="opens_before_deadline"),
         CheckConstraint("starts_at < ends_at", name="starts_before_ends"),
         CheckConstraint("optin_deadline <= starts_at", name="deadline_before_start"),
-        CheckConstraint("settlement_mode IS NULL OR settlement_mode IN ('refund', 'carry')", name="settlement_mode"),
+        CheckConstraint(f"settlement_mode IS NULL OR {_in('settlement_mode', SETTLEMENT_MODES)}",
+                        name="settlement_mode"),
     )
 
     @property

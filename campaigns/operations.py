@@ -214,8 +214,8 @@ def transition_campaign(
             setattr(campaign, name, value)
         campaign.status = to
     elif to == "settled":
-        mode = mode or "refund"  # the contract's default: back to the members in proportion to what they paid
-        if mode not in ("refund", "carry"):
+        mode = mode or rules.DEFAULT_SETTLEMENT_MODE  # back to the members in proportion to what they paid
+        if mode not in rules.SETTLEMENT_MODES:
             raise Invalid(_("Choose how to settle: refund the remainder or carry it to the chamber's fund."),
                           field="mode")
         _settle(session, campaign, mode, by, now)

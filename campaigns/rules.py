@@ -368,6 +368,11 @@ CAMPAIGN_STATUSES = ("draft", "open", "locked", "live", "ended", "settled", "can
 SHARES_PREVIEW = frozenset({"draft", "open"})
 #: how a member paid (models' CHECK on ledger_entries.method, the forms' choices)
 PAYMENT_METHODS = ("wechat_pay", "alipay", "bank_transfer", "cash")
+#: what settling does with the unspent remainder (settlement_amounts; the models' CHECK, the forms' choices):
+#: "refund" it to the members in proportion to what they paid (the default), or "carry" it to the chamber's fund
+SETTLEMENT_MODES = ("refund", "carry")
+#: the settlement when none is chosen: back to the members
+DEFAULT_SETTLEMENT_MODE = "refund"
 
 #: status → the statuses an organizer may move it to; every other move is refused (409).
 CAMPAIGN_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -528,10 +533,10 @@ def settlement_amounts(mode: str, available: int, paid_by_member: Mapping[K, int
     ``refund`` returns it in proportion to what each member actually paid (net of reversals);
     ``carry`` keeps it all for the chamber's fund.
     """
+    if mode not in SETTLEMENT_MODES:
+        raise ValueError(f"unknown settlement mode {mode!r}")
     if mode == "carry":
         return {}, available
-    if mode != "refund":
-        raise ValueError(f"unknown settlement mode {mode!r}")
     return split_proportionally(available, dict(paid_by_member)), 0
 
 

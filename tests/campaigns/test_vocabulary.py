@@ -3,18 +3,28 @@ the database's CHECKs, the forms' choices and the words on the pages follow from
 the chamber's currency and time zone from the view, never a default."""
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import re
 from pathlib import Path
 
 import pytest
 from werkzeug.datastructures import MultiDict
+from wtforms.validators import AnyOf
 
 from campaigns import errors, labels, rules
 from campaigns.announcements import operations as announcement_ops
 from campaigns.announcements import rules as announcement_rules
 from campaigns.errors import campaign_rule_message
-from campaigns.forms import TARGETS, CampaignForm, CollectionForm, ExpenseForm, PaymentForm
+from campaigns.forms import (
+    TARGETS,
+    CampaignForm,
+    CollectionForm,
+    ExpenseForm,
+    PaymentForm,
+    SettlementForm,
+    TransitionForm,
+)
 from campaigns.models import MAX_OFFER_IMAGE, MAX_QR, Campaign, LedgerEntry, OfferImage, Receipt
 from chamber.config import MAX_UPLOAD
 from chamber.rules import MAX_PICTURE_BYTES, MAX_UPLOAD_BYTES, RuleError, megabytes
@@ -143,3 +153,42 @@ def test_the_forms_use_the_chambers_currency_and_zone(app):
         tokyo = CampaignForm(formdata=data, meta={"csrf": False}, currency="JPY", timezone="Asia/Tokyo")
         assert tokyo.validate(), tokyo.errors
         assert tokyo.starts_at.utc == dt.datetime(2030, 5, 1, 1, 0, tzinfo=dt.UTC)
+
+
+def _literals(words: frozenset[str], *, skip: tuple[str, ...] = ()) -> list[str]:
+    """Where a tuple, list or set of two or more of these words (and nothing else) is written in the Python of
+    campaigns/ and chamber/, outside the migrations (they keep the history) and the files in skip: "file:line"."""
+    root = Path(__file__).resolve().parents[2]
+    found = []
+    for folder in ("campaigns", "chamber"):
+        for path in sorted((root / folder).rglob("*.py")):
+            name = str(path.relative_to(root))
+            if "migrations" in path.parts or name in skip:
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if not isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+                    continue
+                values = [e.value if isinstance(e, ast.Constant) else None for e in node.elts]
+                if len(set(values)) >= 2 and all(v in words for v in values):
+                    found.append(f"{name}:{node.lineno}")
+    return found
+
+
+def test_settlement_modes_are_written_once():
+    """rules.SETTLEMENT_MODES: the CHECK, the settlement page's choices, the API's check of "mode" and the
+    operation's refusal follow it; no other list of the modes exists."""
+    check = _checks(Campaign.__table__)["ck_campaigns_settlement_mode"]
+    assert check == "settlement_mode IS NULL OR settlement_mode IN ('refund', 'carry')"  # the migration's text
+    assert check.endswith("IN (" + ", ".join(f"'{m}'" for m in rules.SETTLEMENT_MODES) + ")")
+    assert [c.value for c in SettlementForm.mode.kwargs["choices"]] == list(rules.SETTLEMENT_MODES)
+    assert SettlementForm.mode.kwargs["default"] == rules.DEFAULT_SETTLEMENT_MODE in rules.SETTLEMENT_MODES
+    [any_of] = [v for v in TransitionForm.mode.kwargs["validators"] if isinstance(v, AnyOf)]
+    assert any_of.values is rules.SETTLEMENT_MODES
+    assert _literals(frozenset(rules.SETTLEMENT_MODES), skip=("campaigns/rules.py",)) == []
+
+
+def test_an_unknown_settlement_mode_is_refused_by_the_rule():
+    with pytest.raises(ValueError, match="unknown settlement mode"):
+        rules.settlement_amounts("donate", 100, {"a": 100})
+    assert rules.settlement_amounts("carry", 100, {"a": 100}) == ({}, 100)
+    assert rules.settlement_amounts("refund", 100, {"a": 100}) == ({"a": 100}, 0)
