@@ -31,6 +31,7 @@ from sqlalchemy import event, select
 from campaigns import operations as ops
 from campaigns import presenters, queries
 from campaigns.models import LedgerEntry, Participation
+from campaigns.rules import PAYMENT_METHODS
 from chamber import create_app, freeze_startup_objects, migrate
 from chamber.accounts.operations import create_token, hash_password
 from chamber.chambers.operations import create_chamber
@@ -43,7 +44,6 @@ SMALL = 10
 REQUESTS = 20
 TARGET_MS = 300.0
 PASSWORD = "bench password 123"
-METHODS = ("wechat_pay", "alipay", "bank_transfer", "cash")
 CATEGORIES = ("广告投放", "印刷物料", "场地租赁", "直播推广", "奖品")
 
 
@@ -74,7 +74,8 @@ def build_campaign(session: Any, chamber: Any, organizer: User, members: list[Me
     n_pay = extra_entries * 3 // 5
     payments = [
         LedgerEntry(entry_type="payment", member_id=members[i % len(members)].id, amount_minor=50_00 + i % 97,
-                    method=METHODS[i % 4], reference=f"TX{i:06d}", paid_on=now.date(), created_at=at(i), **base)
+                    method=PAYMENT_METHODS[i % len(PAYMENT_METHODS)], reference=f"TX{i:06d}", paid_on=now.date(),
+                    created_at=at(i), **base)
         for i in range(n_pay)
     ]
     n_exp = extra_entries - n_pay - extra_entries // 50

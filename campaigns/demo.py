@@ -23,6 +23,7 @@ from chamber.models import Chamber, Member, Organizer, User
 from . import operations as ops
 from . import queries
 from .models import LedgerEntry
+from .rules import PAYMENT_METHODS
 
 DEMO_CAMPAIGN_SLUG = "double12-demo"
 OPEN_SLUG = "nianhuo-open"
@@ -192,7 +193,7 @@ def _settled_campaign(session: Session, chamber: Chamber, organizer: User, membe
         ops.opt_in(session, campaign, member, offer_headline=headline, now=start - dt.timedelta(days=8))
     ops.advance_due(session, campaign, now=start - dt.timedelta(days=3))  # the clock locks it at the deadline
     shares = {s["member_id"]: s["share_minor"] for s in queries.compute_shares(session, campaign)}
-    methods = ("wechat_pay", "alipay", "bank_transfer", "cash")
+    methods = PAYMENT_METHODS  # one payment by each method
     for n, member in enumerate(joined[:4]):  # the fifth paid only half
         paid_on = (start - dt.timedelta(days=2 - n % 2)).date()
         ops.record_payment(session, campaign, organizer, member_id=member.id, amount_minor=shares[member.id],

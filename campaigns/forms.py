@@ -32,8 +32,18 @@ from chamber.db import utcnow
 from chamber.forms import BaseForm, MoneyField, Nullable, form_context, strip
 from chamber.rules import format_money, megabytes
 
+from .labels import FESTIVAL_WORDS, MOVE_WORDS, PAYMENT_WORDS, SHARE_METHOD_WORDS
 from .models import MAX_OFFER_IMAGE, MAX_PARTICIPANTS, MAX_QR
-from .rules import DEFAULT_SETTLEMENT_MODE, MAX_RECEIPT_BYTES, MOVE_TARGETS, PAYMENT_METHODS, SETTLEMENT_MODES
+from .rules import (
+    DEFAULT_SETTLEMENT_MODE,
+    FESTIVALS,
+    MAX_RECEIPT_BYTES,
+    MOVE_TARGETS,
+    PAYMENT_METHODS,
+    QR_KINDS,
+    SETTLEMENT_MODES,
+    SHARE_METHODS,
+)
 
 #: ids in request bodies must fit the database's INTEGER columns (else SQLite overflows, PostgreSQL refuses)
 MAX_ID = 2**31 - 1
@@ -41,28 +51,12 @@ ID_RANGE = NumberRange(min=1, max=MAX_ID, message=_l("This is not a valid id."))
 #: payments are not recorded before this date (typing mistakes such as 0202 are caught)
 EARLIEST_PAYMENT = dt.date(2000, 1, 1)
 
-FESTIVALS = [
-    SelectChoice("double11", _l("Double 11 (双十一)")),
-    SelectChoice("double12", _l("Double 12 (双十二)")),
-    SelectChoice("618", _l("618 shopping festival")),
-    SelectChoice("womens_day", _l("Women's Day (三八)")),
-    SelectChoice("spring_festival", _l("Spring Festival (春节)")),
-    SelectChoice("mid_autumn", _l("Mid-Autumn Festival (中秋)")),
-    SelectChoice("custom", _l("Other")),
-]
-METHODS = [
-    SelectChoice("tier", _l("By size tier")),
-    SelectChoice("revenue", _l("By declared annual revenue")),
-    SelectChoice("equal", _l("Equal shares")),
-]
-#: the words for rules.PAYMENT_METHODS (a method without words fails at import)
-_PAYMENT_WORDS = {"wechat_pay": _l("WeChat Pay"), "alipay": _l("Alipay"), "bank_transfer": _l("Bank transfer"),
-                  "cash": _l("Cash")}
-PAYMENT_METHOD_CHOICES = [SelectChoice(method, _PAYMENT_WORDS[method]) for method in PAYMENT_METHODS]
-#: the words for the moves to rules.MOVE_TARGETS (a target without words fails at import)
-_MOVE_WORDS = {"open": _l("Open for opt-in"), "locked": _l("Lock the shares"), "live": _l("Go live"),
-               "ended": _l("End"), "settled": _l("Settle"), "cancelled": _l("Cancel")}
-TARGETS = [SelectChoice(status, _MOVE_WORDS[status]) for status in MOVE_TARGETS]
+#: the choices follow the codes of rules.py, named with the words of labels.py (a code without words fails at import)
+FESTIVAL_CHOICES = [SelectChoice(festival, FESTIVAL_WORDS[festival]) for festival in FESTIVALS]
+SHARE_METHOD_CHOICES = [SelectChoice(method, SHARE_METHOD_WORDS[method]) for method in SHARE_METHODS]
+PAYMENT_METHOD_CHOICES = [SelectChoice(method, PAYMENT_WORDS[method]) for method in PAYMENT_METHODS]
+QR_KIND_CHOICES = [SelectChoice(kind, PAYMENT_WORDS[kind]) for kind in QR_KINDS]
+TARGETS = [SelectChoice(status, MOVE_WORDS[status]) for status in MOVE_TARGETS]
 #: the words for rules.SETTLEMENT_MODES (a mode without words fails at import)
 _SETTLEMENT_WORDS = {"refund": _l("Refund the remainder in proportion to what each member paid"),
                      "carry": _l("Carry the remainder to the chamber's fund")}
@@ -163,7 +157,7 @@ class CampaignForm(BaseForm):
     slug = StringField(_l("Web address (slug)"), validators=[Optional(), Length(max=40), slug_validator],
                        filters=[strip])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)], filters=[strip])
-    festival = SelectField(_l("Festival"), choices=FESTIVALS, validators=[DataRequired()])
+    festival = SelectField(_l("Festival"), choices=FESTIVAL_CHOICES, validators=[DataRequired()])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=8000)], filters=[strip])
     starts_at = LocalDateTimeField(_l("Starts"), validators=[DataRequired(), Length(max=40)], filters=[strip])
     ends_at = LocalDateTimeField(_l("Ends"), validators=[DataRequired(), Length(max=40)], filters=[strip])
@@ -172,7 +166,7 @@ class CampaignForm(BaseForm):
     opens_at = LocalDateTimeField(_l("Open for opt-in automatically at (optional)"),
                                   validators=[Nullable(), Length(max=40)], filters=[strip])
     budget = MoneyField(_l("Budget"), validators=[DataRequired(), Length(max=20), _positive_amount], filters=[strip])
-    method = SelectField(_l("Share the budget"), choices=METHODS, validators=[DataRequired()])
+    method = SelectField(_l("Share the budget"), choices=SHARE_METHOD_CHOICES, validators=[DataRequired()])
     min_share = MoneyField(_l("Minimum share (optional)"), validators=[Nullable(), Length(max=20)], filters=[strip])
     max_share_pct = DecimalField(
         _l("Maximum share, in percent of the budget (optional)"),
@@ -322,12 +316,6 @@ class RefundPayoutForm(PaymentForm):
     amount = None  # type: ignore[assignment]
     method = SelectField(_l("Paid back by"), choices=PAYMENT_METHOD_CHOICES, validators=[DataRequired()])
     paid_on = DateField(_l("Paid back on"), validators=[DataRequired()])
-
-
-QR_KIND_CHOICES = [
-    SelectChoice("wechat_pay", _l("WeChat Pay")),
-    SelectChoice("alipay", _l("Alipay")),
-]
 
 
 class CollectionForm(BaseForm):

@@ -32,14 +32,19 @@ from chamber.db import Base, utcnow
 from chamber.models import Chamber, Member, User
 from chamber.rules import MAX_PICTURE_BYTES
 
-from .rules import CAMPAIGN_STATUSES, MAX_RECEIPT_BYTES, PAYMENT_METHODS, SETTLEMENT_MODES, SHARES_PREVIEW
+from .rules import (
+    CAMPAIGN_STATUSES,
+    FESTIVALS,
+    MAX_RECEIPT_BYTES,
+    PAYMENT_METHODS,
+    QR_KINDS,
+    SETTLEMENT_MODES,
+    SHARE_METHODS,
+    SHARES_PREVIEW,
+)
 
-FESTIVALS = ("double11", "double12", "618", "womens_day", "spring_festival", "mid_autumn", "custom")
-METHODS = ("tier", "revenue", "equal")
 #: write_off: an organizer gives up collecting part of a pledge (with a reason); it moves no money
 ENTRY_TYPES = ("pledge", "payment", "expense", "refund", "reversal", "carry_to_fund", "write_off")
-#: what a chamber's collection QR code is for
-QR_KINDS = ("wechat_pay", "alipay")
 QR_TYPES = ("image/png", "image/jpeg")
 MAX_QR = MAX_PICTURE_BYTES
 #: the picture on a merchant's offer card (public campaign page)
@@ -107,7 +112,7 @@ class Campaign(Base):
         UniqueConstraint("chamber_id", "slug"),
         UniqueConstraint("chamber_id", "id"),
         CheckConstraint(_in("festival", FESTIVALS), name="festival"),
-        CheckConstraint(_in("method", METHODS), name="method"),
+        CheckConstraint(_in("method", SHARE_METHODS), name="method"),
         CheckConstraint(_in("status", CAMPAIGN_STATUSES), name="status"),
         CheckConstraint("budget_minor >= 0", name="budget_nonnegative"),
         CheckConstraint("min_share_minor IS NULL OR min_share_minor >= 0", name="min_share_nonnegative"),

@@ -42,7 +42,6 @@ from .models import (
     MAX_PARTICIPANTS,
     MAX_QR,
     OFFER_IMAGE_TYPES,
-    QR_KINDS,
     QR_TYPES,
     Campaign,
     CollectionDetails,
@@ -645,13 +644,13 @@ def set_collection_details(
         session.add(details)
     details.account = account or ""
     if qr is not None:
-        if qr_kind not in QR_KINDS:
-            raise Invalid(_("Say whether the code is for WeChat Pay or Alipay."), field="qr_kind")
+        if qr_kind not in rules.QR_KINDS:
+            raise Invalid(_("Choose what the QR code is for."), field="qr_kind")
         details.qr_data, details.qr_content_type, details.qr_kind = qr, content_type, qr_kind
         details.qr_sha256 = hashlib.sha256(qr).hexdigest()
     elif remove_qr:
         details.qr_data = details.qr_content_type = details.qr_kind = details.qr_sha256 = None
-    elif qr_kind in QR_KINDS and details.qr_data is not None:
+    elif qr_kind in rules.QR_KINDS and details.qr_data is not None:
         details.qr_kind = qr_kind
     details.updated_by_id = by.id
     details.updated_at = now or utcnow()

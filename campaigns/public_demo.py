@@ -16,6 +16,7 @@ from chamber.trust.models import Review
 from . import operations as ops
 from . import queries
 from .demo import offer_for
+from .rules import PAYMENT_METHODS
 
 LIVE_SLUG = "double11-live"
 OFFERS = [
@@ -90,7 +91,6 @@ def load_live_campaign(session: Session, chamber: Chamber) -> None:
         ops.opt_in(session, campaign, member, offer_headline=headline, offer_details=details, now=now)
     ops.transition_campaign(session, campaign, "locked", organizer, now=now)
     shares = {row["member_id"]: row for row in queries.compute_shares(session, campaign)}
-    methods = ("wechat_pay", "alipay", "bank_transfer", "cash", "wechat_pay")
     for n, member in enumerate(members[:-1]):  # the last one has not paid yet
         share = shares[member.id]
         amount = int(share.get("share_minor") or 0)
@@ -101,8 +101,8 @@ def load_live_campaign(session: Session, chamber: Chamber) -> None:
                 organizer,
                 member_id=member.id,
                 amount_minor=amount,
-                method=methods[n % len(methods)],
-                reference=f"SY11-{n + 1:03d}" if methods[n % len(methods)] != "cash" else "",
+                method=PAYMENT_METHODS[n % len(PAYMENT_METHODS)],
+                reference=f"SY11-{n + 1:03d}" if PAYMENT_METHODS[n % len(PAYMENT_METHODS)] != "cash" else "",
                 paid_on=now.date(),
                 now=now,
             )

@@ -366,8 +366,14 @@ register_messages(MESSAGES)
 CAMPAIGN_STATUSES = ("draft", "open", "locked", "live", "ended", "settled", "cancelled")
 #: statuses before the shares are frozen: the campaign can be edited, shares are a preview
 SHARES_PREVIEW = frozenset({"draft", "open"})
+#: the festival a campaign is for (models' CHECK, the campaign form's choices, the labels)
+FESTIVALS = ("double11", "double12", "618", "womens_day", "spring_festival", "mid_autumn", "custom")
+#: how a campaign's budget is shared: by the tier weights, by declared annual revenue, or equally
+SHARE_METHODS = ("tier", "revenue", "equal")
 #: how a member paid (models' CHECK on ledger_entries.method, the forms' choices)
 PAYMENT_METHODS = ("wechat_pay", "alipay", "bank_transfer", "cash")
+#: the payment methods a chamber's collection QR code can be for (named by the words of PAYMENT_METHODS)
+QR_KINDS = ("wechat_pay", "alipay")
 #: what settling does with the unspent remainder (settlement_amounts; the models' CHECK, the forms' choices):
 #: "refund" it to the members in proportion to what they paid (the default), or "carry" it to the chamber's fund
 SETTLEMENT_MODES = ("refund", "carry")

@@ -25,7 +25,15 @@ from campaigns.forms import (
     SettlementForm,
     TransitionForm,
 )
-from campaigns.models import MAX_OFFER_IMAGE, MAX_QR, Campaign, LedgerEntry, OfferImage, Receipt
+from campaigns.models import (
+    MAX_OFFER_IMAGE,
+    MAX_QR,
+    Campaign,
+    CollectionDetails,
+    LedgerEntry,
+    OfferImage,
+    Receipt,
+)
 from chamber.config import MAX_UPLOAD
 from chamber.rules import MAX_PICTURE_BYTES, MAX_UPLOAD_BYTES, RuleError, megabytes
 from pricing_alliance.models import MAX_IMAGE as MAX_PRODUCT_IMAGE
@@ -157,10 +165,11 @@ def test_the_forms_use_the_chambers_currency_and_zone(app):
 
 def _literals(words: frozenset[str], *, skip: tuple[str, ...] = ()) -> list[str]:
     """Where a tuple, list or set of two or more of these words (and nothing else) is written in the Python of
-    campaigns/ and chamber/, outside the migrations (they keep the history) and the files in skip: "file:line"."""
+    campaigns/, chamber/ and bench/, outside the migrations (they keep the history) and the files in skip:
+    "file:line"."""
     root = Path(__file__).resolve().parents[2]
     found = []
-    for folder in ("campaigns", "chamber"):
+    for folder in ("campaigns", "chamber", "bench"):
         for path in sorted((root / folder).rglob("*.py")):
             name = str(path.relative_to(root))
             if "migrations" in path.parts or name in skip:
@@ -192,3 +201,47 @@ def test_an_unknown_settlement_mode_is_refused_by_the_rule():
         rules.settlement_amounts("donate", 100, {"a": 100})
     assert rules.settlement_amounts("carry", 100, {"a": 100}) == ({}, 100)
     assert rules.settlement_amounts("refund", 100, {"a": 100}) == ({"a": 100}, 0)
+
+
+@pytest.mark.parametrize(("table", "column", "codes", "choices", "words", "words_of"), [
+    (Campaign, "festival", rules.FESTIVALS, CampaignForm.festival, labels.FESTIVAL_WORDS, labels.festivals),
+    (Campaign, "method", rules.SHARE_METHODS, CampaignForm.method, labels.SHARE_METHOD_WORDS, labels.methods),
+    (CollectionDetails, "qr_kind", rules.QR_KINDS, CollectionForm.qr_kind, labels.PAYMENT_WORDS, labels.qr_kinds),
+    (LedgerEntry, "method", rules.PAYMENT_METHODS, PaymentForm.method, labels.PAYMENT_WORDS, labels.payment_methods),
+], ids=["festivals", "share methods", "QR kinds", "payment methods"])
+def test_codes_are_written_once_and_named_once(app, table, column, codes, choices, words, words_of):
+    """Festivals, share methods, QR kinds and payment methods: one tuple in rules.py gives the CHECK and the
+    form's choices, one dict in labels.py the words of the choices and of the pages."""
+    in_list = f"{column} IN (" + ", ".join(f"'{c}'" for c in codes) + ")"
+    assert any(in_list in check for check in _checks(table.__table__).values()), in_list
+    assert [c.value for c in choices.kwargs["choices"]] == list(codes)
+    assert all(c.label is words[c.value] for c in choices.kwargs["choices"])  # the same words, not a copy
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert words_of() == {code: str(words[code]) for code in codes}
+
+
+def test_a_qr_code_is_for_a_payment_method_and_named_like_it(app):
+    assert set(rules.QR_KINDS) <= set(rules.PAYMENT_METHODS)
+    with app.test_request_context(headers={"Accept-Language": "zh_CN"}):
+        assert labels.qr_kinds() == {"wechat_pay": "微信支付", "alipay": "支付宝"}
+        assert labels.qr_kinds() == {k: labels.payment_methods()[k] for k in rules.QR_KINDS}
+
+
+@pytest.mark.parametrize("codes", [rules.FESTIVALS, rules.SHARE_METHODS, rules.PAYMENT_METHODS],
+                         ids=["festivals", "share methods", "payment methods"])
+def test_no_second_list_of_the_codes(codes):
+    assert _literals(frozenset(codes), skip=("campaigns/rules.py",)) == []
+
+
+@pytest.mark.parametrize("words", [labels.FESTIVAL_WORDS, labels.SHARE_METHOD_WORDS, labels.PAYMENT_WORDS],
+                         ids=["festivals", "share methods", "payment methods"])
+def test_the_words_of_the_codes_are_written_once(words):
+    """ "WeChat Pay", "By size tier", "Double 11 (双十一)": marked for translation in labels.py only."""
+    root = Path(__file__).resolve().parents[2]
+    sources = {str(p.relative_to(root)): p.read_text() for folder in ("templates", "campaigns", "chamber")
+               for p in (root / folder).rglob("*") if p.suffix in (".html", ".py", ".txt")}
+    for code, word in words.items():
+        if code == "custom":
+            continue  # "Other" also names the expense category "other"
+        marked = re.compile(r"""\b(?:_l?|N_|gettext|lazy_gettext)\(\s*(['"])""" + re.escape(word._args[0]) + r"\1")
+        assert [name for name, text in sources.items() if marked.search(text)] == ["campaigns/labels.py"], word
