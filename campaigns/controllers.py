@@ -124,7 +124,7 @@ def _manage_page(chamber: Chamber, campaign: Campaign, *, transition_form: Trans
         else 0,
         balances=queries.balances(session, campaign) if campaign.status not in rules.SHARES_PREVIEW else None,
         moves=next_moves(campaign),
-        unpaid=unpaid_members(campaign) if campaign.status in ("ended", "settled") else [],
+        unpaid=unpaid_members(campaign) if campaign.status in rules.RAN_TO_END else [],
         transition_form=transition_form or TransitionForm(formdata=None),
         cancel_form=cancel_form or TransitionForm(formdata=None),
     ), status
@@ -519,7 +519,7 @@ def ledger(slug: str, key: str) -> Any:
         } if organizer and campaign.status not in rules.SHARES_PREVIEW else {},
         organizer=organizer,
         ledger_open=campaign.status in rules.LEDGER_OPEN,
-        payouts=queries.refund_payouts(session, campaign) if campaign.status in ("settled", "cancelled") else {},
+        payouts=queries.refund_payouts(session, campaign) if campaign.status in rules.FINISHED else {},
         own_members={m.id for m in queries.approved_members_of(session, chamber, current_user)},
     )
 
@@ -629,7 +629,7 @@ def collection_qr(slug: str) -> Any:
 
 def unpaid_members(campaign: Campaign) -> list[dict[str, Any]]:
     """The participants who have not paid their share in full (for End and Settle)."""
-    if campaign.status not in ("locked", "live", "ended", "settled"):
+    if campaign.status not in rules.OWING:
         return []
     view = presenters.ledger_view(get_session(), campaign, page=1)
     return [m for m in view["members"] if m["outstanding_minor"] > 0]
@@ -687,7 +687,7 @@ def dashboard_accounts(chamber: Chamber) -> dict[str, Any]:
     items = queries.member_accounts(session, chamber, list(names))
     for item in items:
         item["business_name"] = names[item["member_id"]]
-    owing = any(i["outstanding_minor"] and i["campaign"].status in ("locked", "live", "ended") for i in items)
+    owing = any(i["outstanding_minor"] and i["campaign"].status in rules.LEDGER_OPEN for i in items)
     # collection None: nothing to pay now; False: something to pay, and the organizers have not said how
     return {"items": items, "collection": (queries.collection_details(session, chamber) or False) if owing else None,
             "several": len(members) > 1, "now": utcnow()}

@@ -35,6 +35,7 @@ from chamber.rules import MAX_PICTURE_BYTES
 from .rules import (
     CAMPAIGN_STATUSES,
     FESTIVALS,
+    LEDGER_OPEN,
     MAX_RECEIPT_BYTES,
     PAYMENT_METHODS,
     QR_KINDS,
@@ -135,6 +136,11 @@ class Campaign(Base):
     def shares_preview(self) -> bool:
         """Before the shares are frozen (draft, open): editable, and its shares are a preview."""
         return self.status in SHARES_PREVIEW
+
+    @property
+    def ledger_open(self) -> bool:
+        """The ledger takes payments, expenses and write-offs (locked, live, ended): what members owe is due."""
+        return self.status in LEDGER_OPEN
 
 
 

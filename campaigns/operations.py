@@ -205,7 +205,7 @@ def transition_campaign(
         tell.opened(session, campaign)
     elif to == "locked":
         _lock_shares(session, campaign, by, now, automatic=False)
-    elif to in ("live", "ended"):
+    elif to in rules.EARLY_MOVES:
         for name, value in rules.early_move_times(
             to, now, opens_at=campaign.opens_at, optin_deadline=campaign.optin_deadline,
             starts_at=campaign.starts_at, ends_at=campaign.ends_at,

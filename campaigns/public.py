@@ -26,10 +26,8 @@ from chamber.web import end_transaction, fail, load_chamber
 
 from . import labels, presenters
 from .models import Campaign, LedgerEntry, OfferImage, Participation
+from .rules import RUNNING, UPCOMING
 from .share_image import render_share_image
-
-#: what visitors see, in this order on the chamber page
-RUNNING, UPCOMING = ("live",), ("open", "locked")
 
 
 def lookup_public_campaign(session: Session, chamber_id: int, key: str) -> tuple[int, str] | None:

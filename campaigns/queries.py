@@ -356,7 +356,7 @@ def member_accounts(session: Session, chamber: Chamber, member_ids: list[int]) -
         return []
     campaigns = session.scalars(select(Campaign).where(
         Campaign.chamber_id == chamber.id, Campaign.id.in_(list(by_campaign)),
-        Campaign.status.in_(("locked", "live", "ended", "settled", "cancelled")),
+        Campaign.status.in_(rules.SHARES_FROZEN),
     ).order_by(Campaign.starts_at, Campaign.id)).all()
     out = []
     for campaign in campaigns:

@@ -394,8 +394,22 @@ CAMPAIGN_TRANSITIONS: dict[str, frozenset[str]] = {
 #: the statuses a campaign can be moved to, in the order of its life
 MOVE_TARGETS = tuple(s for s in CAMPAIGN_STATUSES if any(s in targets for targets in CAMPAIGN_TRANSITIONS.values()))
 
-#: statuses in which the ledger takes payments, expenses and reversals
-LEDGER_OPEN = frozenset({"locked", "live", "ended"})
+# The named subsets of the statuses: code and templates test a status against these (never a literal list).
+#: statuses from the lock on: the shares are frozen as pledges (or the campaign was cancelled)
+SHARES_FROZEN = frozenset(CAMPAIGN_STATUSES) - SHARES_PREVIEW
+#: statuses no move leaves (settled, cancelled): the campaign is over and its refunds are final
+FINISHED = frozenset(status for status, targets in CAMPAIGN_TRANSITIONS.items() if not targets)
+#: statuses in which the ledger takes payments, expenses, reversals and write-offs (locked, live, ended)
+LEDGER_OPEN = SHARES_FROZEN - FINISHED
+#: statuses in which members owe what their pledges say (still_owed: nothing once cancelled)
+OWING = SHARES_FROZEN - {"cancelled"}
+#: the campaign ran to its end, not cancelled (ended, settled): the organizers see who has not paid in full
+RAN_TO_END = frozenset({"ended", "settled"})
+#: what visitors see as on now, and as coming soon (the chamber's public page)
+RUNNING = frozenset({"live"})
+UPCOMING = frozenset({"open", "locked"})
+#: the moves a person may make before the clock would; they move the dates to now (early_move_times)
+EARLY_MOVES = frozenset({"live", "ended"})
 
 
 def check_transition(current: str, target: str) -> None:

@@ -25,6 +25,7 @@ from chamber.models import Chamber, Member, Organizer, User
 from chamber.notifications import operations as delivery
 from chamber.notifications.models import Delivery, Subscriber, Webhook
 
+from .. import rules as campaign_rules
 from ..models import Campaign, Participation
 from . import markup, rules
 from .models import Announcement, AnnouncementPost, join_codes
@@ -314,7 +315,7 @@ def campaigns_of(session: Session, chamber: Chamber, ids: Sequence[int | None] |
 def choosable_campaigns(session: Session, chamber: Chamber) -> list[Campaign]:
     """Campaigns an announcement can be about: not settled or cancelled, newest first."""
     return list(session.scalars(
-        select(Campaign).where(Campaign.chamber_id == chamber.id, Campaign.status.not_in(("settled", "cancelled")))
+        select(Campaign).where(Campaign.chamber_id == chamber.id, Campaign.status.not_in(campaign_rules.FINISHED))
         .order_by(Campaign.starts_at.desc(), Campaign.id.desc()).limit(100)
     ))
 

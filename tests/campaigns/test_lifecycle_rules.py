@@ -225,3 +225,22 @@ def test_early_move_examples():
     assert early_move_times("ended", now + dt.timedelta(days=1), **{**times, "starts_at": now}) == {
         "ends_at": now + dt.timedelta(days=1)}
     assert early_move_times("open", now, **times) == {}
+
+
+def test_the_named_sets_of_statuses():
+    """The subsets that code and templates test a status against, each named once in rules.py."""
+    from campaigns import rules
+
+    expected = {
+        "SHARES_PREVIEW": {"draft", "open"},
+        "SHARES_FROZEN": {"locked", "live", "ended", "settled", "cancelled"},
+        "FINISHED": {"settled", "cancelled"},
+        "LEDGER_OPEN": {"locked", "live", "ended"},
+        "OWING": {"locked", "live", "ended", "settled"},
+        "RAN_TO_END": {"ended", "settled"},
+        "RUNNING": {"live"},
+        "UPCOMING": {"open", "locked"},
+        "EARLY_MOVES": {"live", "ended"},
+    }
+    assert {name: getattr(rules, name) for name in expected} == expected
+    assert all(isinstance(getattr(rules, name), frozenset) for name in expected)

@@ -163,10 +163,10 @@ def test_the_forms_use_the_chambers_currency_and_zone(app):
         assert tokyo.starts_at.utc == dt.datetime(2030, 5, 1, 1, 0, tzinfo=dt.UTC)
 
 
-def _literals(words: frozenset[str], *, skip: tuple[str, ...] = ()) -> list[str]:
+def _literals(words: frozenset[str], *, skip: tuple[str, ...] = (), named: tuple[str, ...] = ()) -> list[str]:
     """Where a tuple, list or set of two or more of these words (and nothing else) is written in the Python of
-    campaigns/, chamber/ and bench/, outside the migrations (they keep the history) and the files in skip:
-    "file:line"."""
+    campaigns/, chamber/ and bench/, outside the migrations (they keep the history), the files in skip and the
+    module constants in named: "file:line"."""
     root = Path(__file__).resolve().parents[2]
     found = []
     for folder in ("campaigns", "chamber", "bench"):
@@ -174,8 +174,11 @@ def _literals(words: frozenset[str], *, skip: tuple[str, ...] = ()) -> list[str]
             name = str(path.relative_to(root))
             if "migrations" in path.parts or name in skip:
                 continue
-            for node in ast.walk(ast.parse(path.read_text())):
-                if not isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            module = ast.parse(path.read_text())
+            allowed = {id(node.value) for node in module.body if isinstance(node, ast.Assign)
+                       and any(isinstance(t, ast.Name) and t.id in named for t in node.targets)}
+            for node in ast.walk(module):
+                if not isinstance(node, (ast.Tuple, ast.List, ast.Set)) or id(node) in allowed:
                     continue
                 values = [e.value if isinstance(e, ast.Constant) else None for e in node.elts]
                 if len(set(values)) >= 2 and all(v in words for v in values):
@@ -245,3 +248,24 @@ def test_the_words_of_the_codes_are_written_once(words):
             continue  # "Other" also names the expense category "other"
         marked = re.compile(r"""\b(?:_l?|N_|gettext|lazy_gettext)\(\s*(['"])""" + re.escape(word._args[0]) + r"\1")
         assert [name for name, text in sources.items() if marked.search(text)] == ["campaigns/labels.py"], word
+
+
+def test_a_set_of_statuses_is_named_in_the_rules():
+    """Which statuses keep the ledger open, owe, are finished, frozen, upcoming…: named sets in rules.py
+    (test_lifecycle_rules pins them). No module lists statuses again, and no template tests a status against
+    a list of its own (campaign.ledger_open, campaign.shares_preview). The organizer's moves that ask first
+    (controllers.CONFIRMED_MOVES) are a page's choice of buttons, not a set of statuses."""
+    statuses = frozenset(rules.CAMPAIGN_STATUSES)
+    assert _literals(statuses, skip=("campaigns/rules.py",), named=("CONFIRMED_MOVES",)) == []
+    root = Path(__file__).resolve().parents[2]
+    tested = re.compile(r"""status\s+(?:not\s+)?in\s*[(\[]([^)\]]*)[)\]]""")
+    found = [f"{p.relative_to(root)}: {m.group(0)}" for p in sorted((root / "templates").rglob("*"))
+             if p.suffix in (".html", ".txt") for m in tested.finditer(p.read_text())
+             if set(re.findall(r"""['"]([^'"]*)['"]""", m.group(1))) <= statuses]
+    assert found == []
+
+
+@pytest.mark.parametrize("status", rules.CAMPAIGN_STATUSES)
+def test_a_campaign_says_whether_its_ledger_is_open(status):
+    assert Campaign(status=status).ledger_open == (status in rules.LEDGER_OPEN)
+    assert Campaign(status=status).shares_preview == (status in rules.SHARES_PREVIEW)
