@@ -30,7 +30,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 from chamber.chambers.forms import slug_validator
 from chamber.db import utcnow
 from chamber.forms import BaseForm, MoneyField, Nullable, form_context, strip
-from chamber.rules import format_money, megabytes
+from chamber.rules import MAX_ID, format_money, megabytes
 
 from .labels import FESTIVAL_WORDS, MOVE_WORDS, PAYMENT_WORDS, SHARE_METHOD_WORDS
 from .models import MAX_OFFER_IMAGE, MAX_PARTICIPANTS, MAX_QR
@@ -45,8 +45,6 @@ from .rules import (
     SHARE_METHODS,
 )
 
-#: ids in request bodies must fit the database's INTEGER columns (else SQLite overflows, PostgreSQL refuses)
-MAX_ID = 2**31 - 1
 ID_RANGE = NumberRange(min=1, max=MAX_ID, message=_l("This is not a valid id."))
 #: payments are not recorded before this date (typing mistakes such as 0202 are caught)
 EARLIEST_PAYMENT = dt.date(2000, 1, 1)

@@ -35,6 +35,7 @@ from .db import get_session
 from .errors import Conflict, Invalid
 from .forms import ItemCount, Nullable
 from .models import ApiToken, User
+from .rules import MAX_ID
 from .tokens import hash_token
 
 API_PREFIX = "/api/v1"
@@ -335,9 +336,6 @@ def api_route(
 
 
 # --- the OpenAPI document, derived from the routes and their forms --------------------------
-
-MAX_ID = 2**31 - 1
-
 
 def _base_schema(unbound: Any) -> dict[str, Any]:
     cls = unbound.field_class

@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from .notifications.rules import BASE_DELAY, MAX_ATTEMPTS
 from .rules import MAX_UPLOAD_BYTES
 
 MAX_UPLOAD = MAX_UPLOAD_BYTES
@@ -103,8 +104,8 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # SMTP connections (threads) each sender keeps busy at once
         "DELIVERY_CONNECTIONS": int(os.environ.get("CHAMBER_DELIVERY_CONNECTIONS") or 4),
         "DELIVERY_LEASE_SECONDS": 120,
-        "DELIVERY_MAX_ATTEMPTS": 6,
-        "DELIVERY_RETRY_SECONDS": 30,
+        "DELIVERY_MAX_ATTEMPTS": MAX_ATTEMPTS,
+        "DELIVERY_RETRY_SECONDS": BASE_DELAY.total_seconds(),
         "WEBHOOK_TIMEOUT": 5,
         # the scheduler process (chamber/scheduler.py; announcements too): a task missed by more than the grace while no
         # scheduler ran is marked missed instead of run; the SQLite leader lease; how often it looks

@@ -47,6 +47,9 @@ def register_messages(messages: dict[str, str]) -> None:
     RuleError._templates.update(messages)
 
 
+#: the largest id a request may name: ids are the databases' INTEGER columns (a larger one overflows SQLite and is
+#: refused by PostgreSQL), so URLs, forms and the API refuse anything above it
+MAX_ID = 2**31 - 1
 #: the largest file anyone may upload (a receipt, a complaint's evidence): 5 MiB
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 #: the largest picture shown on a page (an offer card's picture, a collection QR code, a catalogue picture)

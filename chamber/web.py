@@ -23,7 +23,7 @@ from . import api, hardening
 from .db import get_session
 from .errors import Conflict, Invalid
 from .models import Chamber, Member, Organizer, User
-from .rules import MAX_UPLOAD_BYTES, display_money, local_path, megabytes, plain_decimal
+from .rules import MAX_ID, MAX_UPLOAD_BYTES, display_money, local_path, megabytes, plain_decimal
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -78,7 +78,7 @@ class IdConverter(IntegerConverter):
     """<int:…> in URLs: ids that fit the database's integer columns; larger ones are 404s."""
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 

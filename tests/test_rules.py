@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -166,3 +167,21 @@ def test_display_money(minor, currency, text):
     from chamber.rules import display_money
 
     assert display_money(minor, currency) == text
+
+
+def test_the_largest_id_is_written_once(app):
+    """chamber.rules.MAX_ID (the INTEGER columns' limit): URLs, forms and the API document follow it; nothing
+    else in the app types 2**31 - 1."""
+    from chamber.api import form_schema
+    from chamber.chambers.forms import OrganizerForm
+    from chamber.rules import MAX_ID
+    from chamber.web import IdConverter
+
+    assert MAX_ID == 2**31 - 1
+    assert IdConverter(app.url_map).max == MAX_ID
+    assert form_schema(OrganizerForm)["properties"]["member_id"]["maximum"] == MAX_ID
+    root = Path(__file__).resolve().parents[1]
+    typed = re.compile(r"2\s*\*\*\s*31|2147483647")
+    found = [str(p.relative_to(root)) for folder in ("chamber", "campaigns", "bench") for p in (root / folder).rglob("*.py")
+             if typed.search(p.read_text())]
+    assert found == ["chamber/rules.py"]

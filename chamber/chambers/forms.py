@@ -18,7 +18,7 @@ from ..forms import (
     uscc_validator,
     web_link,
 )
-from ..rules import CURRENCY_DIGITS, SLUG_RE, WECHAT_ID, RuleError, check_slug
+from ..rules import CURRENCY_DIGITS, MAX_ID, SLUG_RE, WECHAT_ID, RuleError, check_slug
 
 MAX_TIERS = 20
 KINDS = [SelectChoice("regional", _l("Regional chamber")), SelectChoice("brand", _l("Brand alliance"))]
@@ -133,7 +133,7 @@ class ProfileForm(BaseForm):
         validators=[Optional(), Length(max=20)],
     )
     #: which of the user's businesses in this chamber (only needed by people with several)
-    member_id = IntegerField(_l("Business"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    member_id = IntegerField(_l("Business"), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
 
     @openapi(pattern=r"^[A-Za-z][-_A-Za-z0-9]{5,19}$")
     def validate_wechat_id(self, field: Any) -> None:
@@ -158,5 +158,5 @@ class DecisionForm(BaseForm):
 class OrganizerForm(BaseForm):
     member_id = IntegerField(
         _l("Member"),
-        validators=[InputRequired(), NumberRange(min=1, max=2**31 - 1, message=_l("Not a member id."))],
+        validators=[InputRequired(), NumberRange(min=1, max=MAX_ID, message=_l("Not a member id."))],
     )

@@ -8,6 +8,7 @@ from wtforms import BooleanField, EmailField, FieldList, IntegerField, StringFie
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from ..forms import BaseForm, openapi, strip
+from ..rules import MAX_ID
 from .rules import webhook_url_problem
 
 
@@ -52,7 +53,7 @@ class ConfirmSubscriptionForm(BaseForm):
 class MarkReadForm(BaseForm):
     """Mark inbox messages read: the ids, or every message when none are given."""
 
-    ids = FieldList(IntegerField(validators=[NumberRange(1, 2**31 - 1)]), max_entries=500)
+    ids = FieldList(IntegerField(validators=[NumberRange(1, MAX_ID)]), max_entries=500)
 
 
 class PreferenceForm(BaseForm):

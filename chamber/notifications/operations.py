@@ -79,9 +79,6 @@ ANNOUNCEMENT_KIND = "announcement"
 #: channel → on unless the user turned it off
 DEFAULT_CHANNELS: dict[str, bool] = {"inbox": True, "email": True}
 
-#: how many times a delivery is tried before it is marked failed
-MAX_ATTEMPTS = 6
-
 #: tags and attributes kept in HTML bodies (links get rel="noopener noreferrer")
 ALLOWED_TAGS = {"a", "b", "blockquote", "br", "code", "em", "h1", "h2", "h3", "h4", "hr", "i", "li", "ol", "p",
                 "pre", "strong", "ul", "table", "thead", "tbody", "tr", "th", "td"}

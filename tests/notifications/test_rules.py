@@ -1,11 +1,15 @@
 """Property tests of the delivery rules: backoff, retries, webhook signatures and URLs."""
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import re
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chamber.config import load
 from chamber.notifications import rules
 
 NOW = dt.datetime(2026, 11, 29, 2, 0, tzinfo=dt.timezone.utc)
@@ -51,3 +55,20 @@ def test_webhook_urls() -> None:
 def test_any_text_is_either_refused_or_an_http_url(url: str) -> None:
     if rules.webhook_url_problem(url) is None:
         assert url.startswith(("http://", "https://"))
+
+
+def test_the_retry_limits_are_written_once(tmp_path: Path) -> None:
+    """rules.MAX_ATTEMPTS and rules.BASE_DELAY are the only numbers: the configuration's defaults
+    (DELIVERY_MAX_ATTEMPTS, DELIVERY_RETRY_SECONDS) are taken from them, and no other module defines its own."""
+    config = load({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "test"})
+    assert config["DELIVERY_MAX_ATTEMPTS"] == rules.MAX_ATTEMPTS
+    assert config["DELIVERY_RETRY_SECONDS"] == rules.BASE_DELAY.total_seconds()
+    root = Path(__file__).resolve().parents[2]
+    defined = [str(p.relative_to(root)) for folder in ("chamber", "campaigns") for p in (root / folder).rglob("*.py")
+               if re.search(r"^(MAX_ATTEMPTS|BASE_DELAY)\s*[:=]", p.read_text(), re.MULTILINE)]
+    assert defined == ["chamber/notifications/rules.py"]
+    typed = [ast.unparse(v) for node in ast.walk(ast.parse((root / "chamber" / "config.py").read_text()))
+             if isinstance(node, ast.Dict) for k, v in zip(node.keys, node.values, strict=True)
+             if isinstance(k, ast.Constant) and k.value in ("DELIVERY_MAX_ATTEMPTS", "DELIVERY_RETRY_SECONDS")
+             and isinstance(v, ast.Constant)]
+    assert typed == []
