@@ -89,8 +89,10 @@ ZONE_NAMES: dict[str, dict[str, str]] = {
 }
 
 
-def zone_name(timezone: str = "Asia/Shanghai") -> str:
-    """The chamber's time zone in words, in the user's language: 北京时间 / China Standard Time."""
+def zone_name(timezone: str) -> str:
+    """The chamber's time zone in words, in the user's language: 北京时间 / China Standard Time.
+
+    The zone is always given (the chamber's): there is no default zone to fall back on."""
     locale = get_locale()
     language = locale.language if locale else "zh"
     known = ZONE_NAMES.get(timezone, {}).get(language)
@@ -104,8 +106,9 @@ def _language() -> str:
     return locale.language if locale else "zh"
 
 
-def local_time(value: dt.datetime | None, timezone: str = "Asia/Shanghai", fmt: str = "medium") -> str:
-    """A UTC time in the chamber's zone, in the user's language: "12月1日 20:00 北京时间".
+def local_time(value: dt.datetime | None, timezone: str, fmt: str = "medium") -> str:
+    """A UTC time in the chamber's zone (always given: ``|local_time(chamber.timezone)``), in the user's
+    language: "12月1日 20:00 北京时间".
 
     ``fmt="short"`` leaves the zone out, for lists whose page names it once.
     """
@@ -119,8 +122,8 @@ def local_time(value: dt.datetime | None, timezone: str = "Asia/Shanghai", fmt: 
     return text if fmt in ("short", "date") else f"{text} {zone_name(timezone)}"
 
 
-def date_range(start: dt.datetime, end: dt.datetime, timezone: str = "Asia/Shanghai", zone: bool = True) -> str:
-    """A campaign's dates on one line in the chamber's zone: "12月10日–13日 北京时间"."""
+def date_range(start: dt.datetime, end: dt.datetime, timezone: str, zone: bool = True) -> str:
+    """A campaign's dates on one line in the chamber's zone (always given): "12月10日–13日 北京时间"."""
     tz = ZoneInfo(timezone)
     text = datefmt.date_range(start.astimezone(tz), end.astimezone(tz), _language(), this_year=dt.datetime.now(tz).year)
     return f"{text} {zone_name(timezone)}" if zone else text

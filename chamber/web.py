@@ -444,6 +444,7 @@ def safe_next(target: str | None = None, default: str | None = None) -> str:
     return local_path(target) or default or url_for("chambers.home")
 
 
-def money_filter(amount_minor: int | None, currency: str = "CNY") -> str:
-    """Jinja's |money: display_money, and nothing for no amount."""
+def money_filter(amount_minor: int | None, currency: str) -> str:
+    """Jinja's |money(chamber.currency): display_money, and nothing for no amount (the currency is always given:
+    there is no default currency to fall back on)."""
     return "" if amount_minor is None else display_money(amount_minor, currency)

@@ -74,8 +74,8 @@ def delete_webhook(slug: str, webhook_id: int) -> Any:
 # --- the inbox and preferences -------------------------------------------------------------
 
 
-def _message(m: Any, chambers: dict[int, str]) -> dict[str, Any]:
-    return {"id": m.id, "chamber": chambers.get(m.chamber_id, ""), "kind": m.kind, "title": m.title,
+def _message(m: Any, chambers: dict[int, ops.MessageChamber]) -> dict[str, Any]:
+    return {"id": m.id, "chamber": chambers[m.chamber_id].name, "kind": m.kind, "title": m.title,
             "text": m.body_text, "html": m.body_html, "link": m.link,
             "created_at": m.created_at.isoformat(), "read": m.read_at is not None}
 
@@ -86,7 +86,7 @@ def get_inbox() -> Any:
     before = request.args.get("before", "")
     messages = ops.inbox(session, user.id, limit=50, before_id=int(before) if before.isdigit() and
                          len(before) < 10 else None)
-    chambers = ops.chamber_names(session, {m.chamber_id for m in messages})
+    chambers = ops.message_chambers(session, {m.chamber_id for m in messages})
     return jsonify(items=[_message(m, chambers) for m in messages], unread=ops.unread_count(session, user.id),
                    next=messages[-1].id if len(messages) == 50 else None)
 

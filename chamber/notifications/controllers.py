@@ -102,9 +102,10 @@ unsubscribe.csrf_exempt = True  # type: ignore[attr-defined]  # the token in the
 def inbox() -> Any:
     session = get_session()
     messages = ops.inbox(session, current_user.id, limit=100)
+    chambers = ops.message_chambers(session, {m.chamber_id for m in messages})
     return render_template("notifications/inbox.html", messages=messages,
-                           unread=ops.unread_count(session, current_user.id), form=MarkReadForm(),
-                           chambers=ops.chamber_names(session, {m.chamber_id for m in messages}))
+                           unread=ops.unread_count(session, current_user.id), form=MarkReadForm(), chambers=chambers,
+                           several_zones=len({c.timezone for c in chambers.values()}) > 1)
 
 
 @login_required
@@ -115,7 +116,7 @@ def inbox_message(message_id: int) -> Any:
         fail(404, _("There is no such message."))
     ops.mark_read(session, current_user.id, [message.id])
     return render_template("notifications/message.html", message=message,
-                           chamber=ops.chamber_names(session, {message.chamber_id}).get(message.chamber_id, ""))
+                           chamber=ops.message_chambers(session, {message.chamber_id})[message.chamber_id])
 
 
 @login_required

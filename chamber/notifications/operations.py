@@ -724,14 +724,23 @@ def client_hash(address: str) -> str:
     return hashlib.sha256(key + b"|" + address.encode()).hexdigest()
 
 
-def chamber_names(session: Session, chamber_ids: Iterable[int]) -> dict[int, str]:
+@dataclass(frozen=True)
+class MessageChamber:
+    """The chamber an inbox message comes from: its name, and the zone its times are shown in."""
+
+    name: str
+    timezone: str
+
+
+def message_chambers(session: Session, chamber_ids: Iterable[int]) -> dict[int, MessageChamber]:
+    """The chambers of these inbox messages by id: each message is shown in its own chamber's zone."""
     from ..models import Chamber
 
     ids = set(chamber_ids)
     if not ids:
         return {}
-    rows = session.execute(select(Chamber.id, Chamber.name).where(Chamber.id.in_(ids))).all()
-    return {row[0]: row[1] for row in rows}
+    rows = session.execute(select(Chamber.id, Chamber.name, Chamber.timezone).where(Chamber.id.in_(ids))).all()
+    return {row[0]: MessageChamber(row[1], row[2]) for row in rows}
 
 
 def inbox_message(session: Session, user_id: int, message_id: int) -> InboxMessage | None:

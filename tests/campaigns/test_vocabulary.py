@@ -269,3 +269,22 @@ def test_a_set_of_statuses_is_named_in_the_rules():
 def test_a_campaign_says_whether_its_ledger_is_open(status):
     assert Campaign(status=status).ledger_open == (status in rules.LEDGER_OPEN)
     assert Campaign(status=status).shares_preview == (status in rules.SHARES_PREVIEW)
+
+
+def test_times_and_money_are_never_shown_in_a_default_zone_or_currency():
+    """local_time, date_range, zone_name and |money take the chamber's zone or currency, always: none has a
+    default (Beijing time, yuan) to fall back on, and no template leaves it out."""
+    import inspect
+
+    from chamber.i18n import date_range, local_time, zone_name
+    from chamber.web import money_filter
+
+    for function, name in ((local_time, "timezone"), (date_range, "timezone"), (zone_name, "timezone"),
+                           (money_filter, "currency")):
+        assert inspect.signature(function).parameters[name].default is inspect.Parameter.empty, function
+    root = Path(__file__).resolve().parents[2]
+    bare = re.compile(r"\|\s*(?:local_time|money)\b(?!\s*\()|\|\s*local_time\(\s*fmt\s*=|zone_name\(\s*\)"
+                      r"|date_range\(\s*[^,()]+,\s*[^,()]+\)")
+    found = [f"{p.relative_to(root)}: {m.group(0)}" for p in sorted((root / "templates").rglob("*"))
+             if p.suffix in (".html", ".txt") for m in bare.finditer(p.read_text())]
+    assert found == []

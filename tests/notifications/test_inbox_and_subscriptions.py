@@ -1,6 +1,7 @@
 """The inbox (page, nav count, API), preferences, and public subscriptions with double opt-in."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -152,3 +153,46 @@ def test_unsubscribed_user_preference_row(db: Any, create_user: Any) -> None:
     assert ops.set_preference(db, user.id, "announcement", "email", False)
     assert not ops.set_preference(db, user.id, "announcement", "email", False)
     assert db.get(NotificationPreference, (user.id, "announcement", "email")).enabled is False
+
+
+def _message_at(db: Any, app: Any, chamber: Any, user: Any, title: str, at: dt.datetime) -> int:
+    with app.app_context():
+        ops.enqueue(db, chamber_id=chamber.id, source=f"announcement:{title}", channel="inbox", recipients=[user],
+                    subject=title, text="…", html="<p>…</p>", link="")
+    [message] = [m for m in ops.inbox(db, user.id) if m.title == title]
+    message.created_at = at
+    db.commit()
+    return message.id
+
+
+#: 03:30 UTC on 10 March 2026: 12:30 in Tokyo, 04:30 in Berlin (winter time), 11:30 in Beijing
+AT = dt.datetime(2026, 3, 10, 3, 30, tzinfo=dt.UTC)
+
+
+def test_an_inbox_message_is_shown_in_its_chambers_time_zone(client: Any, db: Any, app: Any, create_chamber: Any,
+                                                            create_user: Any, login: Any) -> None:
+    """Never Beijing time by default: the time of a Tokyo chamber's message is Tokyo's, in the inbox and on
+    the message's page."""
+    tokyo, user = create_chamber(timezone="Asia/Tokyo"), create_user()
+    message_id = _message_at(db, app, tokyo, user, "東京のお知らせ", AT)
+    login(user)
+    [when] = re.findall(r'data-testid="inbox-when">([^<]*)<', client.get("/inbox", headers=EN).text)
+    assert "12:30" in when and "11:30" not in when
+    page = client.get(f"/inbox/{message_id}", headers=EN).text
+    [when] = re.findall(r'data-testid="message-when">([^<]*)<', page)
+    assert "12:30" in when and "Japan" in when  # the zone named: Japan Standard Time
+
+
+def test_an_inbox_across_chambers_shows_each_message_in_its_own_zone(client: Any, db: Any, app: Any,
+                                                                    create_chamber: Any, create_user: Any,
+                                                                    login: Any) -> None:
+    """Messages of chambers in different zones: each in its own chamber's zone, and the zone is named."""
+    user = create_user()
+    _message_at(db, app, create_chamber(timezone="Asia/Tokyo"), user, "Tokyo news", AT)
+    _message_at(db, app, create_chamber(timezone="Europe/Berlin"), user, "Berlin news", AT)
+    login(user)
+    page = client.get("/inbox", headers=EN).text
+    shown = dict(re.findall(r'<strong>([^<]*)</strong></a>\s*<span class="muted when" data-testid="inbox-when">'
+                            r'([^<]*)<', page))
+    assert "12:30" in shown["Tokyo news"] and "Japan" in shown["Tokyo news"]
+    assert "04:30" in shown["Berlin news"] and "Central European" in shown["Berlin news"]
