@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, utcnow
+from .rules import NEW_CHAMBER_CURRENCY, NEW_CHAMBER_TIMEZONE
 
 CHAMBER_KINDS = ("regional", "brand")
 MEMBER_STATUSES = ("pending", "approved", "rejected", "suspended")
@@ -83,8 +84,8 @@ class Chamber(Base):
     kind: Mapped[str] = mapped_column(String(16))
     region: Mapped[str] = mapped_column(String(120))
     #: ISO 4217 code; every amount of this chamber is in its minor unit
-    currency: Mapped[str] = mapped_column(String(3), default="CNY")
-    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    currency: Mapped[str] = mapped_column(String(3), default=NEW_CHAMBER_CURRENCY)
+    timezone: Mapped[str] = mapped_column(String(64), default=NEW_CHAMBER_TIMEZONE)
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: days a merchant has to respond to a complaint

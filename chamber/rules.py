@@ -114,6 +114,10 @@ def make_uscc(first17: str) -> str:
 
 #: ISO 4217 minor digits of the currencies a chamber may keep its books in.
 CURRENCY_DIGITS = {"CNY": 2, "HKD": 2, "MOP": 2, "TWD": 2, "USD": 2, "EUR": 2, "JPY": 0}
+#: what a new chamber keeps its books in and tells its time by unless its founder chooses otherwise; only
+#: there: money and times are always shown in the chamber's own currency and zone, never in these
+NEW_CHAMBER_CURRENCY = "CNY"
+NEW_CHAMBER_TIMEZONE = "Asia/Shanghai"
 
 
 #: a money amount as typed or as shown: "-12000.5", "12,000.00", "¥12,000" (groups of exactly three digits

@@ -354,3 +354,18 @@ def test_a_merchant_sets_the_shop_link_and_wechat_id_shoppers_see(client, create
     refused = client.put(api, json={"wechat_id": "x" * 30}, headers={**token_for(member.user), **EN})
     assert refused.status_code == 400 and "wechat_id" in refused.json["error"]["fields"]
     assert client.put(api, json={"wechat_id": "abcdefg"}, headers=token_for(chamber.organizer)).status_code == 403
+
+
+def test_the_new_chamber_page_suggests_the_common_zones_and_prefills_the_defaults(client, create_user, login):
+    """The page's zone suggestions are ChamberForm.common_zones (Tokyo included), not a list of the template's own;
+    a new chamber's currency and zone default to chamber.rules.NEW_CHAMBER_CURRENCY/TIMEZONE."""
+    from chamber.chambers.forms import COMMON_ZONES, ChamberForm
+    from chamber.rules import NEW_CHAMBER_CURRENCY, NEW_CHAMBER_TIMEZONE
+
+    login(create_user())
+    page = client.get("/chambers/new", headers=EN).text
+    datalist = re.search(r'<datalist id="zones">(.*?)</datalist>', page, re.S)
+    assert datalist and re.findall(r'<option value="([^"]+)">', datalist.group(1)) == COMMON_ZONES
+    assert "Asia/Tokyo" in COMMON_ZONES
+    assert re.search(rf'name="timezone"[^>]*value="{NEW_CHAMBER_TIMEZONE}"', page)
+    assert ChamberForm.currency.kwargs["default"] == NEW_CHAMBER_CURRENCY

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
@@ -18,10 +18,20 @@ from ..forms import (
     uscc_validator,
     web_link,
 )
-from ..rules import CURRENCY_DIGITS, MAX_ID, SLUG_RE, WECHAT_ID, RuleError, check_slug
+from ..rules import (
+    CURRENCY_DIGITS,
+    MAX_ID,
+    NEW_CHAMBER_CURRENCY,
+    NEW_CHAMBER_TIMEZONE,
+    SLUG_RE,
+    WECHAT_ID,
+    RuleError,
+    check_slug,
+)
 
 MAX_TIERS = 20
 KINDS = [SelectChoice("regional", _l("Regional chamber")), SelectChoice("brand", _l("Brand alliance"))]
+#: the zones the time zone field suggests (any IANA zone is accepted)
 COMMON_ZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo", "UTC"]
 
 
@@ -46,13 +56,17 @@ def zone_validator(_form: Any, field: Any) -> None:
 
 
 class ChamberForm(BaseForm):
+    #: the time zone field's suggestions (the page's datalist)
+    common_zones: ClassVar[list[str]] = COMMON_ZONES
+
     slug = StringField(_l("Web address (slug)"), validators=[DataRequired(), Length(max=40), slug_validator],
                        filters=[strip])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)], filters=[strip])
     kind = SelectField(_l("Kind"), choices=KINDS, validators=[DataRequired()])
     region = StringField(_l("Region"), validators=[DataRequired(), Length(max=120)], filters=[strip])
-    currency = SelectField(_l("Currency"), choices=[SelectChoice(c) for c in CURRENCY_DIGITS], default="CNY")
-    timezone = StringField(_l("Time zone"), default="Asia/Shanghai",
+    currency = SelectField(_l("Currency"), choices=[SelectChoice(c) for c in CURRENCY_DIGITS],
+                           default=NEW_CHAMBER_CURRENCY)
+    timezone = StringField(_l("Time zone"), default=NEW_CHAMBER_TIMEZONE,
                            validators=[Optional(), Length(max=64), zone_validator], filters=[strip])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)], filters=[strip])
 
@@ -63,8 +77,8 @@ class ChamberForm(BaseForm):
             "name": self.name.data,
             "kind": self.kind.data,
             "region": self.region.data,
-            "currency": self.currency.data or "CNY",
-            "timezone": self.timezone.data or "Asia/Shanghai",
+            "currency": self.currency.data or NEW_CHAMBER_CURRENCY,
+            "timezone": self.timezone.data or NEW_CHAMBER_TIMEZONE,
             "description": self.description.data or "",
         }
 
