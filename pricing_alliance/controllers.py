@@ -25,7 +25,7 @@ from chamber.models import Chamber
 from chamber.rules import format_money, megabytes
 from chamber.web import chamber_role, load_chamber, operation_failed
 
-from . import labels
+from . import labels, rules
 from . import operations as ops
 from .api import load_product, load_proposal
 from .forms import DemandForm, PriceForm, ProductForm, ProposalForm, SettingsForm, SupplierPriceForm, VoteForm
@@ -62,7 +62,8 @@ def home(slug: str) -> Any:
     chamber = load_chamber(slug, role="member")
     session = get_session()
     campaigns = list(session.scalars(select(Campaign).where(
-        Campaign.chamber_id == chamber.id, Campaign.status.in_(ops.ACTIVE)).order_by(Campaign.starts_at, Campaign.id)))
+        Campaign.chamber_id == chamber.id, Campaign.status.in_(rules.ACTIVE_CAMPAIGN_STATUSES))
+        .order_by(Campaign.starts_at, Campaign.id)))
     return render_template("pricing_alliance/home.html", chamber=chamber, campaigns=campaigns,
                            products=ops.list_products(session, chamber),
                            notices=ops.notices_for(session, chamber, current_user.id),
@@ -156,7 +157,7 @@ def _campaign_page(chamber: Chamber, campaign: Campaign, *, price_forms: dict[tu
         "pricing_alliance/campaign.html", chamber, campaign, businesses=businesses,
         products=products, listed=listed, price_forms=price_forms, demand_forms=demand_forms,
         alliance_prices=ops.alliance_price_items(session, campaign), proposals=views,
-        organizer=chamber_role(chamber) == "organizer", active=campaign.status in ops.ACTIVE,
+        organizer=chamber_role(chamber) == "organizer", active=campaign.status in rules.ACTIVE_CAMPAIGN_STATUSES,
     ), status
 
 

@@ -31,9 +31,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from chamber.db import Base, utcnow
 from chamber.rules import MAX_PICTURE_BYTES
 
-from .rules import CHOICES, STATUSES, WEIGHTINGS
+from .rules import CHOICES, ENTRY_KINDS, STATUSES, WEIGHTINGS
 
-ENTRY_KINDS = ("due", "credit")
 IMAGE_TYPES = ("image/jpeg", "image/png")
 MAX_IMAGE = MAX_PICTURE_BYTES
 MAX_QUANTITY = 1_000_000

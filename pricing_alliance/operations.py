@@ -47,8 +47,6 @@ from .rules import RuleError
 
 #: RuleError parameters that are amounts in minor units
 MONEY_PARAMS = frozenset({"price", "cap", "supplier", "found"})
-#: campaigns in which prices are listed, proposed and voted on
-ACTIVE = ("open", "locked", "live")
 
 
 class NotParticipant(Invalid):
@@ -216,7 +214,7 @@ def participant_weights(session: Session, campaign: Campaign) -> dict[int, Decim
 
 
 def _check_active(campaign: Campaign) -> None:
-    if campaign.status not in ACTIVE:
+    if campaign.status not in rules.ACTIVE_CAMPAIGN_STATUSES:
         raise Conflict(_("Prices are agreed only while the campaign is open, locked or live."))
 
 
@@ -477,9 +475,8 @@ def violation_counts(session: Session, chamber_id: int, member_ids: list[int]) -
     """How many of each member's current listings break an alliance band or the cap, over the chamber's
     campaigns that are not cancelled (an input to the member's credit score)."""
     counts: dict[int, int] = dict.fromkeys(member_ids, 0)
-    for campaign in session.scalars(select(Campaign).where(Campaign.chamber_id == chamber_id,
-                                                           Campaign.status.in_(("open", "locked", "live", "ended",
-                                                                                "settled")))):
+    for campaign in session.scalars(select(Campaign).where(
+            Campaign.chamber_id == chamber_id, Campaign.status.in_(rules.SCORED_CAMPAIGN_STATUSES))):
         for row in compliance_report(session, campaign, member_ids)["rows"]:
             if row["problems"]:
                 counts[row["member_id"]] = counts.get(row["member_id"], 0) + 1
@@ -834,14 +831,14 @@ def joint_purchase_view(session: Session, campaign: Campaign) -> dict[str, Any]:
 
 
 def recorded_dues(session: Session, campaign: Campaign, by_product: bool = False) -> dict[Any, int]:
-    """Net amount each member owes on the joint-purchase account (due − credit); keyed (member, product) if asked."""
-    out: dict[Any, int] = defaultdict(int)
-    for mid, pid, kind, amount in session.execute(select(
-            JointPurchaseEntry.member_id, JointPurchaseEntry.product_id, JointPurchaseEntry.kind,
-            JointPurchaseEntry.amount_minor).where(JointPurchaseEntry.chamber_id == campaign.chamber_id,
-                                                   JointPurchaseEntry.campaign_id == campaign.id)):
-        out[(mid, pid) if by_product else mid] += amount if kind == "due" else -amount
-    return dict(out)
+    """Net amount each member owes on the joint-purchase account (rules.net_owed: dues less credits); keyed
+    (member, product) if asked."""
+    return rules.net_owed(((mid, pid) if by_product else mid, kind, amount)
+                          for mid, pid, kind, amount in session.execute(select(
+                              JointPurchaseEntry.member_id, JointPurchaseEntry.product_id, JointPurchaseEntry.kind,
+                              JointPurchaseEntry.amount_minor).where(
+                              JointPurchaseEntry.chamber_id == campaign.chamber_id,
+                              JointPurchaseEntry.campaign_id == campaign.id)))
 
 
 def record_dues(session: Session, campaign: Campaign, by: User, now: dt.datetime | None = None) -> int:
@@ -862,9 +859,10 @@ def record_dues(session: Session, campaign: Campaign, by: User, now: dt.datetime
     written = 0
     for (mid, pid), diff in rules.due_adjustments(target, recorded_dues(session, campaign, by_product=True)).items():
         quantity, unit = quantities.get((mid, pid), (0, 0))
+        kind, amount = rules.adjustment_entry(diff)
         session.add(JointPurchaseEntry(
             chamber_id=campaign.chamber_id, campaign_id=campaign.id, member_id=mid, product_id=pid,
-            kind="due" if diff > 0 else "credit", quantity=quantity, unit_price_minor=unit, amount_minor=abs(diff),
+            kind=kind, quantity=quantity, unit_price_minor=unit, amount_minor=amount,
             created_by_id=by.id, created_at=now))
         written += 1
     session.flush()

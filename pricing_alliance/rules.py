@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 from chamber.rules import RuleError
 
@@ -27,6 +27,14 @@ def N_(s: str) -> str:
 CHOICES = ("approve", "reject", "abstain")
 STATUSES = ("open", "adopted", "rejected", "no_quorum")
 WEIGHTINGS = ("member", "tier")
+#: the joint-purchase account's entries: a due adds to what a member owes, a credit takes from it
+ENTRY_KINDS = ("due", "credit")
+
+# Campaign statuses (campaigns.rules.CAMPAIGN_STATUSES; this module may not import it) the alliance acts on:
+#: campaigns in which prices are listed, proposed and voted on, and demand is stated
+ACTIVE_CAMPAIGN_STATUSES = ("open", "locked", "live")
+#: campaigns whose listings count towards the credit score: every one that opened and was not cancelled
+SCORED_CAMPAIGN_STATUSES = ("open", "locked", "live", "ended", "settled")
 #: the lookback window for "original prices": 7 days (Chinese price rules) or 30 (the EU rule)
 DEFAULT_LOOKBACK_DAYS = 7
 MAX_LOOKBACK_DAYS = 90
@@ -34,6 +42,7 @@ MAX_LOOKBACK_DAYS = 90
 REMINDER_BEFORE = dt.timedelta(hours=24)
 
 Number = int | Fraction | Decimal
+K = TypeVar("K", bound=Hashable)
 
 
 def as_fraction(value: Number | str) -> Fraction:
@@ -328,3 +337,29 @@ def due_adjustments(target: Mapping[Any, int], recorded: Mapping[Any, int]) -> d
         if diff:
             out[member] = diff
     return out
+
+
+def entry_amount(kind: str, amount: int) -> int:
+    """What one entry of the joint-purchase account does to what the member owes: + a due, − a credit."""
+    if kind == "due":
+        return amount
+    if kind == "credit":
+        return -amount
+    raise ValueError(f"unknown entry kind {kind!r}")
+
+
+def net_owed(entries: Iterable[tuple[K, str, int]]) -> dict[K, int]:
+    """What is owed on an append-only account, per key, from its (key, kind, amount) entries: dues less credits.
+
+    Every key with an entry is answered, also one whose entries cancel out (its net is 0)."""
+    owed: dict[K, int] = {}
+    for key, kind, amount in entries:
+        owed[key] = owed.get(key, 0) + entry_amount(kind, amount)
+    return owed
+
+
+def adjustment_entry(diff: int) -> tuple[str, int]:
+    """The (kind, amount) of the entry that changes what is owed by diff (≠ 0): a due, or a credit of −diff."""
+    if not diff:
+        raise ValueError("an entry must move the account")
+    return ("due", diff) if diff > 0 else ("credit", -diff)

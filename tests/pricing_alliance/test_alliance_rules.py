@@ -274,3 +274,46 @@ def test_bad_tiers():
         rules.check_tiers(100, [(10, 90), (10, 80)])
     with pytest.raises(RuleError):
         rules.amounts_due({1: 0}, 100)
+
+
+# --------------------------------------------------------------------------- the joint-purchase account
+
+accounts = st.lists(st.tuples(st.tuples(st.integers(1, 6), st.integers(1, 4)), st.sampled_from(rules.ENTRY_KINDS),
+                              st.integers(1, 10**6)), max_size=40)
+
+
+@relaxed
+@given(accounts, accounts)
+def test_what_is_owed_is_dues_less_credits_in_any_order(entries, more):
+    owed = rules.net_owed(entries)
+    assert set(owed) == {key for key, _kind, _amount in entries}
+    for key in owed:
+        assert owed[key] == sum(a for k, kind, a in entries if k == key and kind == "due") - \
+            sum(a for k, kind, a in entries if k == key and kind == "credit")
+    assert rules.net_owed(list(reversed(entries))) == owed
+    both = rules.net_owed(entries + more)
+    later = rules.net_owed(more)
+    assert both == {k: owed.get(k, 0) + later.get(k, 0) for k in set(owed) | set(later)}
+
+
+@relaxed
+@given(st.integers(-10**9, 10**9).filter(bool))
+def test_an_adjustment_entry_moves_the_account_by_its_difference(diff):
+    kind, amount = rules.adjustment_entry(diff)
+    assert kind in rules.ENTRY_KINDS and amount > 0
+    assert rules.entry_amount(kind, amount) == diff
+
+
+def test_an_entry_kind_outside_the_account_is_refused():
+    with pytest.raises(ValueError):
+        rules.entry_amount("refund", 100)
+    with pytest.raises(ValueError):
+        rules.adjustment_entry(0)
+
+
+def test_the_campaign_statuses_the_alliance_acts_on():
+    from campaigns.rules import CAMPAIGN_STATUSES
+
+    assert set(rules.ACTIVE_CAMPAIGN_STATUSES) < set(rules.SCORED_CAMPAIGN_STATUSES) < set(CAMPAIGN_STATUSES)
+    assert set(CAMPAIGN_STATUSES) - set(rules.SCORED_CAMPAIGN_STATUSES) == {"draft", "cancelled"}
+    assert set(rules.SCORED_CAMPAIGN_STATUSES) - set(rules.ACTIVE_CAMPAIGN_STATUSES) == {"ended", "settled"}
