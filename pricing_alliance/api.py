@@ -1,8 +1,8 @@
 """JSON API views of the pricing alliance (registered in blueprint.py with chamber.api.api_route).
 
-Thin: validate, load with access (404), call ONE operation, commit once. The presenters at the
-top turn the operations' plain data into the API's shapes (money as decimal strings, times with
-the chamber's offset, shares as percentages plus the exact fraction).
+Thin: validate, load with access (404), call ONE operation, commit once. The formatters at the
+top turn the plain data of presenters.py and queries.py into the API's shapes (money as decimal
+strings, times with the chamber's offset, shares as percentages plus the exact fraction).
 """
 from __future__ import annotations
 
@@ -23,10 +23,11 @@ from chamber.rules import format_money
 from chamber.web import chamber_role, fail, load_chamber
 
 from . import operations as ops
+from . import presenters, queries
 from .forms import DemandForm, PriceForm, ProductForm, ProposalForm, SettingsForm, SupplierPriceForm, VoteForm
 from .models import PriceProposal, Product
 
-# --------------------------------------------------------------------------- presenters
+# --------------------------------------------------------------------------- JSON shapes
 
 
 def money(value: int | None, currency: str) -> str | None:
@@ -115,14 +116,14 @@ def joint_purchase_json(view: dict[str, Any], chamber: Chamber) -> dict[str, Any
 
 def load_proposal(slug: str, proposal_id: int, role: str = "member") -> tuple[Chamber, PriceProposal]:
     chamber = load_chamber(slug, role=role)
-    proposal = ops.get_proposal(get_session(), chamber, proposal_id)
+    proposal = queries.get_proposal(get_session(), chamber, proposal_id)
     if proposal is None:
         fail(404, _("There is no such price proposal."))
     return chamber, proposal
 
 
 def load_product(chamber: Chamber, product_id: Any) -> Product:
-    product = ops.get_product(get_session(), chamber.id, product_id)
+    product = queries.get_product(get_session(), chamber.id, product_id)
     if product is None:
         fail(404, _("There is no such product."))
     return product
@@ -130,7 +131,7 @@ def load_product(chamber: Chamber, product_id: Any) -> Product:
 
 def _viewer_members(campaign: Campaign) -> list[int]:
     user = token_user(optional=True)
-    return [m.id for m in ops.participant_businesses(get_session(), campaign, user)] if user else []
+    return [m.id for m in queries.participant_businesses(get_session(), campaign, user)] if user else []
 
 
 # --------------------------------------------------------------------------- settings and catalogue
@@ -138,7 +139,7 @@ def _viewer_members(campaign: Campaign) -> list[int]:
 
 def get_settings(slug: str) -> Any:
     chamber = load_chamber(slug, role="member")
-    return jsonify(settings_json(ops.get_settings(get_session(), chamber)))
+    return jsonify(settings_json(queries.get_settings(get_session(), chamber)))
 
 
 def put_settings(slug: str) -> Any:
@@ -158,7 +159,7 @@ def put_settings(slug: str) -> Any:
 
 def list_products(slug: str) -> Any:
     chamber = load_chamber(slug, role="member")
-    return jsonify(items=[product_json(p, chamber.currency) for p in ops.list_products(get_session(), chamber)])
+    return jsonify(items=[product_json(p, chamber.currency) for p in queries.list_products(get_session(), chamber)])
 
 
 def create_product(slug: str) -> Any:
@@ -174,7 +175,7 @@ def create_product(slug: str) -> Any:
 
 def product_image(slug: str, product_id: int) -> Any:
     chamber = load_chamber(slug)
-    image = ops.product_image(get_session(), chamber, product_id)
+    image = queries.product_image(get_session(), chamber, product_id)
     if image is None:
         fail(404, _("There is nothing here."))
     resp = Response(image[1], mimetype=image[0])
@@ -192,7 +193,7 @@ def put_price(slug: str, key: str, product_id: int) -> Any:
     form: PriceForm = validate_json(PriceForm, currency=chamber.currency)
     session = get_session()
     try:
-        member = ops.participant_business(session, campaign, token_user(), form.member_id.data)
+        member = queries.participant_business(session, campaign, token_user(), form.member_id.data)
         result = ops.list_price(session, campaign, member, product, **form.price_fields())
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
@@ -205,13 +206,13 @@ def put_price(slug: str, key: str, product_id: int) -> Any:
 
 def my_prices(slug: str, key: str) -> Any:
     chamber, campaign = load_campaign(slug, key, role="member")
-    rows = ops.member_prices(get_session(), campaign, _viewer_members(campaign))
+    rows = queries.member_prices(get_session(), campaign, _viewer_members(campaign))
     return jsonify(items=[listing_json(r, chamber) for r in rows])
 
 
 def compliance(slug: str, key: str) -> Any:
     chamber, campaign = load_campaign(slug, key, role="organizer")
-    report = ops.compliance_report(get_session(), campaign)
+    report = queries.compliance_report(get_session(), campaign)
     return jsonify(items=[listing_json(r, chamber) for r in report["rows"]], violations=report["violations"])
 
 
@@ -222,7 +223,7 @@ def alliance_prices(slug: str, key: str) -> Any:
         {"product_id": i["product_id"], "name": i["name"], "unit": i["unit"], "price": money(i["price_minor"], cur),
          "floor": money(i["floor_minor"], cur), "ceiling": money(i["ceiling_minor"], cur),
          "adopted_at": local_iso(i["adopted_at"], chamber.timezone), "proposal_id": i["proposal_id"]}
-        for i in ops.alliance_price_items(get_session(), campaign)
+        for i in presenters.alliance_price_items(get_session(), campaign)
     ])
 
 
@@ -234,17 +235,17 @@ def create_proposal(slug: str, key: str) -> Any:
     chamber, campaign = load_campaign(slug, key, role="member")
     form: ProposalForm = validate_json(ProposalForm, currency=chamber.currency, timezone=chamber.timezone)
     session = get_session()
-    product = ops.get_product(session, chamber.id, form.product_id.data)
+    product = queries.get_product(session, chamber.id, form.product_id.data)
     if product is None:
         raise ApiError(400, _("There is no such product."), fields={"product_id": _("There is no such product.")})
     user = token_user()
     try:
         if chamber_role(chamber) != "organizer":
-            ops.participant_business(session, campaign, user)
+            queries.participant_business(session, campaign, user)
         proposal = ops.propose_price(session, campaign, user, product, **form.proposal_fields())
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    body = proposal_json(ops.proposal_view(session, proposal), chamber)
+    body = proposal_json(presenters.proposal_view(session, proposal), chamber)
     return jsonify(body), 201
 
 
@@ -252,8 +253,8 @@ def list_proposals(slug: str, key: str) -> Any:
     chamber, campaign = load_campaign(slug, key, role="member")
     session = get_session()
     mine = _viewer_members(campaign)
-    return jsonify(items=[proposal_json(ops.proposal_view(session, p, mine), chamber)
-                          for p in ops.list_proposals(session, campaign)])
+    return jsonify(items=[proposal_json(presenters.proposal_view(session, p, mine), chamber)
+                          for p in queries.list_proposals(session, campaign)])
 
 
 def get_proposal(slug: str, proposal_id: int) -> Any:
@@ -261,7 +262,7 @@ def get_proposal(slug: str, proposal_id: int) -> Any:
     session = get_session()
     campaign = session.get(Campaign, proposal.campaign_id)
     assert campaign is not None
-    return jsonify(proposal_json(ops.proposal_view(session, proposal, _viewer_members(campaign)), chamber))
+    return jsonify(proposal_json(presenters.proposal_view(session, proposal, _viewer_members(campaign)), chamber))
 
 
 def put_vote(slug: str, proposal_id: int) -> Any:
@@ -271,7 +272,7 @@ def put_vote(slug: str, proposal_id: int) -> Any:
     campaign = session.get(Campaign, proposal.campaign_id)
     assert campaign is not None
     try:
-        member = ops.participant_business(session, campaign, token_user(), form.member_id.data)
+        member = queries.participant_business(session, campaign, token_user(), form.member_id.data)
         vote = ops.cast_vote(session, proposal, member, form.choice.data)
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
@@ -286,7 +287,7 @@ def close_proposal(slug: str, proposal_id: int) -> Any:
         proposal = ops.close_proposal(session, proposal, token_user())
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    return jsonify(proposal_json(ops.proposal_view(session, proposal), chamber))
+    return jsonify(proposal_json(presenters.proposal_view(session, proposal), chamber))
 
 
 def notices(slug: str) -> Any:
@@ -294,7 +295,7 @@ def notices(slug: str) -> Any:
     chamber = load_chamber(slug, role="member")
     return jsonify(items=[{"kind": n.kind.split(".", 1)[1], "title": n.title, "message": n.summary, "link": n.link,
                            "read": n.read_at is not None, "created_at": local_iso(n.created_at, chamber.timezone)}
-                          for n in ops.notices_for(get_session(), chamber, token_user().id)])
+                          for n in queries.notices_for(get_session(), chamber, token_user().id)])
 
 
 # --------------------------------------------------------------------------- joint purchasing
@@ -306,7 +307,7 @@ def put_demand(slug: str, key: str, product_id: int) -> Any:
     form = validate_json(DemandForm)
     session = get_session()
     try:
-        member = ops.participant_business(session, campaign, token_user(), form.member_id.data)
+        member = queries.participant_business(session, campaign, token_user(), form.member_id.data)
         row = ops.set_demand(session, campaign, member, product, form.quantity.data)
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
@@ -318,7 +319,7 @@ def delete_demand(slug: str, key: str, product_id: int) -> Any:
     product = load_product(chamber, product_id)
     session = get_session()
     try:
-        member = ops.participant_business(session, campaign, token_user(), request.args.get("member_id"))
+        member = queries.participant_business(session, campaign, token_user(), request.args.get("member_id"))
         ops.remove_demand(session, campaign, member, product)
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
@@ -334,12 +335,12 @@ def put_supplier_price(slug: str, key: str, product_id: int) -> Any:
         ops.set_supplier_price(session, campaign, product, **form.supplier_price_fields())
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    return jsonify(joint_purchase_json(ops.joint_purchase_view(session, campaign), chamber))
+    return jsonify(joint_purchase_json(presenters.joint_purchase_view(session, campaign), chamber))
 
 
 def joint_purchase(slug: str, key: str) -> Any:
     chamber, campaign = load_campaign(slug, key, role="organizer")
-    return jsonify(joint_purchase_json(ops.joint_purchase_view(get_session(), campaign), chamber))
+    return jsonify(joint_purchase_json(presenters.joint_purchase_view(get_session(), campaign), chamber))
 
 
 def record_dues(slug: str, key: str) -> Any:
@@ -349,6 +350,6 @@ def record_dues(slug: str, key: str) -> Any:
         written = ops.record_dues(session, campaign, token_user())
     except (Conflict, Invalid) as err:
         raise operation_error(err) from None
-    body = joint_purchase_json(ops.joint_purchase_view(session, campaign), chamber)
+    body = joint_purchase_json(presenters.joint_purchase_view(session, campaign), chamber)
     body["entries_written"] = written
     return jsonify(body), 201

@@ -25,7 +25,7 @@ from chamber.models import Chamber
 from chamber.rules import format_money, megabytes
 from chamber.web import chamber_role, load_chamber, operation_failed
 
-from . import labels, rules
+from . import labels, presenters, queries, rules
 from . import operations as ops
 from .api import load_product, load_proposal
 from .forms import DemandForm, PriceForm, ProductForm, ProposalForm, SettingsForm, SupplierPriceForm, VoteForm
@@ -65,9 +65,10 @@ def home(slug: str) -> Any:
         Campaign.chamber_id == chamber.id, Campaign.status.in_(rules.ACTIVE_CAMPAIGN_STATUSES))
         .order_by(Campaign.starts_at, Campaign.id)))
     return render_template("pricing_alliance/home.html", chamber=chamber, campaigns=campaigns,
-                           products=ops.list_products(session, chamber),
-                           notices=ops.notices_for(session, chamber, current_user.id),
-                           settings=ops.get_settings(session, chamber), organizer=chamber_role(chamber) == "organizer")
+                           products=queries.list_products(session, chamber),
+                           notices=queries.notices_for(session, chamber, current_user.id),
+                           settings=queries.get_settings(session, chamber),
+                           organizer=chamber_role(chamber) == "organizer")
 
 
 @login_required
@@ -101,7 +102,7 @@ def settings(slug: str) -> Any:
     """Long: the alliance rules form, prefilled from the stored settings."""
     chamber = load_chamber(slug, role="organizer")
     session = get_session()
-    current = ops.get_settings(session, chamber)
+    current = queries.get_settings(session, chamber)
     data = None
     if request.method != "POST":
         from fractions import Fraction
@@ -135,11 +136,11 @@ def _campaign_page(chamber: Chamber, campaign: Campaign, *, price_forms: dict[tu
     """The campaign's alliance page: alliance prices, proposals, and for each of the user's participating
     businesses its prices (with problems) and demand, each product with its own small forms."""
     session = get_session()
-    businesses = ops.participant_businesses(session, campaign, current_user)
-    products = ops.list_products(session, chamber)
-    mine = ops.member_prices(session, campaign, [m.id for m in businesses]) if businesses else []
+    businesses = queries.participant_businesses(session, campaign, current_user)
+    products = queries.list_products(session, chamber)
+    mine = queries.member_prices(session, campaign, [m.id for m in businesses]) if businesses else []
     listed = {(r["member_id"], r["product_id"]): r for r in mine}
-    demand = ops.demand_of(session, campaign, [m.id for m in businesses])
+    demand = queries.demand_of(session, campaign, [m.id for m in businesses])
     price_forms = dict(price_forms or {})
     demand_forms = dict(demand_forms or {})
     for m in businesses:
@@ -151,12 +152,12 @@ def _campaign_page(chamber: Chamber, campaign: Campaign, *, price_forms: dict[tu
             if (m.id, p.id) not in demand_forms:
                 demand_forms[(m.id, p.id)] = DemandForm(formdata=None, data={"quantity": demand.get((m.id, p.id)),
                                                                              "member_id": m.id})
-    proposals = ops.list_proposals(session, campaign)
-    views = [ops.proposal_view(session, p, [m.id for m in businesses]) for p in proposals]
+    proposals = queries.list_proposals(session, campaign)
+    views = [presenters.proposal_view(session, p, [m.id for m in businesses]) for p in proposals]
     return render_campaign(
         "pricing_alliance/campaign.html", chamber, campaign, businesses=businesses,
         products=products, listed=listed, price_forms=price_forms, demand_forms=demand_forms,
-        alliance_prices=ops.alliance_price_items(session, campaign), proposals=views,
+        alliance_prices=presenters.alliance_price_items(session, campaign), proposals=views,
         organizer=chamber_role(chamber) == "organizer", active=campaign.status in rules.ACTIVE_CAMPAIGN_STATUSES,
     ), status
 
@@ -176,7 +177,7 @@ def list_price(slug: str, key: str, product_id: int) -> Any:
     session = get_session()
     if form.validate_on_submit():
         try:
-            member = ops.participant_business(session, campaign, current_user, form.member_id.data)
+            member = queries.participant_business(session, campaign, current_user, form.member_id.data)
             result = ops.list_price(session, campaign, member, product, **form.price_fields())
         except (Conflict, Invalid) as err:
             if err.status == 404:
@@ -206,7 +207,7 @@ def set_demand(slug: str, key: str, product_id: int) -> Any:
     session = get_session()
     if form.validate_on_submit():
         try:
-            member = ops.participant_business(session, campaign, current_user, form.member_id.data)
+            member = queries.participant_business(session, campaign, current_user, form.member_id.data)
             ops.set_demand(session, campaign, member, product, form.quantity.data)
         except (Conflict, Invalid) as err:
             if err.status == 404:
@@ -233,9 +234,9 @@ def propose(slug: str, key: str) -> Any:
     chamber, campaign = load_campaign(slug, key, role="member")
     session = get_session()
     organizer = chamber_role(chamber) == "organizer"
-    if not organizer and not ops.participant_businesses(session, campaign, current_user):
+    if not organizer and not queries.participant_businesses(session, campaign, current_user):
         abort(404)
-    products = ops.list_products(session, chamber)
+    products = queries.list_products(session, chamber)
     data = None
     if request.method != "POST":
         data = {"product_id": request.args.get("product_id", type=int),
@@ -243,7 +244,7 @@ def propose(slug: str, key: str) -> Any:
     form = ProposalForm(data=data, currency=chamber.currency, timezone=chamber.timezone)
     status = 200
     if form.validate_on_submit():
-        product = ops.get_product(session, chamber.id, form.product_id.data)
+        product = queries.get_product(session, chamber.id, form.product_id.data)
         try:
             if product is None:
                 raise Invalid(_("There is no such product."), field="product_id")
@@ -264,8 +265,8 @@ def _proposal_page(chamber: Chamber, proposal: Any, *, vote_form: VoteForm | Non
     session = get_session()
     campaign = session.get(Campaign, proposal.campaign_id)
     assert campaign is not None
-    businesses = ops.participant_businesses(session, campaign, current_user)
-    view = ops.proposal_view(session, proposal, [m.id for m in businesses])
+    businesses = queries.participant_businesses(session, campaign, current_user)
+    view = presenters.proposal_view(session, proposal, [m.id for m in businesses])
     organizer = chamber_role(chamber) == "organizer"
     everyone_voted = view["status"] == "open" and view["tally"]["voters"] >= view["tally"]["eligible"] > 0
     return render_campaign(
@@ -291,7 +292,7 @@ def vote(slug: str, proposal_id: int) -> Any:
         campaign = session.get(Campaign, proposal.campaign_id)
         assert campaign is not None
         try:
-            member = ops.participant_business(session, campaign, current_user, form.member_id.data)
+            member = queries.participant_business(session, campaign, current_user, form.member_id.data)
             ops.cast_vote(session, proposal, member, form.choice.data)
         except (Conflict, Invalid) as err:
             if err.status == 404:
@@ -324,16 +325,16 @@ def close(slug: str, proposal_id: int) -> Any:
 @login_required
 def compliance(slug: str, key: str) -> Any:
     chamber, campaign = load_campaign(slug, key, role="organizer")
-    report = ops.compliance_report(get_session(), campaign)
+    report = queries.compliance_report(get_session(), campaign)
     problems = [r for r in report["rows"] if r["problems"]]
     return render_campaign("pricing_alliance/compliance.html", chamber, campaign, problems=problems,
                            compliant=len(report["rows"]) - len(problems))
 
 
 def _joint_purchase_page(chamber: Chamber, campaign: Campaign, *, error: str | None = None, status: int = 200) -> Any:
-    view = ops.joint_purchase_view(get_session(), campaign)
+    view = presenters.joint_purchase_view(get_session(), campaign)
     return render_campaign("pricing_alliance/joint_purchase.html", chamber, campaign, jp=view,
-                           products=ops.list_products(get_session(), chamber), error=error), status
+                           products=queries.list_products(get_session(), chamber), error=error), status
 
 
 @login_required
@@ -348,13 +349,13 @@ def supplier_price(slug: str, key: str, product_id: int) -> Any:
     chamber, campaign = load_campaign(slug, key, role="organizer")
     product = load_product(chamber, product_id)
     session = get_session()
-    current = ops.supplier_price(session, campaign, product.id)
+    current = queries.supplier_price(session, campaign, product.id)
     data = None
     if request.method != "POST" and current is not None:
         data = {"supplier": current.supplier, "unit_price": format_money(current.unit_price_minor, chamber.currency),
                 "delivery_notes": current.delivery_notes,
                 "tiers": [{"min_quantity": q, "unit_price": format_money(u, chamber.currency)}
-                          for q, u in ops.volume_tiers(session, current)]}
+                          for q, u in queries.volume_tiers(session, current)]}
     form = SupplierPriceForm(data=data, currency=chamber.currency)  # its tiers get it when validated
     while len(form.tiers) < 3 and request.method != "POST":
         form.tiers.append_entry()
@@ -393,5 +394,5 @@ def dashboard_notices(chamber: Chamber) -> list[Any]:
     """For the member dashboard's hook: the logged-in user's inbox messages from the alliance."""
     if not current_user.is_authenticated:
         return []
-    return ops.notices_for(get_session(), chamber, current_user.id, 5)
+    return queries.notices_for(get_session(), chamber, current_user.id, 5)
 

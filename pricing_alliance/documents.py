@@ -18,13 +18,13 @@ from chamber.models import Chamber
 from chamber.pdf import render_pdf
 from chamber.web import end_transaction
 
-from . import operations as ops
+from . import presenters as alliance_presenters
 
 
 def purchase_request_data(session: Session, chamber: Chamber, campaign: Campaign) -> dict[str, Any]:
     """The joint purchase as plain data: per product the total quantity, unit price, total and the
     per-member breakdown (allocation and amount due), delivery notes; each member's total due."""
-    view = ops.joint_purchase_view(session, campaign)
+    view = alliance_presenters.joint_purchase_view(session, campaign)
     return {
         "chamber": presenters.chamber_data(chamber),
         "campaign": presenters.campaign_data(session, campaign),

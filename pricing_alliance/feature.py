@@ -67,6 +67,6 @@ FEATURE = Feature(
         "pricing_alliance.proposal_result": N_("A price proposal of a campaign you take part in was closed: adopted, "
                                                "rejected or without quorum"),
     },
-    credit_inputs=[CreditInput("price_compliance", "pricing_alliance.operations:credit_compliance",
+    credit_inputs=[CreditInput("price_compliance", "pricing_alliance.queries:credit_compliance",
                                label=_l("Keeping to the alliance prices"))],
 )

@@ -9,6 +9,7 @@ from chamber.db import utcnow
 from chamber.errors import Conflict
 
 from . import operations as ops
+from . import queries
 from .models import PriceProposal
 
 
@@ -23,8 +24,8 @@ def close_and_remind(app: Flask, now: dt.datetime | None = None) -> dict[str, in
         # no request here: messages written by the clock are in the app's default language
         g.force_locale = app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")
         with sessionmaker() as session, session.begin():
-            due = ops.due_proposal_ids(session, now)
-            remind = ops.reminder_proposal_ids(session, now)
+            due = queries.due_proposal_ids(session, now)
+            remind = queries.reminder_proposal_ids(session, now)
         for proposal_id in due:
             try:
                 with sessionmaker() as session, session.begin():

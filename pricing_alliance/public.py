@@ -16,11 +16,11 @@ from chamber.db import get_session
 from chamber.models import Chamber
 from chamber.rules import format_money
 
-from . import operations as ops
+from . import presenters
 
 
 def alliance_view(campaign_id: int) -> dict[str, Any]:
-    """ops.public_alliance_view, once per request and campaign (the `alliance_public` template global).
+    """presenters.public_alliance_view, once per request and campaign (the `alliance_public` template global).
 
     Takes the id the public page gives its slots (the page itself has the campaign's public data only);
     the campaign row is already in the session's identity map, so the lookup costs no query."""
@@ -29,7 +29,7 @@ def alliance_view(campaign_id: int) -> dict[str, Any]:
         session = get_session()
         campaign = session.get(Campaign, campaign_id)
         assert campaign is not None
-        cache[campaign_id] = ops.public_alliance_view(session, campaign)
+        cache[campaign_id] = presenters.public_alliance_view(session, campaign)
     return cache[campaign_id]
 
 
@@ -48,7 +48,7 @@ def offer_hook(chamber: Chamber, campaign_id: int, member_id: int, **_context: A
 
 def flyer_section(session: Any, chamber: Chamber, campaign: Campaign) -> dict[str, Any] | None:
     """The flyer's table of alliance prices (plain data, like everything a PDF gets)."""
-    prices = ops.alliance_price_items(session, campaign)
+    prices = presenters.alliance_price_items(session, campaign)
     if not prices:
         return None
     return {

@@ -102,6 +102,21 @@ def test_import_linter_and_mypy_cover_every_rules_and_operations_module():
                 f"{name}: add it to the strict mypy override in pyproject.toml")
 
 
+def test_a_feature_packages_queries_presenters_and_errors_are_held_like_its_operations():
+    """A feature package's read side (queries.py, presenters.py) and its errors.py: strict types, and no forms or
+    web and API plumbing, as its operations (README, "Code layout")."""
+    contracts = CONFIG["tool"]["importlinter"]["contracts"]
+    operations = next(c for c in contracts if c["name"].startswith("Operations never import"))
+    strict = next(o for o in CONFIG["tool"]["mypy"]["overrides"] if o.get("disallow_untyped_defs"))
+    features = {name.split(".")[0] for name in FEATURES}
+    held = [name for name in MODULES if name.split(".")[0] in features
+            and name.rsplit(".", 1)[-1] in ("queries", "presenters", "errors")]
+    assert {"campaigns.queries", "pricing_alliance.queries", "pricing_alliance.presenters"} <= set(held)
+    for name in held:
+        assert name in operations["source_modules"], f"{name}: add it to the operations contract"
+        assert name in strict["module"], f"{name}: add it to the strict mypy override in pyproject.toml"
+
+
 def test_the_pure_rules_contract_forbids_every_installed_dependency():
     from importlib.metadata import distribution
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from pricing_alliance import operations as ops
+from pricing_alliance import presenters, queries
 from pricing_alliance.models import (
     Demand,
     JointPurchaseEntry,
@@ -316,9 +317,9 @@ def test_compliance_report_and_own_problems(client, alliance, db):
     assert client.get(f"{w.k}/compliance", headers=w.h[0]).status_code == 404
     mine = client.get(f"{w.k}/prices", headers=w.h[1]).json["items"]
     assert [(r["product_id"], r["problems"]) for r in mine] == [(w.tea.id, ["below_floor"])]
-    assert ops.violation_counts(db, w.chamber.id, [m.id for m in w.members]) == \
+    assert queries.violation_counts(db, w.chamber.id, [m.id for m in w.members]) == \
         {w.members[0].id: 0, w.members[1].id: 1, w.members[2].id: 1}
-    public = ops.public_alliance_view(db, w.campaign)
+    public = presenters.public_alliance_view(db, w.campaign)
     assert public["compliant"] == {w.members[0].id: [w.tea.id]}
     assert "50.00" not in str(client.get(f"{w.k}/alliance-prices").json)  # supplier prices never public
 
@@ -402,8 +403,8 @@ def test_tally_and_compliance_report_take_a_constant_number_of_queries(alliance,
         ops.list_price(db, w.campaign, m, w.tea, price_minor=268_00)
     db.commit()
     with count_queries() as few:
-        assert ops.tally_proposal(db, proposal).voters == 3
-        assert len(ops.compliance_report(db, w.campaign)["rows"]) == 3
+        assert queries.tally_proposal(db, proposal).voters == 3
+        assert len(queries.compliance_report(db, w.campaign)["rows"]) == 3
     for _ in range(12):
         m = create_member(chamber=w.chamber)
         campaign_ops.opt_in(db, w.campaign, m, offer_headline="九折")
@@ -412,6 +413,6 @@ def test_tally_and_compliance_report_take_a_constant_number_of_queries(alliance,
         ops.list_price(db, w.campaign, m, w.cup, price_minor=30_00)
     db.commit()
     with count_queries() as many:
-        assert ops.tally_proposal(db, proposal).voters == 15
-        assert len(ops.compliance_report(db, w.campaign)["rows"]) == 27
+        assert queries.tally_proposal(db, proposal).voters == 15
+        assert len(queries.compliance_report(db, w.campaign)["rows"]) == 27
     assert many() == few()

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from pricing_alliance import operations as ops
+from pricing_alliance import queries
 from pricing_alliance.models import Demand, PriceListing, PriceProposal, PriceVote, Product
 from tests.conftest import PNG_BYTES, count_rows
 from tests.helpers import field_errors, text
@@ -202,7 +203,7 @@ def test_bad_settings_are_shown_by_the_field(client, login, alliance, db):
         "weighting": "member", "quorum": "150", "threshold": "0", "lookback_days": "0"})
     assert resp.status_code == 400
     assert field_errors(resp, "quorum") and field_errors(resp, "threshold") and field_errors(resp, "lookback_days")
-    assert ops.get_settings(db, w.chamber).lookback_days == 7
+    assert queries.get_settings(db, w.chamber).lookback_days == 7
 
 
 def test_dashboards_show_the_alliance(client, login, alliance, db, app):
