@@ -31,7 +31,7 @@ from chamber.models import Chamber, Member, User
 from chamber.notifications.operations import event_source, notify
 from chamber.rules import display_money
 
-from . import presenters, queries, rules
+from . import queries, rules
 from .errors import alliance_rule_message, not_participant, rule_invalid
 from .models import (
     AllianceSettings,
@@ -366,28 +366,18 @@ def remove_demand(session: Session, campaign: Campaign, member: Member, product:
 
 def record_dues(session: Session, campaign: Campaign, by: User, now: dt.datetime | None = None) -> int:
     """Bring the joint-purchase account up to the current allocation: append a due (or a credit) for each
-    (member, product) whose amount changed. Returns how many entries were written."""
+    (member, product) whose amount changed (rules.dues_to_record). Returns how many entries were written."""
     now = now or utcnow()
     session.execute(select(Campaign.id).where(Campaign.chamber_id == campaign.chamber_id, Campaign.id == campaign.id)
                     .with_for_update())
-    view = presenters.joint_purchase_view(session, campaign)
-    if any(i["unit_price_minor"] is None and i["total_quantity"] for i in view["items"]):
+    lines = queries.joint_purchase(session, campaign).lines
+    if any(line.unit_price is None and line.total_quantity for line in lines.values()):
         raise Conflict(_("Record the supplier's price of every product with demand first."))
-    target: dict[Any, int] = {}
-    quantities: dict[Any, tuple[int, int]] = {}
-    for item in view["items"]:
-        for m in item["members"]:
-            target[(m["member_id"], item["product_id"])] = m["amount_minor"]
-            quantities[(m["member_id"], item["product_id"])] = (m["quantity"], item["unit_price_minor"])
-    written = 0
-    recorded = queries.recorded_dues(session, campaign, by_product=True)
-    for (mid, pid), diff in rules.due_adjustments(target, recorded).items():
-        quantity, unit = quantities.get((mid, pid), (0, 0))
-        kind, amount = rules.adjustment_entry(diff)
+    entries = rules.dues_to_record(lines, queries.recorded_dues(session, campaign, by_product=True))
+    for e in entries:
         session.add(JointPurchaseEntry(
-            chamber_id=campaign.chamber_id, campaign_id=campaign.id, member_id=mid, product_id=pid,
-            kind=kind, quantity=quantity, unit_price_minor=unit, amount_minor=amount,
+            chamber_id=campaign.chamber_id, campaign_id=campaign.id, member_id=e.member, product_id=e.product,
+            kind=e.kind, quantity=e.quantity, unit_price_minor=e.unit_price, amount_minor=e.amount,
             created_by_id=by.id, created_at=now))
-        written += 1
     session.flush()
-    return written
+    return len(entries)

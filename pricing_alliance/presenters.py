@@ -12,14 +12,14 @@ from collections import defaultdict
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.models import Campaign
 from chamber.models import Member
 
-from . import queries, rules
-from .models import Demand, PriceProposal, Product, SupplierPrice, VolumeTier
+from . import queries
+from .models import PriceProposal, Product
 
 
 def alliance_price_items(session: Session, campaign: Campaign) -> list[dict[str, Any]]:
@@ -99,43 +99,24 @@ def joint_purchase_view(session: Session, campaign: Campaign) -> dict[str, Any]:
     """Aggregated demand per product with the supplier's price for the total, each member's allocation and
     amount due (minor units), and what the joint-purchase account has recorded. Five queries."""
     cid = campaign.chamber_id
-    demand = session.execute(
-        select(Demand.product_id, Demand.member_id, Demand.quantity, Member.business_name)
-        .join(Member, and_(Member.id == Demand.member_id, Member.chamber_id == Demand.chamber_id))
-        .where(Demand.chamber_id == cid, Demand.campaign_id == campaign.id)
-        .order_by(Member.business_name, Member.id)
-    ).all()
-    suppliers = {s.product_id: s for s in session.scalars(select(SupplierPrice).where(
-        SupplierPrice.chamber_id == cid, SupplierPrice.campaign_id == campaign.id))}
-    tiers: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for sp_id, q, u in session.execute(select(VolumeTier.supplier_price_id, VolumeTier.min_quantity,
-                                              VolumeTier.unit_price_minor).where(VolumeTier.chamber_id == cid)
-                                       .order_by(VolumeTier.min_quantity)):
-        tiers[sp_id].append((q, u))
-    products = {p.id: p for p in session.scalars(select(Product).where(Product.chamber_id == cid))}
-    by_product: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
-    for pid, mid, q, name in demand:
-        by_product[pid].append((mid, q, name))
-    items = []
+    jp = queries.joint_purchase(session, campaign)
+    products = {pid: (name, unit) for pid, name, unit in session.execute(
+        select(Product.id, Product.name, Product.unit).where(Product.chamber_id == cid))}
+    names = {d.member_id: d.business_name for d in jp.demand}
     member_totals: dict[int, int] = defaultdict(int)
-    names: dict[int, str] = {}
-    for pid in sorted(set(by_product) | set(suppliers), key=lambda p: (products[p].name, p)):
-        rows = by_product.get(pid, [])
-        total = sum(q for _m, q, _n in rows)
-        sp = suppliers.get(pid)
-        unit = rules.volume_unit_price(sp.unit_price_minor, tiers.get(sp.id, []), total) if sp else None
-        due = rules.amounts_due({m: q for m, q, _n in rows}, unit) if unit is not None else {}
-        for m, _q, n in rows:
-            names[m] = n
-            member_totals[m] += due.get(m, 0)
+    items = []
+    for pid in sorted(jp.lines, key=lambda p: (products[p][0], p)):
+        line = jp.lines[pid]
+        sp, tiers = jp.terms.get(pid, (None, []))
+        for m in line.quantities:
+            member_totals[m] += line.amounts.get(m, 0)
         items.append({
-            "product_id": pid, "product": f"{products[pid].name} {products[pid].unit}", "total_quantity": total,
+            "product_id": pid, "product": " ".join(products[pid]), "total_quantity": line.total_quantity,
             "supplier": sp.supplier if sp else "", "base_unit_price_minor": sp.unit_price_minor if sp else None,
-            "tiers": tiers.get(sp.id, []) if sp else [], "unit_price_minor": unit,
-            "delivery_notes": sp.delivery_notes if sp else "",
-            "total_minor": sum(due.values()) if unit is not None else None,
-            "members": [{"member_id": m, "business_name": n, "quantity": q, "amount_minor": due.get(m)}
-                        for m, q, n in rows],
+            "tiers": tiers, "unit_price_minor": line.unit_price,
+            "delivery_notes": sp.delivery_notes if sp else "", "total_minor": line.total,
+            "members": [{"member_id": m, "business_name": names[m], "quantity": q, "amount_minor": line.amounts.get(m)}
+                        for m, q in line.quantities.items()],
         })
     recorded = queries.recorded_dues(session, campaign)
     members: list[dict[str, Any]] = [

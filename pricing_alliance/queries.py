@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import String, and_, func, select, type_coerce
 from sqlalchemy.orm import Session
@@ -148,6 +148,22 @@ def volume_tiers(session: Session, row: SupplierPrice) -> list[tuple[int, int]]:
     """(min_quantity, unit price) of a supplier price's volume tiers, smallest quantity first."""
     return [(q, u) for q, u in session.execute(select(VolumeTier.min_quantity, VolumeTier.unit_price_minor).where(
         VolumeTier.chamber_id == row.chamber_id, VolumeTier.supplier_price_id == row.id).order_by(VolumeTier.min_quantity))]  # noqa: E501
+
+
+def supplier_terms(session: Session, campaign: Campaign) -> dict[int, tuple[SupplierPrice, list[tuple[int, int]]]]:
+    """product → its supplier price for the campaign and that price's volume tiers, smallest quantity first
+    (products with a supplier price; two queries)."""
+    cid = campaign.chamber_id
+    suppliers = {s.id: s for s in session.scalars(select(SupplierPrice).where(
+        SupplierPrice.chamber_id == cid, SupplierPrice.campaign_id == campaign.id))}
+    tiers: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    if suppliers:
+        for sp_id, q, u in session.execute(select(VolumeTier.supplier_price_id, VolumeTier.min_quantity,
+                                                  VolumeTier.unit_price_minor).where(
+                VolumeTier.chamber_id == cid, VolumeTier.supplier_price_id.in_(list(suppliers)))
+                .order_by(VolumeTier.min_quantity)):
+            tiers[sp_id].append((q, u))
+    return {s.product_id: (s, tiers.get(sp_id, [])) for sp_id, s in suppliers.items()}
 
 
 def negotiated_unit_prices(session: Session, campaign: Campaign) -> dict[int, int]:
@@ -387,6 +403,44 @@ def notices_for(session: Session, chamber: Chamber, user_id: int, limit: int = 2
 
 
 # --------------------------------------------------------------------------- joint purchasing
+
+
+class StatedDemand(NamedTuple):
+    """One participant's stated quantity of a product, with the business's name."""
+
+    product_id: int
+    member_id: int
+    quantity: int
+    business_name: str
+
+
+def stated_demand(session: Session, campaign: Campaign) -> list[StatedDemand]:
+    """Every quantity stated for the joint purchase, by business name (one query)."""
+    return [StatedDemand(*row) for row in session.execute(
+        select(Demand.product_id, Demand.member_id, Demand.quantity, Member.business_name)
+        .join(Member, and_(Member.id == Demand.member_id, Member.chamber_id == Demand.chamber_id))
+        .where(Demand.chamber_id == campaign.chamber_id, Demand.campaign_id == campaign.id)
+        .order_by(Member.business_name, Member.id)
+    )]
+
+
+class JointPurchase(NamedTuple):
+    """What the joint purchase stands on: the stated demand, the supplier prices (product → row and volume
+    tiers) and, per product with demand or a supplier price, its line (rules.purchase_lines)."""
+
+    demand: list[StatedDemand]
+    terms: dict[int, tuple[SupplierPrice, list[tuple[int, int]]]]
+    lines: dict[int, rules.PurchaseLine]
+
+
+def joint_purchase(session: Session, campaign: Campaign) -> JointPurchase:
+    """The campaign's joint purchase: demand, supplier prices, and each product's unit price for the total and
+    each member's amount due (three queries)."""
+    demand = stated_demand(session, campaign)
+    terms = supplier_terms(session, campaign)
+    lines = rules.purchase_lines([(d.product_id, d.member_id, d.quantity) for d in demand],
+                                 {pid: (sp.unit_price_minor, tiers) for pid, (sp, tiers) in terms.items()})
+    return JointPurchase(demand, terms, lines)
 
 
 def recorded_dues(session: Session, campaign: Campaign, by_product: bool = False) -> dict[Any, int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar
@@ -339,6 +339,51 @@ def due_adjustments(target: Mapping[Any, int], recorded: Mapping[Any, int]) -> d
     return out
 
 
+@dataclass(frozen=True)
+class PurchaseLine:
+    """One product of the joint purchase: each member's stated quantity, the supplier's unit price for the
+    total (None: no supplier price recorded yet) and each member's amount due at it (empty without a price)."""
+
+    quantities: dict[int, int]
+    unit_price: int | None
+    amounts: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def total_quantity(self) -> int:
+        return sum(self.quantities.values())
+
+    @property
+    def total(self) -> int | None:
+        """What the product costs in all (None without a supplier price)."""
+        return sum(self.amounts.values()) if self.unit_price is not None else None
+
+
+def purchase_line(quantities: Mapping[int, int], base_price: int | None,
+                  tiers: Iterable[tuple[int, int]]) -> PurchaseLine:
+    """A product's line: the unit price the total quantity reaches (volume tiers) and each member's amount due."""
+    quantities = dict(quantities)
+    if base_price is None:
+        return PurchaseLine(quantities, None)
+    unit = volume_unit_price(base_price, tiers, sum(quantities.values()))
+    return PurchaseLine(quantities, unit, amounts_due(quantities, unit))
+
+
+def purchase_lines(demand: Iterable[tuple[int, int, int]],
+                   prices: Mapping[int, tuple[int, Sequence[tuple[int, int]]]]) -> dict[int, PurchaseLine]:
+    """product → its line, for every product with stated demand or a supplier price.
+
+    demand: (product, member, quantity), in the order the members are to be listed; prices: product →
+    (the supplier's base unit price, its volume tiers)."""
+    by_product: dict[int, dict[int, int]] = {}
+    for product, member, quantity in demand:
+        by_product.setdefault(product, {})[member] = quantity
+    lines = {}
+    for product in sorted(set(by_product) | set(prices)):
+        base, tiers = prices.get(product, (None, ()))
+        lines[product] = purchase_line(by_product.get(product, {}), base, tiers)
+    return lines
+
+
 def entry_amount(kind: str, amount: int) -> int:
     """What one entry of the joint-purchase account does to what the member owes: + a due, − a credit."""
     if kind == "due":
@@ -363,3 +408,36 @@ def adjustment_entry(diff: int) -> tuple[str, int]:
     if not diff:
         raise ValueError("an entry must move the account")
     return ("due", diff) if diff > 0 else ("credit", -diff)
+
+
+@dataclass(frozen=True)
+class DueEntry:
+    """An entry to append to the joint-purchase account: what it is for (member, product, the quantity and unit
+    price it was worked out from; 0 and 0 once the demand is gone) and how it moves what the member owes."""
+
+    member: int
+    product: int
+    kind: str
+    quantity: int
+    unit_price: int
+    amount: int
+
+
+def dues_to_record(lines: Mapping[int, PurchaseLine], recorded: Mapping[tuple[int, int], int]) -> list[DueEntry]:
+    """The entries that bring the account up to the lines: for each (member, product) whose recorded net
+    (recorded: (member, product) → net owed) differs from its amount due now, a due or a credit for the
+    difference, in (member, product) order. Every line with demand must have a unit price."""
+    target: dict[tuple[int, int], int] = {}
+    for product, line in lines.items():
+        if line.quantities and line.unit_price is None:
+            raise ValueError(f"product {product} has demand but no supplier price")
+        for member, amount in line.amounts.items():
+            target[(member, product)] = amount
+    entries = []
+    for (member, product), diff in due_adjustments(target, recorded).items():
+        kind, amount = adjustment_entry(diff)
+        quantity, unit = 0, 0  # the demand is gone: what was recorded is taken back
+        if (member, product) in target:
+            quantity, unit = lines[product].quantities[member], lines[product].unit_price or 0
+        entries.append(DueEntry(member, product, kind, quantity, unit, amount))
+    return entries

@@ -311,6 +311,53 @@ def test_an_entry_kind_outside_the_account_is_refused():
         rules.adjustment_entry(0)
 
 
+demand_rows = st.lists(st.tuples(st.integers(1, 4), st.integers(1, 6), st.integers(1, 500)), max_size=20,
+                       unique_by=lambda row: (row[0], row[1]))
+price_terms = st.dictionaries(st.integers(1, 4), st.tuples(
+    st.integers(1, 10**5), st.lists(st.tuples(st.integers(2, 800), st.integers(1, 10**5)), max_size=3)))
+
+
+@relaxed
+@given(demand_rows, price_terms)
+def test_a_purchase_line_prices_the_total_for_everyone(demand, prices):
+    lines = rules.purchase_lines(demand, prices)
+    assert set(lines) == {p for p, _m, _q in demand} | set(prices)
+    for product, line in lines.items():
+        assert line.quantities == {m: q for p, m, q in demand if p == product}
+        if product not in prices:
+            assert line.unit_price is None and line.amounts == {} and line.total is None
+            continue
+        base, tiers = prices[product]
+        assert line.unit_price == rules.volume_unit_price(base, tiers, line.total_quantity)
+        assert line.amounts == {m: q * line.unit_price for m, q in line.quantities.items()}
+        assert line.total == line.total_quantity * line.unit_price
+
+
+@relaxed
+@given(demand_rows, price_terms, accounts)
+def test_recording_the_dues_brings_the_account_to_the_amounts_due(demand, prices, entries):
+    prices = {**prices, **{p: prices.get(p, (100, [])) for p, _m, _q in demand}}  # every product with demand priced
+    lines = rules.purchase_lines(demand, prices)
+    recorded = [((m, p), kind, amount) for (m, p), kind, amount in entries]
+    new = rules.dues_to_record(lines, rules.net_owed(recorded))
+    after = rules.net_owed(recorded + [((e.member, e.product), e.kind, e.amount) for e in new])
+    due = {(m, p): a for p, line in lines.items() for m, a in line.amounts.items()}
+    assert {k: v for k, v in after.items() if v} == {k: v for k, v in due.items() if v}
+    assert len({(e.member, e.product) for e in new}) == len(new)  # one entry per (member, product) at most
+    for e in new:
+        if (e.member, e.product) in due:
+            assert (e.quantity, e.unit_price) == (lines[e.product].quantities[e.member], lines[e.product].unit_price)
+        else:  # the demand is gone: the entry takes back what was recorded
+            assert (e.quantity, e.unit_price) == (0, 0)
+    assert rules.dues_to_record(lines, rules.net_owed(recorded + [((e.member, e.product), e.kind, e.amount)
+                                                                  for e in new])) == []
+
+
+def test_dues_are_not_recorded_for_demand_without_a_supplier_price():
+    with pytest.raises(ValueError):
+        rules.dues_to_record(rules.purchase_lines([(1, 7, 3)], {}), {})
+
+
 def test_the_campaign_statuses_the_alliance_acts_on():
     from campaigns.rules import CAMPAIGN_STATUSES
 
