@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from campaigns.loading import load_campaign, render_campaign
 from campaigns.models import Campaign
+from campaigns.presenters import campaign_data
 from chamber.db import get_session, utcnow
 from chamber.errors import Conflict, Invalid
 from chamber.images import image_type
@@ -61,9 +61,7 @@ def home(slug: str) -> Any:
     """The chamber's alliance: its active campaigns, the catalogue, the member's notices."""
     chamber = load_chamber(slug, role="member")
     session = get_session()
-    campaigns = list(session.scalars(select(Campaign).where(
-        Campaign.chamber_id == chamber.id, Campaign.status.in_(rules.ACTIVE_CAMPAIGN_STATUSES))
-        .order_by(Campaign.starts_at, Campaign.id)))
+    campaigns = [campaign_data(session, c) for c in queries.active_campaigns(session, chamber)]
     return render_template("pricing_alliance/home.html", chamber=chamber, campaigns=campaigns,
                            products=queries.list_products(session, chamber),
                            notices=queries.notices_for(session, chamber, current_user.id),

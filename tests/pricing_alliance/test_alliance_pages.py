@@ -222,6 +222,32 @@ def test_dashboards_show_the_alliance(client, login, alliance, db, app):
     assert 'data-testid="alliance-manage-section"' in page.text
 
 
+def test_the_alliance_home_lists_the_active_campaigns_as_the_campaign_presenter_gives_them(client, login, alliance,
+                                                                                           db, app):
+    from flask import template_rendered
+
+    from campaigns import operations as campaign_ops
+    from campaigns.presenters import campaign_data
+
+    w = alliance
+    draft = campaign_ops.create_campaign(
+        db, w.chamber, w.organizer, slug="draft", title="草稿", festival="double11", description="",
+        starts_at=w.now + dt.timedelta(days=40), ends_at=w.now + dt.timedelta(days=50),
+        optin_deadline=w.now + dt.timedelta(days=30), budget_minor=1000_00, method="equal", min_share_minor=None,
+        max_share_pct=None, min_participants=None, min_pooled_minor=None)
+    db.commit()
+    login(w.organizer)
+    seen = []
+    with template_rendered.connected_to(lambda _app, template, context, **_: seen.append((template.name, context)),
+                                        app):
+        page = client.get(f"/chambers/{w.chamber.slug}/alliance")
+    assert page.status_code == 200
+    (context,) = [ctx for name, ctx in seen if name == "pricing_alliance/home.html"]
+    assert context["campaigns"] == [campaign_data(db, w.campaign)]  # plain data, never the row; not the draft
+    shown = re.findall(r'data-campaign="([^"]+)"', page.text)
+    assert shown == [w.campaign.slug] and draft.slug not in shown
+
+
 def test_the_public_partial_shows_alliance_prices_and_no_supplier_data(app, alliance, db):
     from flask import render_template
 
