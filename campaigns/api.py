@@ -128,10 +128,7 @@ def list_campaigns(slug: str) -> Any:
     chamber = load_chamber(slug)
     organizer = chamber_role(chamber) == "organizer"
     session = get_session()
-    items = [
-        campaign_json(presenters.campaign_data(session, c, participants=n))
-        for c, n in queries.list_campaigns(session, chamber, include_drafts=organizer)
-    ]
+    items = [campaign_json(c) for c in presenters.campaign_list(session, chamber, include_drafts=organizer)]
     return jsonify(items=items)
 
 

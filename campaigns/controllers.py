@@ -64,7 +64,7 @@ def manage_list(slug: str) -> Any:
     session = get_session()
     return render_template(
         "campaigns/manage_list.html", chamber=chamber,
-        campaigns=queries.list_campaigns(session, chamber, include_drafts=True),
+        campaigns=presenters.campaign_list(session, chamber, include_drafts=True),
         fund=queries.chamber_fund_balance(session, chamber),
     )
 
@@ -355,7 +355,7 @@ def index(slug: str) -> Any:
     session = get_session()
     return render_template(
         "campaigns/index.html", chamber=chamber,
-        campaigns=queries.list_campaigns(session, chamber, include_drafts=chamber_role(chamber) == "organizer"),
+        campaigns=presenters.campaign_list(session, chamber, include_drafts=chamber_role(chamber) == "organizer"),
         notices=queries.notices_for(session, chamber, current_user.id),
     )
 
@@ -384,7 +384,9 @@ def _campaign_page(chamber: Chamber, campaign: Campaign, *, failed: tuple[int, A
     if campaign.status not in rules.SHARES_PREVIEW and businesses:
         ledger_rows = {m["member_id"]: m for m in presenters.ledger_view(session, campaign, page=1)["members"]}
     open_for_optin = campaign.status == "open" and utcnow() < campaign.optin_deadline
-    accounts = {a["member_id"]: a for a in queries.member_accounts(session, chamber, [m.id for m in businesses])
+    # this campaign's accounts of the user's businesses (the page shows the campaign itself from its presenter)
+    accounts = {a["member_id"]: {k: v for k, v in a.items() if k != "campaign"}
+                for a in queries.member_accounts(session, chamber, [m.id for m in businesses])
                 if a["campaign"].id == campaign.id} if ledger_rows else {}
     owing = any(a["outstanding_minor"] for a in accounts.values())
     return render_campaign(
@@ -564,7 +566,7 @@ def dashboard_campaigns(chamber: Chamber) -> list[dict[str, Any]]:
         cost_of = costs.join_costs(session, campaign, members) if can_join else {}
         more_needed = [c.more_needed for mid, c in cost_of.items() if mid in joined and c.more_needed]
         out.append({
-            "campaign": campaign,
+            "campaign": presenters.campaign_data(session, campaign),
             "mine": [(m, share_of.get(m.id)) for m in members if m.id in joined],
             # plain words ("3 more merchants must join") instead of the rule's arithmetic
             "error": None if more_needed else error,
@@ -687,7 +689,8 @@ def dashboard_accounts(chamber: Chamber) -> dict[str, Any]:
     items = queries.member_accounts(session, chamber, list(names))
     for item in items:
         item["business_name"] = names[item["member_id"]]
-    owing = any(i["outstanding_minor"] and i["campaign"].status in rules.LEDGER_OPEN for i in items)
+        item["campaign"] = presenters.campaign_data(session, item["campaign"])
+    owing = any(i["outstanding_minor"] and i["campaign"]["status"] in rules.LEDGER_OPEN for i in items)
     # collection None: nothing to pay now; False: something to pay, and the organizers have not said how
     return {"items": items, "collection": (queries.collection_details(session, chamber) or False) if owing else None,
             "several": len(members) > 1, "now": utcnow()}

@@ -21,7 +21,14 @@ from chamber.rules import plain_decimal
 
 from . import rules
 from .models import Campaign, LedgerEntry, Participation, Receipt
-from .queries import References, balances, compute_shares, participant_count
+from .queries import (
+    References,
+    balances,
+    compute_shares,
+    list_campaigns,
+    participant_count,
+    participant_counts,
+)
 
 #: the ledger_entries columns an entry dict needs; selected as plain columns, not ORM objects, because
 #: building 5,000 LedgerEntry instances dominated GET .../ledger (bench/bench_ledger.py)
@@ -215,15 +222,7 @@ def _member_rows(session: Session, campaign: Campaign, lines: list[_Line], b: ru
     ).all())
     cancelled = campaign.status == "cancelled"
     return [
-        {
-            "member_id": mid,
-            "business_name": name,
-            "share_minor": b.member_share.get(mid, 0),
-            "paid_minor": b.member_paid.get(mid, 0),
-            "written_off_minor": b.member_written_off.get(mid, 0),
-            "outstanding_minor": b.outstanding(mid, cancelled=cancelled),
-            "refund_minor": b.member_refund.get(mid, 0),
-        }
+        {"member_id": mid, "business_name": name, **b.account(mid, cancelled=cancelled)}
         for mid, name in sorted(names.items(), key=lambda kv: (kv[1], kv[0]))
     ]
 
@@ -247,6 +246,20 @@ def campaign_data(session: Session, campaign: Campaign, *, participants: int | N
     data = _campaign_fields(session, campaign)
     data["participant_count"] = participant_count(session, campaign) if participants is None else participants
     return data
+
+
+def campaigns_data(session: Session, campaigns: Sequence[Campaign]) -> list[dict[str, Any]]:
+    """campaign_data of several campaigns of one chamber, their participant counts read in one query."""
+    if not campaigns:
+        return []
+    counts = participant_counts(session, campaigns[0].chamber_id, [c.id for c in campaigns])
+    return [campaign_data(session, c, participants=counts.get(c.id, 0)) for c in campaigns]
+
+
+def campaign_list(session: Session, chamber: Chamber, *, include_drafts: bool = False) -> list[dict[str, Any]]:
+    """The chamber's campaigns as campaign_data, newest start first (their counts read in the same query)."""
+    return [campaign_data(session, c, participants=n)
+            for c, n in list_campaigns(session, chamber, include_drafts=include_drafts)]
 
 
 #: what a shopper may see of a campaign: no budget, shares, weights, tiers or internal ids

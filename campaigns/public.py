@@ -319,7 +319,8 @@ def chamber_campaigns_hook(chamber: Chamber, **_context: Any) -> str:
         )
     )
     return render_template(
-        "campaigns/_public_chamber.html", chamber=chamber, campaigns=campaigns, running=RUNNING, upcoming=UPCOMING
+        "campaigns/_public_chamber.html", chamber=chamber,
+        campaigns=[presenters.public_campaign_data(session, c) for c in campaigns], running=RUNNING, upcoming=UPCOMING
     )
 
 
@@ -338,7 +339,8 @@ def member_campaigns_hook(chamber: Chamber, member: Member, **_context: Any) -> 
             .limit(50)
         )
     )
-    return render_template("campaigns/_public_member.html", chamber=chamber, campaigns=campaigns)
+    return render_template("campaigns/_public_member.html", chamber=chamber,
+                           campaigns=[presenters.public_campaign_data(session, c) for c in campaigns])
 
 
 def _live_entries(session: Session, campaign: Campaign) -> list[Any]:

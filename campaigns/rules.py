@@ -514,6 +514,17 @@ class Balances:
         return still_owed(self.member_share.get(member, 0), self.member_paid.get(member, 0), cancelled=cancelled,
                           written_off=self.member_written_off.get(member, 0))
 
+    def account(self, member: Any, *, cancelled: bool) -> dict[str, int]:
+        """This member's account in the campaign, as every page, the API and the documents show it:
+        pledged share, paid, written off, still owed (outstanding) and refunded, in minor units."""
+        return {
+            "share_minor": self.member_share.get(member, 0),
+            "paid_minor": self.member_paid.get(member, 0),
+            "written_off_minor": self.member_written_off.get(member, 0),
+            "outstanding_minor": self.outstanding(member, cancelled=cancelled),
+            "refund_minor": self.member_refund.get(member, 0),
+        }
+
 
 def still_owed(share: int | None, paid: int, *, cancelled: bool, written_off: int = 0) -> int:
     """What a member still owes: its share less what it paid (net of reversals) and what the organizers

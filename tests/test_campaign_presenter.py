@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask import template_rendered
 from sqlalchemy.orm import Session
 
@@ -16,47 +17,77 @@ from campaigns import presenters
 from campaigns.models import Campaign
 
 
-def _rows_in(value: Any) -> bool:
-    """Whether a template context value is, or directly holds, a Campaign row."""
+def _rows_in(value: Any, depth: int = 0) -> bool:
+    """Whether a template context value is, or holds anywhere inside (dicts, lists, tuples, sets), a Campaign row."""
     if isinstance(value, Campaign):
         return True
+    if depth > 6:
+        return False
     if isinstance(value, dict):
-        return any(isinstance(v, Campaign) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(isinstance(v, Campaign) for v in value)
+        return any(_rows_in(v, depth + 1) for v in value.values())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_rows_in(v, depth + 1) for v in value)
     return False
 
 
-def _campaign_page_urls(app: Any, params: dict[str, Any]) -> list[str]:
+def test_the_check_finds_a_row_however_deep():
+    row = Campaign(slug="x")
+    assert _rows_in({"items": [{"campaign": row}]}) and _rows_in([(row, 3)]) and not _rows_in({"c": {"slug": "x"}})
+
+
+def _page_urls(app: Any, params: dict[str, Any], *, campaign_only: bool) -> list[str]:
+    """Every GET page (not API) route whose parameters the world fills; campaign_only: those naming a campaign."""
     urls = []
     with app.test_request_context():
         from flask import url_for
 
         for rule in app.url_map.iter_rules():
-            if "GET" not in (rule.methods or ()) or "key" not in rule.arguments or rule.rule.startswith("/api/"):
+            if "GET" not in (rule.methods or ()) or rule.rule.startswith(("/api/", "/static/")):
                 continue
-            if not rule.arguments <= params.keys():
+            if (campaign_only and "key" not in rule.arguments) or not rule.arguments <= params.keys():
                 continue
             urls.append(url_for(rule.endpoint, **{a: params[a] for a in rule.arguments}))
     return urls
 
 
+def _walk(app: Any, client: Any, urls: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
+    """GET each URL; (url, template, context) of every template rendered on the way (hooks included)."""
+    seen: list[tuple[str, str, dict[str, Any]]] = []
+    current = [""]
+
+    def record(_sender: Any, template: Any, context: dict[str, Any], **_extra: Any) -> None:
+        seen.append((current[0], template.name or "", context))
+
+    with template_rendered.connected_to(record, app):
+        for url in urls:
+            current[0] = url
+            resp = client.get(url)
+            assert resp.status_code < 500, (url, resp.status_code)
+    return seen
+
+
+@pytest.mark.parametrize("who", ["organizer", "member", "anonymous"])
+def test_no_page_gets_a_campaign_row(app, client, login, world, extra_world_params, who):
+    """Lists, dashboards, the chamber and merchant pages and every slot they fill: plain data only."""
+    params = {**world["params"], **extra_world_params}
+    if world["people"][who] is not None:
+        login(world["people"][who])
+    seen = _walk(app, client, _page_urls(app, params, campaign_only=False))
+    assert {"campaigns/index.html", "campaigns/_public_chamber.html"} <= {name for _u, name, _c in seen} or \
+        who == "anonymous"
+    for url, name, ctx in seen:
+        leaked = [key for key, value in ctx.items() if _rows_in(value)]
+        assert not leaked, f"{name} ({url}) got a Campaign row in {leaked}"
+
+
 def test_every_campaign_page_renders_the_presenters_data_not_the_row(app, client, login, world, extra_world_params,
                                                                   db: Session):
     params = {**world["params"], **extra_world_params}
-    urls = _campaign_page_urls(app, params)
+    urls = _page_urls(app, params, campaign_only=True)
     assert len(urls) >= 10  # manage, edit, ledger, settle, payment, expense, the member's page, alliance pages, …
     login(world["people"]["organizer"])
     expected = presenters.campaign_data(db, world["campaign"])
-    seen: list[tuple[str, str, dict[str, Any]]] = []
-
-    def record(_sender: Any, template: Any, context: dict[str, Any], **_extra: Any) -> None:
-        seen.append((current_url, template.name, context))
-
-    with template_rendered.connected_to(record, app):
-        for current_url in urls:
-            resp = client.get(current_url)
-            assert resp.status_code in (200, 302, 404, 409), (current_url, resp.status_code)
+    seen = _walk(app, client, urls)
     pages = [(url, name, ctx) for url, name, ctx in seen if name.endswith(".html")]
     with_campaign = [(url, name, ctx) for url, name, ctx in pages if "campaign" in ctx and ctx["campaign"] is not None]
     assert len({url for url, _n, _c in with_campaign}) >= 8

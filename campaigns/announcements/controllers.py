@@ -17,6 +17,7 @@ from chamber.errors import Conflict, Invalid
 from chamber.models import Chamber
 from chamber.web import load_chamber, operation_failed
 
+from .. import presenters
 from . import markup, rules
 from . import operations as ops
 from .forms import AnnouncementPageForm, draft_of
@@ -94,8 +95,9 @@ def _write(chamber: Chamber, announcement: Announcement | None) -> Any:
                                             announcement_id=announcement.id))
     elif form.errors:
         status = 400
-    return render_template("campaigns/announcements/form.html", chamber=chamber, form=form, campaigns=campaigns,
-                           announcement=announcement, shown=shown), status
+    return render_template("campaigns/announcements/form.html", chamber=chamber, form=form,
+                           campaigns=presenters.campaigns_data(session, campaigns), announcement=announcement,
+                           shown=shown), status
 
 
 @login_required
@@ -105,7 +107,8 @@ def index(slug: str) -> Any:
     items = ops.list_announcements(session, chamber)
     return render_template(
         "campaigns/announcements/index.html", chamber=chamber, items=items,
-        campaigns=ops.campaigns_of(session, chamber, [a.campaign_id for a in items]),
+        campaigns={c["id"]: c for c in presenters.campaigns_data(
+            session, list(ops.campaigns_of(session, chamber, [a.campaign_id for a in items]).values()))},
         counts=ops.delivery_counts(session, chamber, [a.id for a in items]),
     )
 
@@ -132,7 +135,8 @@ def detail(slug: str, announcement_id: int) -> Any:
     session = get_session()
     return render_template(
         "campaigns/announcements/detail.html", chamber=chamber, a=announcement,
-        campaign=ops.campaigns_of(session, chamber, [announcement.campaign_id]).get(announcement.campaign_id or 0),
+        campaign=next(iter(presenters.campaigns_data(
+            session, list(ops.campaigns_of(session, chamber, [announcement.campaign_id]).values()))), None),
         counts=ops.delivery_counts(session, chamber, [announcement.id])[announcement.id],
         posts=ops.posts_of(session, announcement), html=markup.render_html(announcement.body),
         editable=announcement.status in rules.EDITABLE,
