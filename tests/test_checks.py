@@ -117,6 +117,26 @@ def test_a_feature_packages_queries_presenters_and_errors_are_held_like_its_oper
         assert name in strict["module"], f"{name}: add it to the strict mypy override in pyproject.toml"
 
 
+#: module names that are a package's views (pages, JSON, routes, files, public pages)
+VIEW_NAMES = ("controllers", "api", "blueprint", "documents", "public")
+
+
+def test_every_packages_views_are_kept_from_every_other_packages_views():
+    """Each module of a package's views is the source of one "views never import" contract and is
+    forbidden to every other package's views (chamber.api is the API plumbing, not a view)."""
+    contracts = [c for c in CONFIG["tool"]["importlinter"]["contracts"]
+                 if c["name"].endswith("views never import another package's views")]
+    views = {name for name in MODULES
+             if name.rsplit(".", 1)[-1] in VIEW_NAMES and name.count(".") >= 1 and name != "chamber.api"}
+    sources = {m: c["name"] for c in contracts for m in c["source_modules"]}
+    assert views == set(sources), "add these view modules to a views contract (or drop the gone ones): " + \
+        str(sorted(views ^ set(sources)))
+    for contract in contracts:
+        others = views - set(contract["source_modules"])
+        assert others == set(contract["forbidden_modules"]), (contract["name"], sorted(others ^ set(
+            contract["forbidden_modules"])))
+
+
 def test_the_pure_rules_contract_forbids_every_installed_dependency():
     from importlib.metadata import distribution
 
