@@ -27,6 +27,16 @@ def load_campaign(slug: str, key: str, role: str | None = None) -> tuple[Chamber
     return chamber, campaign
 
 
+def load_public_campaign(slug: str, key: str) -> tuple[Chamber, Campaign]:
+    """The chamber and its campaign ``key`` as shoppers may see it (public pages, feeds, the flyer): 404 for a
+    draft, as for a campaign that does not exist."""
+    chamber = load_chamber(slug)
+    campaign = queries.get_campaign(get_session(), chamber, key, public=True)
+    if campaign is None:
+        fail(404, _("There is no such campaign."))
+    return chamber, campaign
+
+
 def render_campaign(template: str, chamber: Chamber, campaign: Campaign, **context: Any) -> str:
     """Render a campaign page: the template gets the campaign as presenters.campaign_data, never the row."""
     return render_template(template, chamber=chamber, campaign=presenters.campaign_data(get_session(), campaign),

@@ -22,9 +22,10 @@ from chamber.models import Chamber, Member
 from chamber.pdf import render_pdf
 from chamber.trust import operations as trust_ops
 from chamber.urls import public_url as site_url
-from chamber.web import end_transaction, fail, load_chamber
+from chamber.web import end_transaction, fail
 
-from . import labels, presenters
+from . import labels, presenters, queries
+from .loading import load_public_campaign
 from .models import Campaign, LedgerEntry, OfferImage, Participation
 from .rules import RUNNING, UPCOMING
 from .share_image import render_share_image
@@ -33,9 +34,7 @@ from .share_image import render_share_image
 def lookup_public_campaign(session: Session, chamber_id: int, key: str) -> tuple[int, str] | None:
     """(id, title) of the chamber's non-draft campaign with this slug."""
     row = session.execute(
-        select(Campaign.id, Campaign.title).where(
-            Campaign.chamber_id == chamber_id, Campaign.slug == key[:40], Campaign.status != "draft"
-        )
+        select(Campaign.id, Campaign.title).where(*queries.campaign_by_slug(chamber_id, key, public=True))
     ).first()
     return (row[0], row[1]) if row else None
 
@@ -157,16 +156,6 @@ def _participants(session: Session, campaign: Campaign) -> list[dict[str, Any]]:
         }
         for headline, details, mid, name, shop, wechat, picture in rows
     ]
-
-
-def load_public_campaign(slug: str, key: str) -> tuple[Chamber, Campaign]:
-    chamber = load_chamber(slug)
-    campaign = get_session().scalar(
-        select(Campaign).where(Campaign.chamber_id == chamber.id, Campaign.slug == key[:40], Campaign.status != "draft")
-    )
-    if campaign is None:
-        fail(404, _("There is no such campaign."))
-    return chamber, campaign
 
 
 def _endpoint(name: str) -> bool:
@@ -425,8 +414,6 @@ def public_ledger(slug: str, key: str) -> Any:
     if chamber.public_ledger == "off":
         fail(404, _("This chamber does not publish its campaign ledgers."))
     session = get_session()
-    from . import queries
-
     books = open_books(chamber, campaign, queries.balances(session, campaign), _live_entries(session, campaign))
     return render_template(
         "campaigns/public_ledger.html", chamber=chamber, campaign=presenters.public_campaign_data(session, campaign),

@@ -216,6 +216,23 @@ def flyer_sections(features: Sequence[Feature], session: Any, chamber: Any, camp
     return [section for section in sections if section]
 
 
+def lookup_campaign(features: Sequence[Feature], session: Any, chamber_id: int, key: str) -> tuple[int, str] | None:
+    """(id, title) of a public campaign of the chamber by its slug, through the features that have campaigns."""
+    for feature in features:
+        if feature.campaign_lookup:
+            found: tuple[int, str] | None = resolve(feature.campaign_lookup)(session, chamber_id, key)
+            if found is not None:
+                return found
+    return None
+
+
+def member_campaigns(features: Sequence[Feature], session: Any, chamber_id: int,
+                     member_id: int) -> list[tuple[str, str]]:
+    """(slug, title) of the public campaigns the member took part in, through the features that have campaigns."""
+    return [found for feature in features if feature.member_campaigns
+            for found in resolve(feature.member_campaigns)(session, chamber_id, member_id)]
+
+
 def credit_inputs(features: Sequence[Feature]) -> list[CreditInput]:
     """Every input to the credit score the features declare."""
     return [item for feature in features for item in feature.credit_inputs]

@@ -16,6 +16,7 @@ from chamber.models import Chamber
 from chamber.web import load_chamber
 
 from ..models import Campaign
+from ..queries import get_campaign
 from . import operations as ops
 from .forms import AnnouncementForm, draft_of
 from .models import Announcement
@@ -64,7 +65,7 @@ def _draft(chamber: Chamber, data: dict[str, Any] | None = None) -> Any:
     form = validate_json(AnnouncementForm, data, timezone=chamber.timezone)
     campaign = None
     if form.campaign.data:
-        campaign = ops.find_campaign(get_session(), chamber, form.campaign.data)
+        campaign = get_campaign(get_session(), chamber, form.campaign.data)
         if campaign is None:
             raise ApiError(400, _("Some fields are not valid."), fields={"campaign": _("There is no such campaign.")})
     return draft_of(form, campaign)

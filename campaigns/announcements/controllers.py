@@ -18,6 +18,7 @@ from chamber.models import Chamber
 from chamber.web import load_chamber, operation_failed
 
 from .. import presenters
+from ..queries import get_campaign
 from . import markup, rules
 from . import operations as ops
 from .forms import AnnouncementPageForm, draft_of
@@ -71,7 +72,7 @@ def _write(chamber: Chamber, announcement: Announcement | None) -> Any:
     campaigns = ops.choosable_campaigns(session, chamber)
     status, shown = 200, None
     if form.validate_on_submit():
-        campaign = ops.find_campaign(session, chamber, form.campaign.data) if form.campaign.data else None
+        campaign = get_campaign(session, chamber, form.campaign.data) if form.campaign.data else None
         if form.campaign.data and campaign is None:
             form.campaign.errors = [_("There is no such campaign.")]
             status = 400

@@ -320,10 +320,6 @@ def choosable_campaigns(session: Session, chamber: Chamber) -> list[Campaign]:
     ))
 
 
-def find_campaign(session: Session, chamber: Chamber, slug: str) -> Campaign | None:
-    return session.scalar(select(Campaign).where(Campaign.chamber_id == chamber.id, Campaign.slug == slug[:40]))
-
-
 def posts_of(session: Session, announcement: Announcement) -> list[AnnouncementPost]:
     return list(session.scalars(
         select(AnnouncementPost)

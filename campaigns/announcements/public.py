@@ -21,8 +21,9 @@ from chamber.caching import public_cache
 from chamber.db import get_session
 from chamber.models import Chamber
 from chamber.urls import public_root, public_url
-from chamber.web import fail, load_chamber
+from chamber.web import load_chamber
 
+from ..loading import load_public_campaign
 from ..models import Campaign
 from . import operations as ops
 from .models import AnnouncementPost
@@ -34,13 +35,6 @@ def _public(endpoint: str, **values: Any) -> str:
 
 def _host() -> str:
     return urlsplit(public_root()).hostname or "localhost"
-
-
-def _public_campaign(chamber: Chamber, key: str) -> Campaign:
-    campaign = ops.find_campaign(get_session(), chamber, key)
-    if campaign is None or campaign.status == "draft":
-        fail(404, _("There is no such campaign."))
-    return campaign
 
 
 def _campaign_url(chamber: Chamber, campaign: Campaign) -> str:
@@ -92,8 +86,7 @@ def chamber_feed(slug: str) -> Any:
 
 @public_cache
 def campaign_feed(slug: str, key: str) -> Any:
-    chamber = load_chamber(slug)
-    campaign = _public_campaign(chamber, key)
+    chamber, campaign = load_public_campaign(slug, key)
     posts = ops.feed_posts(get_session(), chamber, campaign)
     return _atom_response(atom_feed(
         chamber, posts, {campaign.id: campaign}, title=f"{campaign.title} · {chamber.name}",
@@ -152,8 +145,7 @@ def _ics_response(body: bytes, filename: str) -> Any:
 
 @public_cache
 def campaign_calendar(slug: str, key: str) -> Any:
-    chamber = load_chamber(slug)
-    campaign = _public_campaign(chamber, key)
+    chamber, campaign = load_public_campaign(slug, key)
     return _ics_response(ical(chamber, [campaign], f"{campaign.title} · {chamber.name}"), f"{campaign.slug}.ics")
 
 

@@ -701,17 +701,12 @@ def confirm_subscription(session: Session, token: str, now: dt.datetime | None =
 
 
 def find_campaign(session: Session, chamber_id: int, key: str) -> tuple[int, str] | None:
-    """(id, title) of a public campaign of the chamber by its slug, through the features that have campaigns."""
+    """(id, title) of a public campaign of the chamber by its slug (features.lookup_campaign)."""
     from flask import current_app
 
-    from ..features import enabled, resolve
+    from ..features import enabled, lookup_campaign
 
-    for feature in enabled(current_app):
-        if feature.campaign_lookup:
-            found: tuple[int, str] | None = resolve(feature.campaign_lookup)(session, chamber_id, key)
-            if found is not None:
-                return found
-    return None
+    return lookup_campaign(enabled(current_app), session, chamber_id, key)
 
 
 def client_hash(address: str) -> str:

@@ -95,22 +95,13 @@ def public_member(session: Session, chamber: Chamber, member_id: int) -> Member 
 
 
 def find_campaign(session: Session, chamber: Chamber, key: str) -> tuple[int, str] | None:
-    """(id, title) of a public campaign of the chamber by its slug, through the features that have campaigns."""
-    for feature in features.enabled(current_app):
-        if feature.campaign_lookup:
-            found: tuple[int, str] | None = features.resolve(feature.campaign_lookup)(session, chamber.id, key)
-            if found is not None:
-                return found
-    return None
+    """(id, title) of a public campaign of the chamber by its slug (features.lookup_campaign)."""
+    return features.lookup_campaign(features.enabled(current_app), session, chamber.id, key)
 
 
 def member_campaigns(session: Session, chamber: Chamber, member_id: int) -> list[tuple[str, str]]:
-    """(slug, title) of the public campaigns the member took part in, through the features that have campaigns."""
-    found: list[tuple[str, str]] = []
-    for feature in features.enabled(current_app):
-        if feature.member_campaigns:
-            found.extend(features.resolve(feature.member_campaigns)(session, chamber.id, member_id))
-    return found
+    """(slug, title) of the public campaigns the member took part in (features.member_campaigns)."""
+    return features.member_campaigns(features.enabled(current_app), session, chamber.id, member_id)
 
 
 # --- reviews ---------------------------------------------------------------------------------
