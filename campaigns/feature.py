@@ -31,6 +31,16 @@ FEATURE = Feature(
           ("campaigns.announcements.jobs:fire_due_announcements", 5)],  # a safety net: tasks send on time
     models=["campaigns.models", "campaigns.announcements.models"],
     migrations="migrations",
+    # the public campaign page (templates/campaigns/public.html) offers these slots to the packages after it
+    slots={
+        "campaign.public.prices": "the public campaign page, under the merchants' offers (e.g. alliance prices); "
+                                  "context: chamber, campaign (its public data), campaign_id. Public pages are "
+                                  "cached: show nothing internal, and keep the queries constant",
+        "campaign.public.offer": "one merchant's offer card on the public campaign page (e.g. its alliance prices "
+                                 "with was/now); context: chamber, campaign (its public data), campaign_id, "
+                                 "member_id. Called once per card: load everything for the page once (flask.g) "
+                                 "to keep the queries constant",
+    },
     template_hooks={
         "chamber.dashboard.member": "campaigns/_dashboard_member.html",
         "chamber.manage.organizer": "campaigns/_manage_section.html",

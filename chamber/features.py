@@ -30,14 +30,6 @@ SLOTS: dict[str, str] = {
                           "campaign list); context: chamber",
     "member.public.activity": "the public merchant page, under the credit score (e.g. campaigns taken part in); "
                               "context: chamber, member",
-    "campaign.public.prices": "the public campaign page, under the merchants' offers (e.g. alliance prices); "
-                              "context: chamber, campaign (its public data), campaign_id. Public pages are cached: "
-                              "show nothing internal, and "
-                              "keep the queries constant",
-    "campaign.public.offer": "one merchant's offer card on the public campaign page (e.g. its alliance prices "
-                             "with was/now); context: chamber, campaign (its public data), campaign_id, member_id. "
-                             "Called once per card: load "
-                             "everything for the page once (flask.g) to keep the queries constant",
 }
 
 
@@ -71,8 +63,10 @@ class Feature:
     models: Sequence[str] = ()
     #: folder of the package's Alembic revisions, relative to the package (one branch per package)
     migrations: str | None = None
-    #: template-hook slot (see SLOTS) → a template path, or a callable(**context) returning HTML (or its
-    #: "module:function" name)
+    #: slots this package's own pages offer other packages (slot → where it is and its context), like SLOTS
+    slots: Mapping[str, str] = field(default_factory=dict)
+    #: template-hook slot (SLOTS, or one an earlier package in FEATURES offers) → a template path, or a
+    #: callable(**context) returning HTML (or its "module:function" name)
     template_hooks: Mapping[str, str | Callable[..., str]] = field(default_factory=dict)
     #: endpoint → who may reach it (chamber.access.KINDS), for the route walk in the tests
     access: Mapping[str, str] = field(default_factory=dict)
@@ -93,10 +87,6 @@ class Feature:
     member_campaigns: str | None = None
 
     def __post_init__(self) -> None:
-        unknown = {slot for slot in self.template_hooks if slot not in SLOTS}
-        if unknown:
-            raise ValueError(f"feature {self.name}: unknown template-hook slots {sorted(unknown)}; "
-                             f"known: {sorted(SLOTS)}")
         bad = {endpoint: kind for endpoint, kind in self.access.items() if kind not in ACCESS_KINDS}
         if bad:
             raise ValueError(f"feature {self.name}: unknown access kinds {bad}; known: {sorted(ACCESS_KINDS)}")
@@ -131,14 +121,30 @@ def load(names: Sequence[str] | None = None) -> list[Feature]:
         if not isinstance(feature, Feature) or feature.name != name:
             raise TypeError(f"{name}.feature.FEATURE must be Feature(name={name!r}, ...)")
         features.append(feature)
+    check_slots(features)
     return features
+
+
+def check_slots(features: Sequence[Feature]) -> None:
+    """Every template hook fills a slot of the core or of a package before it (or its own); no slot twice."""
+    known = dict(SLOTS)
+    for feature in features:
+        twice = set(feature.slots) & set(known)
+        if twice:
+            raise ValueError(f"feature {feature.name}: slots {sorted(twice)} are offered already")
+        unknown = {slot for slot in feature.template_hooks if slot not in known and slot not in feature.slots}
+        if unknown:
+            raise ValueError(f"feature {feature.name}: unknown template-hook slots {sorted(unknown)}; "
+                             f"known: {sorted(known)}")
+        known.update(feature.slots)
 
 
 class TemplateHooks:
     """Slot → contributions of the enabled features, rendered by the `template_hook` Jinja global."""
 
     def __init__(self, features: Sequence[Feature]) -> None:
-        self._hooks: dict[str, list[str | Callable[..., str]]] = {slot: [] for slot in SLOTS}
+        self._hooks: dict[str, list[str | Callable[..., str]]] = {
+            slot: [] for slot in [*SLOTS, *(slot for feature in features for slot in feature.slots)]}
         for feature in features:
             for slot, hook in feature.template_hooks.items():
                 self._hooks[slot].append(hook)

@@ -2,12 +2,14 @@
 Chinese and English: nothing scrolls sideways, axe-core finds no violation, every link and button is at
 least 24×24 CSS px (WCAG 2.2, 2.5.8) and primary actions are 44 px high.
 
-The pages are listed here by hand (with the campaigns they need, put in every state through the API);
-`test_every_page_route_is_visited` fails when a page route is added without being listed.
+The core's pages are listed here by hand; each feature package lists its own in tests/<package>/pages.py
+(NOT_PAGES, NOT_WALKED, pages(api, stamp): the campaigns they need are put in every state through the
+API). `test_every_page_route_is_visited` fails when a page route is added without being listed.
 """
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import re
 from typing import Any
 
@@ -23,12 +25,8 @@ from tests.browser.conftest import SCREENSHOTS
 VIEWPORTS = {"phone": {"width": 360, "height": 780}, "desktop": {"width": 1366, "height": 900}}
 LOCALES = {"zh": "zh-CN", "en": "en-US"}
 
-#: routes that are files or redirects, not pages
-NOT_PAGES = {"static", "campaigns.ledger_csv", "campaigns.shares_csv", "campaigns.report_pdf",
-             "campaigns.statement_pdf", "campaigns.receipt", "campaigns.collection_qr", "campaigns.flyer",
-             "campaigns.share_image", "campaigns.offer_image", "pricing_alliance.product_image", "pricing_alliance.joint_purchase_pdf",
-             "trust.evidence", "announcements.chamber_feed", "announcements.campaign_feed",
-             "announcements.chamber_calendar", "announcements.campaign_calendar"}
+#: the core's routes that are files or redirects, not pages (the features' are in tests/<package>/pages.py)
+NOT_PAGES = {"static", "trust.evidence"}
 
 #: pages driven by their own tests only (every other page is in the walk below: the alliance, trust, public
 #: campaign and demotion pages joined it). A page route in neither list fails test_every_page_route_is_visited.
@@ -79,68 +77,49 @@ def _visitor_pages() -> list[str]:
     return ["/", "/login", "/register", "/c/xihu", "/c/xihu/members", "/c/xihu/subscribe"]
 
 
+def feature_pages() -> list[Any]:
+    """tests/<package>/pages.py of every enabled feature that has one."""
+    from chamber import FEATURES
+
+    found = []
+    for name in FEATURES:
+        module_name = f"tests.{name}.pages"
+        try:
+            found.append(importlib.import_module(module_name))
+        except ModuleNotFoundError as err:
+            if err.name not in (module_name, f"tests.{name}"):
+                raise
+    return found
+
+
 @pytest.fixture(scope="module")
 def pages(live_server: str) -> dict[str, list[str]]:
-    """URLs to visit per role, with a campaign in every state (made once through the API)."""
+    """URLs to visit per role: the core's, then each feature's (made once through the API)."""
     from tests.browser.conftest import LiveApi
 
     api = LiveApi(live_server)
     stamp = dt.datetime.now().strftime("%H%M%S%f")
-    slugs = {state: api.campaign(f"walk-{state}-{stamp}", state, title=f"中秋联合促销（{state}）")
-             for state in ("draft", "open", "locked", "live", "ended", "settled")}
-    api.call("POST", f"/chambers/xihu/campaigns/{slugs['draft']}/transitions", {"to": "cancelled"})
-    slugs["cancelled"] = slugs.pop("draft")
-    slugs["draft"] = api.campaign(f"walk-new-{stamp}", "draft", title="春节联合促销（草稿）")
-    ledger = api.call("GET", f"/chambers/xihu/campaigns/{slugs['live']}/ledger")
-    payment = next(e["id"] for e in ledger["items"] if e["type"] == "payment")
-    settled = api.call("GET", f"/chambers/xihu/campaigns/{slugs['settled']}/ledger")
-    refund = next(e["id"] for e in settled["items"] if e["type"] == "refund")
     members = api.call("GET", "/chambers/xihu/members")["items"]
     pending = next(m["member_id"] for m in members if m.get("status") == "pending")
     approved = next(m["member_id"] for m in members if m.get("status") == "approved")
-    c, m = "/chambers/xihu/campaigns", "/chambers/xihu/manage/campaigns"
-    member = ["/account", "/chambers/new", "/c/xihu/apply", "/chambers/xihu/dashboard", "/chambers/xihu/profile", c]
-    for slug in slugs.values():
-        if slug != slugs["draft"]:
-            member += [f"{c}/{slug}", f"{c}/{slug}/ledger"]
+    member = ["/account", "/chambers/new", "/c/xihu/apply", "/chambers/xihu/dashboard", "/chambers/xihu/profile"]
     organizer = ["/chambers/xihu/manage", "/chambers/xihu/manage/tiers", f"/chambers/xihu/manage/members/{pending}",
-                 f"/chambers/xihu/manage/members/{approved}", m, f"{m}/new",
-                 f"{m}/{slugs['open']}/edit", f"{m}/{slugs['draft']}/edit",
-                 f"{m}/{slugs['live']}/payments", f"{m}/{slugs['live']}/expenses",
-                 f"{m}/{slugs['live']}/ledger/{payment}/reversal", f"{m}/{slugs['ended']}/settlement",
-                 f"{c}/{slugs['draft']}", "/chambers/xihu/manage/collection", f"{m}/{slugs['ended']}/write-offs",
-                 f"{m}/{slugs['settled']}/ledger/{refund}/payout", "/chambers/xihu/deliveries", "/chambers/xihu/webhooks",
+                 f"/chambers/xihu/manage/members/{approved}", "/chambers/xihu/deliveries", "/chambers/xihu/webhooks",
                  "/inbox", "/account/notifications"]
-    organizer += [f"{m}/{slug}" for slug in slugs.values()]
-    when = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)).isoformat(timespec="minutes")
-    announcement = api.call("POST", "/chambers/xihu/announcements", {
-        "title": "中秋联合促销三天后开始", "body": "**满200减30**，[详情](https://example.cn/a)", "campaign": slugs["open"],
-        "audience": ["members", "participants"], "channels": ["inbox", "email", "feed"], "send_at": when,
-    })["announcement_id"]
-    a = "/chambers/xihu/manage/announcements"
-    organizer += [a, f"{a}/new", f"{a}/{announcement}", f"{a}/{announcement}/edit", f"{a}/{announcement}/cancel"]
-    # the pages that came with the alliance, trust and public campaign work (on the demo's data)
-    alliance = "mid-autumn-tea-demo"
-    product = api.call("GET", "/chambers/xihu/products")["items"][0]["product_id"]
-    proposals = api.call("GET", f"/chambers/xihu/campaigns/{alliance}/price-proposals")["items"]
     complaint = api.call("POST", "/chambers/xihu/complaints", {
         "member_id": approved, "category": "quality", "description": "收到的茶叶受潮结块，联系客服没有回复。",
         "contact_email": f"walk{stamp}@example.cn"}, email="")
     me = api.call("GET", "/me")
     visitor = [
-        *_visitor_pages(), "/language/en", "/c/xihu/double11-live", "/c/xihu/double11-live/ledger",
+        *_visitor_pages(), "/language/en",
         f"/c/xihu/m/{approved}", f"/c/xihu/m/{approved}/review", "/c/xihu/complaints/new", f"/complaints/{complaint['tracking_code']}",
     ]
-    member += ["/chambers/xihu/alliance", f"{c}/{alliance}/alliance", f"{c}/{alliance}/alliance/proposals/new"]
-    if proposals:
-        member.append(f"/chambers/xihu/alliance/proposals/{proposals[0]['proposal_id']}")
-    organizer += [
-        "/chambers/xihu/manage/alliance/products/new", "/chambers/xihu/manage/alliance/settings",
-        f"{m}/{alliance}/alliance/compliance", f"{m}/{alliance}/alliance/joint-purchase",
-        f"{m}/{alliance}/alliance/joint-purchase/{product}/supplier", "/chambers/xihu/trust",
-        f"/chambers/xihu/manage/demote/{me['id']}",
-    ]
-    return {"visitor": visitor, "member": member, "organizer": organizer}
+    organizer += ["/chambers/xihu/trust", f"/chambers/xihu/manage/demote/{me['id']}"]
+    found = {"visitor": visitor, "member": member, "organizer": organizer}
+    for feature in feature_pages():
+        for role, urls in feature.pages(api, stamp).items():
+            found[role] += urls
+    return found
 
 
 def test_every_page_route_is_visited(app: Any, pages: dict[str, list[str]]) -> None:
@@ -149,7 +128,10 @@ def test_every_page_route_is_visited(app: Any, pages: dict[str, list[str]]) -> N
     seen = {adapter.match(url, method="GET")[0] for url in listed}
     routes = {r.endpoint for r in app.url_map.iter_rules()
               if "GET" in r.methods and not r.rule.startswith("/api/") and r.endpoint not in NOT_PAGES | NOT_YET_WALKED}
-    assert routes - seen == set(), "page routes no browser test visits; list them in tests/browser/test_every_page.py"
+    for feature in feature_pages():
+        routes -= feature.NOT_PAGES | feature.NOT_WALKED
+    assert routes - seen == set(), "page routes no browser test visits; list them in tests/<package>/pages.py " \
+        "(a feature's) or tests/browser/test_every_page.py (the core's)"
 
 
 def _login(page: Any, email: str) -> None:
