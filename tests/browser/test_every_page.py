@@ -15,12 +15,14 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("playwright.sync_api", reason="the playwright package is missing: pip install playwright")
-pytest.importorskip("axe_playwright_python", reason="pip install axe-playwright-python")
-from axe_playwright_python.sync_playwright import Axe
+from tests.needs import require_module
 
-from chamber.demo import DEMO_PASSWORD, MEMBER_EMAIL, ORGANIZER_EMAIL
-from tests.browser.conftest import SCREENSHOTS
+pytest.importorskip("playwright.sync_api", reason="the playwright package is missing: pip install playwright")
+require_module("axe_playwright_python", "pip install axe-playwright-python")  # skips locally, fails under CI
+from axe_playwright_python.sync_playwright import Axe  # noqa: E402
+
+from chamber.demo import DEMO_PASSWORD, MEMBER_EMAIL, ORGANIZER_EMAIL  # noqa: E402
+from tests.browser.conftest import SCREENSHOTS  # noqa: E402
 
 VIEWPORTS = {"phone": {"width": 360, "height": 780}, "desktop": {"width": 1366, "height": 900}}
 LOCALES = {"zh": "zh-CN", "en": "en-US"}

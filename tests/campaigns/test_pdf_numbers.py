@@ -8,14 +8,13 @@ import io
 import re
 from typing import Any
 
-import pytest
+# pypdf is a test dependency (pyproject's "test" extra): imported, never skipped, so CI cannot pass without it
+import pypdf
 
 from campaigns import operations as ops
 from chamber.rules import display_money
 from tests.campaigns.conftest import NOW
 from tests.campaigns.test_documents import funded, url  # noqa: F401  # funded is a fixture
-
-pypdf = pytest.importorskip("pypdf")
 
 AMOUNT = r"-?¥[\d,]+\.\d\d"
 

@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DatabaseError
 
 from chamber import migrate
+from tests.live import own_schema
 
 ROWS = [
     # id, type, member, amount, reverses
@@ -43,14 +44,22 @@ def _seed(conn):
              "paid_on": "2026-01-02" if entry_type == "payment" else None})
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_upgrade_keeps_the_ledger_and_accepts_write_offs(tmp_path, backend):
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'm.sqlite'}"
-    else:  # an empty scratch database of its own: the migration runs from the start
-        url = os.environ.get("CHAMBER_SCRATCH_PG_URL", "")
-        if not url:
-            pytest.skip("set CHAMBER_SCRATCH_PG_URL to an empty PostgreSQL database to run this on PostgreSQL")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request, tmp_path):
+    """An empty database of the test's own, where the migrations run from the start: a SQLite file, or a fresh
+    schema of the suite's PostgreSQL database (tests/live.py own_schema) when the suite runs on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'm.sqlite'}"
+    elif not os.environ.get("DATABASE_URL", "").startswith("postgresql"):
+        pytest.skip("runs when the suite runs on PostgreSQL (DATABASE_URL), as in .ci/run")
+    else:
+        with own_schema(tmp_path, "write_off_migration") as url:
+            yield url
+
+
+def test_upgrade_keeps_the_ledger_and_accepts_write_offs(empty_database):
+    url = empty_database
+    backend = "sqlite" if url.startswith("sqlite") else "postgresql"
     migrate.upgrade(url, "heads")
     migrate.downgrade(url, "campaigns_0004")  # the downgrade works too; the other branches stay at their heads
     engine = create_engine(url)
