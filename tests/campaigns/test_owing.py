@@ -74,6 +74,33 @@ def test_participant_sees_what_it_owes_by_when_and_how(client, db, login, locked
     assert text_of(zh, "dashboard-owing").startswith("您需支付 ¥150.00。")
 
 
+def test_a_cancelled_campaign_asks_nobody_to_pay(client, db, login, locked_campaign):
+    """Once cancelled nobody owes anything (what was paid and not spent comes back): neither the campaign
+    page nor the dashboard may still say "You owe" or how to pay."""
+    campaign, members = locked_campaign()
+    chamber = campaign.chamber
+    login(campaign.organizer)
+    set_collection(client, chamber, account="工商银行 6222 0000 1111")
+    ops.record_payment(db, campaign, campaign.organizer, member_id=members[0].id, amount_minor=100_00,
+                       method="cash", paid_on=dt.date(2026, 1, 5))
+    db.commit()
+    login(members[0].user)
+    before = client.get(f"/chambers/{chamber.slug}/dashboard", headers=EN)
+    assert text_of(before, "dashboard-owing").startswith("You owe ¥150.00.")  # the check below can fail
+    ops.transition_campaign(db, campaign, "cancelled", campaign.organizer, reason="商户不足")
+    db.commit()
+    for url in (f"/chambers/{chamber.slug}/campaigns/{campaign.slug}", f"/chambers/{chamber.slug}/dashboard"):
+        page = client.get(url, headers=EN)
+        assert page.status_code == 200
+        for testid in ("owing", "owing-line", "dashboard-owing", "how-to-pay"):
+            assert f'data-testid="{testid}"' not in page.text, (url, testid)
+        assert "You owe" not in page.text and "工商银行 6222 0000 1111" not in page.text, url
+        assert "still outstanding" not in page.text and "¥150.00" not in page.text, url
+    page = client.get(f"/chambers/{chamber.slug}/campaigns/{campaign.slug}", headers=EN)
+    assert text_of(page, "my-outstanding") == "¥0.00"
+    assert presenters.statement_data(db, chamber, campaign, members[0])["outstanding_minor"] == 0
+
+
 def started_locked_campaign(db, make_campaign, chamber, member):
     """A campaign locked before its start, which was five days ago: its shares are overdue."""
     then = utcnow() - dt.timedelta(days=25)
