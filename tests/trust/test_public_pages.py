@@ -131,8 +131,8 @@ def test_flyer_pdf_names_the_festival_dates_merchants_and_offers(client: Any, li
     assert re.search(dates, squeezed), squeezed[:300]
     assert "1,000.00" not in text  # the budget is not for shoppers
     reader = pypdf.PdfReader(io.BytesIO(resp.data))
-    fonts = {str(f["/BaseFont"]) for page in reader.pages for f in page["/Resources"]["/Font"].values()
-             if "/BaseFont" in f.get_object()}
+    resources: list[Any] = [page["/Resources"] for page in reader.pages]  # pypdf types them loosely
+    fonts = {str(f["/BaseFont"]) for r in resources for f in r["/Font"].values() if "/BaseFont" in f.get_object()}
     assert any("Noto-Sans-CJK" in name for name in fonts), fonts  # Chinese in a real CJK font, not boxes
 
 
