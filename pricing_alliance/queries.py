@@ -20,6 +20,7 @@ from campaigns.queries import acting_business
 from chamber.models import Chamber, Member, Tier, User
 from chamber.notifications.models import InboxMessage
 from chamber.notifications.operations import inbox
+from chamber.rules import MAX_ID
 
 from . import rules
 from .errors import not_participant
@@ -75,7 +76,7 @@ def get_product(session: Session, chamber_id: int, product_id: Any) -> Product |
         pid = int(product_id)
     except (TypeError, ValueError):
         return None
-    if not 1 <= pid <= 2**31 - 1:
+    if not 1 <= pid <= MAX_ID:
         return None
     return session.scalar(select(Product).where(Product.chamber_id == chamber_id, Product.id == pid))
 

@@ -347,7 +347,7 @@ def test_cancel_after_payments_refunds_what_is_left_and_clears_what_is_owed(db, 
     assert len(told(db, "campaigns.cancelled", campaign.id)) == 4
 
 
-def test_summary_dict_for_reuse(db, locked_campaign):
+def test_campaign_data_counts_the_participants_and_names_the_currency(db, locked_campaign):
     campaign, _members = locked_campaign()
     summary = presenters.campaign_data(db, campaign)
     assert summary["status"] == "locked" and summary["participant_count"] == 4
