@@ -23,6 +23,13 @@ from .db import Base, utcnow
 from .rules import NEW_CHAMBER_CURRENCY, NEW_CHAMBER_TIMEZONE
 
 CHAMBER_KINDS = ("regional", "brand")
+#: whether a chamber's campaign ledgers are public: not at all, with the members' payments by name, or as totals
+PUBLIC_LEDGER = ("off", "names", "totals")
+
+
+def check_in(column: str, values: tuple[str, ...]) -> str:
+    """The SQL of a CHECK that column holds one of values (a vocabulary tuple written once)."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 MEMBER_STATUSES = ("pending", "approved", "rejected", "suspended")
 LOCALES = ("zh_CN", "en")
 
@@ -98,10 +105,10 @@ class Chamber(Base):
     )
 
     __table_args__ = (
-        CheckConstraint("kind IN ('regional', 'brand')", name="kind"),
+        CheckConstraint(check_in("kind", CHAMBER_KINDS), name="kind"),
         CheckConstraint("length(currency) = 3", name="currency"),
         CheckConstraint("complaint_days BETWEEN 1 AND 60", name="complaint_days"),
-        CheckConstraint("public_ledger IN ('off', 'names', 'totals')", name="public_ledger"),
+        CheckConstraint(check_in("public_ledger", PUBLIC_LEDGER), name="public_ledger"),
     )
 
 

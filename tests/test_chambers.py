@@ -369,3 +369,22 @@ def test_the_new_chamber_page_suggests_the_common_zones_and_prefills_the_default
     assert "Asia/Tokyo" in COMMON_ZONES
     assert re.search(rf'name="timezone"[^>]*value="{NEW_CHAMBER_TIMEZONE}"', page)
     assert ChamberForm.currency.kwargs["default"] == NEW_CHAMBER_CURRENCY
+
+
+def test_chamber_kinds_and_ledger_publicity_are_written_once():
+    """The CHECKs and the forms' choices follow chamber.models' tuples (and complaints' undecided statuses
+    the trust models' one tuple)."""
+    from chamber.chambers.forms import KINDS
+    from chamber.models import CHAMBER_KINDS, PUBLIC_LEDGER, Chamber
+    from chamber.trust.forms import TrustSettingsForm
+    from chamber.trust.models import COMPLAINT_STATUSES, UNDECIDED, Complaint
+
+    checks = {c.name: str(c.sqltext) for t in (Chamber.__table__, Complaint.__table__) for c in t.constraints
+              if c.__class__.__name__ == "CheckConstraint"}
+    assert checks["ck_chambers_kind"] == "kind IN ('regional', 'brand')" and CHAMBER_KINDS == ("regional", "brand")
+    assert checks["ck_chambers_public_ledger"] == "public_ledger IN ('off', 'names', 'totals')"
+    assert PUBLIC_LEDGER == ("off", "names", "totals")
+    assert checks["ck_complaints_decided"] == "(decided_at IS NULL) = (status IN ('submitted', 'responded'))"
+    assert UNDECIDED == COMPLAINT_STATUSES[:2] == ("submitted", "responded")
+    assert [c.value for c in KINDS] == list(CHAMBER_KINDS)
+    assert [c.value for c in TrustSettingsForm.public_ledger.kwargs["choices"]] == list(PUBLIC_LEDGER)

@@ -18,6 +18,7 @@ from ..forms import (
     uscc_validator,
     web_link,
 )
+from ..models import CHAMBER_KINDS
 from ..rules import (
     CURRENCY_DIGITS,
     MAX_ID,
@@ -30,7 +31,9 @@ from ..rules import (
 )
 
 MAX_TIERS = 20
-KINDS = [SelectChoice("regional", _l("Regional chamber")), SelectChoice("brand", _l("Brand alliance"))]
+#: the words for chamber.models.CHAMBER_KINDS (a kind without words fails at import)
+KIND_WORDS = {"regional": _l("Regional chamber"), "brand": _l("Brand alliance")}
+KINDS = [SelectChoice(kind, KIND_WORDS[kind]) for kind in CHAMBER_KINDS]
 #: the zones the time zone field suggests (any IANA zone is accepted)
 COMMON_ZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo", "UTC"]
 

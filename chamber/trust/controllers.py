@@ -28,7 +28,7 @@ from .forms import (
     TrustSettingsForm,
 )
 from .mail import send_mail
-from .models import MAX_EVIDENCE, Complaint, Review
+from .models import MAX_EVIDENCE, UNDECIDED, Complaint, Review
 from .presenters import complaint_dict, review_dict, score_dict, status_label
 
 # --- mail (after the commit) ---------------------------------------------------------------
@@ -264,6 +264,7 @@ def desk(slug: str) -> Any:
         reviews=reviews,
         labels=CATEGORY_LABELS,
         status_label=status_label,
+        undecided=UNDECIDED,
         reply_form=ReplyForm(),
         hide_form=HideForm(),
         respond_form=RespondForm(),
@@ -379,8 +380,8 @@ def settings(slug: str) -> Any:
     form = TrustSettingsForm()
 
     def action(s: Any) -> None:
-        chamber.complaint_days, chamber.public_ledger = form.complaint_days.data, form.public_ledger.data
-        s.flush()
+        ops.update_trust_settings(s, chamber, complaint_days=form.complaint_days.data,
+                                  public_ledger=form.public_ledger.data)
 
     return _run(chamber, form, action, _("Settings saved."))
 

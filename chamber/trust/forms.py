@@ -10,6 +10,7 @@ from wtforms import EmailField, IntegerField, RadioField, SelectChoice, SelectFi
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ..forms import BaseForm, strip
+from ..models import PUBLIC_LEDGER
 from ..rules import megabytes
 from .models import MAX_EVIDENCE, MAX_TEXT
 
@@ -101,16 +102,20 @@ class DecideForm(BaseForm):
     )
 
 
+#: the words for chamber.models.PUBLIC_LEDGER (a value without words fails at import)
+PUBLIC_LEDGER_WORDS = {
+    "off": _l("Not public"),
+    "names": _l("Public, members' payments by name"),
+    "totals": _l("Public, members' payments only as a count and total"),
+}
+
+
 class TrustSettingsForm(BaseForm):
     complaint_days = IntegerField(
         _l("Days a merchant has to respond to a complaint"), validators=[InputRequired(), NumberRange(1, 60)]
     )
     public_ledger = SelectField(
         _l("Open books: campaign ledgers"),
-        choices=[
-            SelectChoice("off", _l("Not public")),
-            SelectChoice("names", _l("Public, members' payments by name")),
-            SelectChoice("totals", _l("Public, members' payments only as a count and total")),
-        ],
+        choices=[SelectChoice(code, PUBLIC_LEDGER_WORDS[code]) for code in PUBLIC_LEDGER],
         validators=[DataRequired()],
     )

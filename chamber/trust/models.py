@@ -25,21 +25,23 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, utcnow
+from ..models import check_in
 from ..rules import MAX_UPLOAD_BYTES
 
 COMPLAINT_CATEGORIES = ("quality", "refund_refused", "not_delivered", "false_advertising", "price")
 #: submitted → responded (the merchant answered) → upheld | dismissed | resolved (by agreement)
-COMPLAINT_STATUSES = ("submitted", "responded", "upheld", "dismissed", "resolved")
+#: a complaint waiting for the chamber's decision (the merchant may still respond while it is submitted)
+UNDECIDED = ("submitted", "responded")
 DECISIONS = ("upheld", "dismissed", "resolved")
-EVENT_KINDS = ("submitted", "responded", "upheld", "dismissed", "resolved")
+COMPLAINT_STATUSES = (*UNDECIDED, *DECISIONS)
+#: what a complaint's history records: every status it passes through
+EVENT_KINDS = COMPLAINT_STATUSES
 EVIDENCE_TYPES = ("image/jpeg", "image/png", "image/webp")
 MAX_EVIDENCE = MAX_UPLOAD_BYTES
 MAX_TEXT = 2000
-PUBLIC_LEDGER = ("off", "names", "totals")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+_in = check_in
 
 
 class Review(Base):
@@ -111,7 +113,7 @@ class Complaint(Base):
         CheckConstraint("email = lower(email)", name="email_lower"),
         CheckConstraint("evidence_type IS NULL OR " + _in("evidence_type", EVIDENCE_TYPES), name="evidence_type"),
         CheckConstraint(f"evidence IS NULL OR length(evidence) <= {MAX_EVIDENCE}", name="evidence_size"),
-        CheckConstraint("(decided_at IS NULL) = (status IN ('submitted', 'responded'))", name="decided"),
+        CheckConstraint(f"(decided_at IS NULL) = ({_in('status', UNDECIDED)})", name="decided"),
         Index("ix_complaints_ip_created", "ip_hash", "created_at"),
         Index("ix_complaints_email_created", "email", "created_at"),
     )

@@ -26,6 +26,7 @@ from .models import (
     DECISIONS,
     EVIDENCE_TYPES,
     MAX_EVIDENCE,
+    UNDECIDED,
     Complaint,
     ComplaintEvent,
     CreditScore,
@@ -269,6 +270,15 @@ def _complaint_context(complaint: Complaint, business_name: str) -> dict[str, An
             "campaign_title": complaint.campaign_title}
 
 
+# --- settings --------------------------------------------------------------------------------
+
+
+def update_trust_settings(session: Session, chamber: Chamber, *, complaint_days: int, public_ledger: str) -> None:
+    """Set how long merchants have to respond to a complaint and whether campaign ledgers are public."""
+    chamber.complaint_days, chamber.public_ledger = complaint_days, public_ledger
+    session.flush()
+
+
 # --- complaints ------------------------------------------------------------------------------
 
 
@@ -391,7 +401,7 @@ def decide_complaint(
         raise Invalid(_("Choose upheld, dismissed or resolved by agreement."), field="decision")
     if not reason.strip():
         raise Invalid(_("Give the reason for the decision."), field="reason")
-    if complaint.status not in ("submitted", "responded"):
+    if complaint.status not in UNDECIDED:
         raise Conflict(_("This complaint has already been decided."))
     now = now or utcnow()
     complaint.status, complaint.decided_at = decision, now
@@ -432,7 +442,7 @@ def open_complaint_counts(session: Session, chamber_id: int, member_ids: Sequenc
     """{"awaiting_response": complaints against these members (all: None) still waiting for the merchant,
     "to_decide": those not yet decided}; one query (the dashboards' counts)."""
     query = select(Complaint.status, func.count()).where(
-        Complaint.chamber_id == chamber_id, Complaint.status.in_(("submitted", "responded"))
+        Complaint.chamber_id == chamber_id, Complaint.status.in_(UNDECIDED)
     )
     if member_ids is not None:
         if not member_ids:
