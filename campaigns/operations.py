@@ -59,7 +59,6 @@ from .queries import (
     get_participation,
     kept_offer,
     participant_count,
-    payout_plan,
     weight_rows,
 )
 from .rules import RuleError
@@ -261,7 +260,7 @@ def _lock_shares(session: Session, campaign: Campaign, by: User | None, now: dt.
 
 def _pay_out(session: Session, campaign: Campaign, mode: str, created_by: int, now: dt.datetime) -> None:
     """Refund the unspent remainder in proportion to payments, or carry it to the chamber's fund."""
-    refunds, carried = payout_plan(balances(session, campaign), mode)
+    refunds, carried = rules.payout_plan(balances(session, campaign), mode)
     for member_id, amount in refunds.items():
         if amount:
             session.add(LedgerEntry(

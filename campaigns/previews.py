@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from chamber.models import Member
 
-from . import queries
+from . import queries, rules
 from .models import Campaign
 
 
@@ -27,8 +27,8 @@ def settlement_preview(session: Session, campaign: Campaign) -> dict[str, Any]:
     {available, refunds: [{member_id, business_name, paid_minor, refund_minor}] (by name), carried_minor}
     """
     b = queries.balances(session, campaign)
-    refunds, _carried = queries.payout_plan(b, "refund")
-    _none, carried = queries.payout_plan(b, "carry")
+    refunds, _carried = rules.payout_plan(b, "refund")
+    _none, carried = rules.payout_plan(b, "carry")
     paid = {m: v for m, v in b.member_paid.items() if v > 0}
     names = _names(session, campaign, set(paid))
     rows = [

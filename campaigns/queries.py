@@ -202,12 +202,6 @@ def balances(session: Session, campaign: Campaign) -> rules.Balances:
     return rules.ledger_balances(rows)
 
 
-def payout_plan(b: rules.Balances, mode: str) -> tuple[dict[int, int], int]:
-    """What settling (or cancelling) in ``mode`` pays out from these balances: ({member: refund}, carried)."""
-    paid = {m: v for m, v in sorted(b.member_paid.items()) if v > 0}
-    return rules.settlement_amounts(mode, b.available, paid)
-
-
 def open_campaigns_due_for_reminder(session: Session, now: dt.datetime, before: dt.timedelta) -> list[int]:
     """Ids of open campaigns (of every chamber) whose opt-in deadline is within ``before`` from now."""
     return list(session.scalars(select(Campaign.id).where(

@@ -558,6 +558,13 @@ def ledger_balances(entries: Any) -> Balances:
     return b
 
 
+def payout_plan(b: Balances, mode: str) -> tuple[dict[Any, int], int]:
+    """What settling (or cancelling) in ``mode`` pays out from these balances: ({member: refund}, carried);
+    refunds go to the members who paid something, in proportion to what each paid (settlement_amounts)."""
+    paid = {m: v for m, v in sorted(b.member_paid.items()) if v > 0}
+    return settlement_amounts(mode, b.available, paid)
+
+
 def settlement_amounts(mode: str, available: int, paid_by_member: Mapping[K, int]) -> tuple[dict[K, int], int]:
     """Split the unspent remainder: ({member: refund}, carried) with refunds + carried == available.
 

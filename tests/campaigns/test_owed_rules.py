@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from campaigns.rules import Balances, RuleError, ledger_balances, settlement_amounts, split_proportionally, still_owed
+from campaigns.rules import (
+    Balances,
+    RuleError,
+    ledger_balances,
+    payout_plan,
+    settlement_amounts,
+    split_proportionally,
+    still_owed,
+)
 
 money = st.integers(min_value=0, max_value=10**12)
 
@@ -114,3 +122,26 @@ def test_split_proportionally_refuses_what_cannot_be_split():
 
 def test_nothing_is_written_off_unless_said():
     assert still_owed(100_00, 40_00, cancelled=False) == 60_00
+
+
+def test_payout_plan_refunds_only_those_who_paid_in_proportion():
+    b = Balances()
+    b.paid, b.spent = 210_00, 150_00
+    b.member_paid.update({1: 200_00, 2: 10_00, 3: 0, 4: -5_00})  # 3 paid nothing; 4 net negative after a reversal
+    assert b.available == 60_00
+    assert payout_plan(b, "refund") == ({1: 57_14, 2: 2_86}, 0)
+    assert payout_plan(b, "carry") == ({}, 60_00)
+
+
+@given(st.dictionaries(st.integers(1, 30), st.integers(-1_000_00, 1_000_00), max_size=12), st.integers(0, 5_000_00),
+       st.sampled_from(["refund", "carry"]))
+def test_payout_plan_pays_out_exactly_what_is_available(paid, spent_share, mode):
+    b = Balances()
+    b.member_paid.update(paid)
+    b.paid = sum(v for v in paid.values() if v > 0)
+    b.spent = min(spent_share, b.paid)
+    refunds, carried = payout_plan(b, mode)
+    assert all(v >= 0 for v in refunds.values()) and carried >= 0
+    assert set(refunds) <= {m for m, v in paid.items() if v > 0}
+    if any(v > 0 for v in paid.values()) or mode == "carry":
+        assert sum(refunds.values()) + carried == b.available
