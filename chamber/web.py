@@ -260,6 +260,26 @@ def form_page(form: Any, operation: Callable[[], Any], *, done: Callable[[Any], 
     return page(status)
 
 
+def list_action(form: Any, operation: Callable[[], Any], *, done: str, back: str) -> Any:
+    """A small form posted from a page that lists many (the trust desk's replies, decisions, settings):
+    refused input and refusals are flashed (changing nothing), success is flashed; either way the
+    person goes back to the list. An operation may return a callable, run after the commit (a mail)."""
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return redirect(back)
+    try:
+        result = operation()
+    except (Conflict, Invalid) as err:
+        operation_failed(err, flash_it=True)
+        return redirect(back)
+    flash(done, "success")
+    if callable(result):
+        after_commit(result)  # the mail goes out once the request's changes are committed
+    return redirect(back)
+
+
 def _finish(response: Response) -> None:
     if g.get("operation_failed") or response.status_code >= 400:
         _rollback()

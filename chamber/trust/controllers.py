@@ -15,7 +15,7 @@ from ..chambers import operations as chamber_ops
 from ..db import get_session
 from ..errors import Conflict, Invalid
 from ..models import Chamber, Member
-from ..web import after_commit, chamber_role, fail, load_chamber, operation_failed, upload_limit
+from ..web import after_commit, chamber_role, fail, list_action, load_chamber, operation_failed, upload_limit
 from . import operations as ops
 from .forms import (
     CATEGORY_LABELS,
@@ -281,26 +281,9 @@ def _own_member_ids(session: Any, chamber: Chamber) -> set[int]:
     return own
 
 
-def _back(chamber: Chamber) -> Any:
-    return redirect(url_for("trust.desk", slug=chamber.slug))
-
-
 def _run(chamber: Chamber, form: Any, action: Any, done: str) -> Any:
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
-        return _back(chamber)
-    session = get_session()
-    try:
-        result = action(session)
-    except (Conflict, Invalid) as err:
-        operation_failed(err, flash_it=True)
-        return _back(chamber)
-    flash(done, "success")
-    if callable(result):
-        after_commit(result)  # the mail goes out once the request's changes are committed
-    return _back(chamber)
+    """A desk action (chamber.web.list_action): back to the desk either way."""
+    return list_action(form, lambda: action(get_session()), done=done, back=url_for("trust.desk", slug=chamber.slug))
 
 
 @login_required
