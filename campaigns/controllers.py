@@ -541,40 +541,13 @@ def receipt(slug: str, key: str, receipt_id: int) -> Any:
 
 
 def dashboard_campaigns(chamber: Chamber) -> list[dict[str, Any]]:
-    """For the member dashboard's hook: the open campaigns, with what the user's businesses would pay now.
-
-    [{campaign, mine: [(member, share_minor or None)], error (why no share can be computed, or None),
-    can_join: bool}] — one share computation per campaign the user takes part in.
-    """
+    """For the member dashboard's hook: the open campaigns, with what the user's businesses would pay now
+    (presenters.open_campaigns_for_members)."""
     if not current_user.is_authenticated:
         return []
     session = get_session()
     members = queries.approved_members_of(session, chamber, current_user)
-    if not members:
-        return []
-    now = utcnow()
-    out = []
-    for campaign, joined in queries.open_campaigns_for(session, chamber, [m.id for m in members]):
-        share_of: dict[int, int] = {}
-        error = None
-        if joined:
-            try:
-                share_of = {s["member_id"]: s["share_minor"] for s in queries.compute_shares(session, campaign)}
-            except Conflict as err:
-                error = err.message
-        can_join = now < campaign.optin_deadline
-        cost_of = costs.join_costs(session, campaign, members) if can_join else {}
-        more_needed = [c.more_needed for mid, c in cost_of.items() if mid in joined and c.more_needed]
-        out.append({
-            "campaign": presenters.campaign_data(session, campaign),
-            "mine": [(m, share_of.get(m.id)) for m in members if m.id in joined],
-            # plain words ("3 more merchants must join") instead of the rule's arithmetic
-            "error": None if more_needed else error,
-            "joined_cost": cost_of[next(iter(joined))] if more_needed else None,
-            "to_join": [(m, cost_of.get(m.id)) for m in members if m.id not in joined] if can_join else [],
-            "can_join": can_join and any(m.id not in joined for m in members),
-        })
-    return out
+    return presenters.open_campaigns_for_members(session, chamber, members, utcnow()) if members else []
 
 
 def dashboard_notices(chamber: Chamber) -> list[Any]:
@@ -680,17 +653,10 @@ def refund_payout(slug: str, key: str, refund_id: int) -> Any:
 
 
 def dashboard_accounts(chamber: Chamber) -> dict[str, Any]:
-    """For the member dashboard's hook: what the user's businesses owe or are owed, and how to pay."""
+    """For the member dashboard's hook: what the user's businesses owe or are owed, and how to pay
+    (presenters.accounts_of_members)."""
     if not current_user.is_authenticated:
         return {"items": [], "collection": None}
     session = get_session()
     members = queries.approved_members_of(session, chamber, current_user)
-    names = {m.id: m.business_name for m in members}
-    items = queries.member_accounts(session, chamber, list(names))
-    for item in items:
-        item["business_name"] = names[item["member_id"]]
-        item["campaign"] = presenters.campaign_data(session, item["campaign"])
-    owing = any(i["outstanding_minor"] and i["campaign"]["status"] in rules.LEDGER_OPEN for i in items)
-    # collection None: nothing to pay now; False: something to pay, and the organizers have not said how
-    return {"items": items, "collection": (queries.collection_details(session, chamber) or False) if owing else None,
-            "several": len(members) > 1, "now": utcnow()}
+    return {**presenters.accounts_of_members(session, chamber, members), "now": utcnow()}

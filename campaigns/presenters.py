@@ -19,13 +19,16 @@ from chamber.errors import Conflict
 from chamber.models import Chamber, Member, User
 from chamber.rules import plain_decimal
 
-from . import rules
+from . import costs, rules
 from .models import Campaign, LedgerEntry, Participation, Receipt
 from .queries import (
     References,
     balances,
+    collection_details,
     compute_shares,
     list_campaigns,
+    member_accounts,
+    open_campaigns_for,
     participant_count,
     participant_counts,
 )
@@ -431,3 +434,55 @@ def _expenses_by_category(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             slot[1] += item["amount_minor"]
     return [{"category": cat, "count": n, "amount_minor": amount}
             for cat, (n, amount) in sorted(by_category.items(), key=lambda kv: (-kv[1][1], kv[0]))]
+
+
+# --------------------------------------------------------------------------- a merchant's dashboard
+
+
+def open_campaigns_for_members(session: Session, chamber: Chamber, members: Sequence[Member],
+                               now: dt.datetime) -> list[dict[str, Any]]:
+    """The open campaigns as one person's businesses see them, with what each would pay now.
+
+    [{campaign (campaign_data), mine: [(member, share_minor or None)], error (why no share can be computed,
+    or None), joined_cost, to_join: [(member, JoinCost)], can_join}] — one share computation per campaign
+    the businesses take part in.
+    """
+    out = []
+    for campaign, joined in open_campaigns_for(session, chamber, [m.id for m in members]):
+        share_of: dict[int, int] = {}
+        error = None
+        if joined:
+            try:
+                share_of = {s["member_id"]: s["share_minor"] for s in compute_shares(session, campaign)}
+            except Conflict as err:
+                error = err.message
+        can_join = now < campaign.optin_deadline
+        cost_of = costs.join_costs(session, campaign, list(members)) if can_join else {}
+        more_needed = [c.more_needed for mid, c in cost_of.items() if mid in joined and c.more_needed]
+        out.append({
+            "campaign": campaign_data(session, campaign),
+            "mine": [(m, share_of.get(m.id)) for m in members if m.id in joined],
+            # plain words ("3 more merchants must join") instead of the rule's arithmetic
+            "error": None if more_needed else error,
+            "joined_cost": cost_of[next(iter(joined))] if more_needed else None,
+            "to_join": [(m, cost_of.get(m.id)) for m in members if m.id not in joined] if can_join else [],
+            "can_join": can_join and any(m.id not in joined for m in members),
+        })
+    return out
+
+
+def accounts_of_members(session: Session, chamber: Chamber, members: Sequence[Member]) -> dict[str, Any]:
+    """What one person's businesses owe or are owed, campaign by campaign, and how to pay:
+    {items: [member_accounts item + business_name, campaign as campaign_data], collection, several}.
+
+    collection is None when nothing is to be paid now, False when something is and the organizers have
+    not said how, else the chamber's collection details.
+    """
+    names = {m.id: m.business_name for m in members}
+    items = member_accounts(session, chamber, list(names))
+    for item in items:
+        item["business_name"] = names[item["member_id"]]
+        item["campaign"] = campaign_data(session, item["campaign"])
+    owing = any(i["outstanding_minor"] and i["campaign"]["status"] in rules.LEDGER_OPEN for i in items)
+    return {"items": items, "collection": (collection_details(session, chamber) or False) if owing else None,
+            "several": len(members) > 1}
