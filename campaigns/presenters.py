@@ -180,7 +180,7 @@ def ledger_view(session: Session, campaign: Campaign, *, page: int | None = None
     _hide_references(items, references)
     return {
         "items": items,
-        "balances": _balances_dict(b),
+        "balances": balances_data(b),
         "members": _member_rows(session, campaign, lines, b),
         **extra,
     }
@@ -205,9 +205,20 @@ def _page(session: Session, campaign: Campaign, wanted: list[_Line], reversed_by
     return items, {"count": count, "page": page, "pages": pages, "pages_of": pages_of}
 
 
-def _balances_dict(b: rules.Balances) -> dict[str, int]:
+def balances_data(b: rules.Balances) -> dict[str, int]:
+    """A campaign's balances as plain data (minor units): the ledger page, the API, the report."""
     return {"pledged": b.pledged, "paid": b.paid, "spent": b.spent, "refunded": b.refunded,
             "written_off": b.written_off, "carried": b.carried, "available": b.available}
+
+
+#: the balances shoppers see on a chamber's open books (what was written off stays between members)
+PUBLIC_BALANCE_FIELDS = ("pledged", "paid", "spent", "refunded", "carried", "available")
+
+
+def public_balances_data(b: rules.Balances) -> dict[str, int]:
+    """The public part of balances_data (the open books)."""
+    data = balances_data(b)
+    return {key: data[key] for key in PUBLIC_BALANCE_FIELDS}
 
 
 def _member_rows(session: Session, campaign: Campaign, lines: list[_Line], b: rules.Balances) -> list[dict[str, Any]]:

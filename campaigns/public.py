@@ -369,14 +369,7 @@ def open_books(chamber: Chamber, campaign: Campaign, balances: Any, entries: lis
     payments = [e for e in entries if e.entry_type == "payment"]
     by_name = chamber.public_ledger == "names"
     return {
-        "balances": {
-            "pledged": balances.pledged,
-            "paid": balances.paid,
-            "spent": balances.spent,
-            "refunded": balances.refunded,
-            "carried": balances.carried,
-            "available": balances.available,
-        },
+        "balances": presenters.public_balances_data(balances),
         "expenses": [
             {
                 "payee": e.payee,
