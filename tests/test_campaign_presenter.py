@@ -134,3 +134,13 @@ def test_public_data_is_a_part_of_the_campaign_data(world, db: Session):
     campaign.status = "locked"
     assert presenters.public_campaign_data(db, campaign)["cancel_reason"] == ""
     db.rollback()
+
+
+def test_open_books_show_the_balances_but_not_what_was_written_off():
+    from campaigns.rules import ledger_balances
+
+    b = ledger_balances([("pledge", 1, 300_00, None), ("payment", 1, 100_00, None), ("write_off", 1, 50_00, None)])
+    full, public = presenters.balances_data(b), presenters.public_balances_data(b)
+    assert full["written_off"] == 50_00 and "written_off" not in public
+    assert public == {key: full[key] for key in presenters.PUBLIC_BALANCE_FIELDS}
+    assert public["pledged"] == 300_00 and public["paid"] == public["available"] == 100_00
