@@ -43,13 +43,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(settings)
     app.extensions["chamber.db"] = db.Database(app.config["DATABASE_URL"])
     app.teardown_appcontext(db.close_session)
-    i18n.init_app(app)
+    # Feature packages are found through their declarations: the core never imports them by
+    # name, so imports keep pointing from the features to the core.
+    enabled = features.load(app.config.get("FEATURES", FEATURES))
+    i18n.init_app(app, enabled)  # the core's catalog and each enabled feature's
     web.init_app(app)
     for module in app.config["BLUEPRINTS"]:  # the core's own
         app.register_blueprint(importlib.import_module(module).bp)
-    # Feature packages are found through their declarations: the core never imports them by
-    # name, so imports keep pointing from the features to the core.
-    features.init_app(app, features.load(app.config.get("FEATURES", FEATURES)))
+    features.init_app(app, enabled)
     web.init_transactions(app)  # one commit per request, for every view registered above
     cli.init_app(app)
     if app.config.get("FRONT_CACHE", True):

@@ -63,6 +63,10 @@ class Feature:
     models: Sequence[str] = ()
     #: folder of the package's Alembic revisions, relative to the package (one branch per package)
     migrations: str | None = None
+    #: folder of the package's own translation catalogs, relative to the package: the strings of its Python
+    #: files and of templates/<name>/ and templates/pdf/<name>/ (chamber/catalogs.py); the app merges it
+    #: with the core's and the other enabled packages'
+    translations: str | None = "translations"
     #: slots this package's own pages offer other packages (slot → where it is and its context), like SLOTS
     slots: Mapping[str, str] = field(default_factory=dict)
     #: template-hook slot (SLOTS, or one an earlier package in FEATURES offers) → a template path, or a
@@ -101,6 +105,10 @@ class Feature:
     @property
     def migrations_dir(self) -> Path | None:
         return self.package_dir / self.migrations if self.migrations else None
+
+    @property
+    def translations_dir(self) -> Path | None:
+        return self.package_dir / self.translations if self.translations else None
 
 
 def resolve(name: str) -> Any:
