@@ -83,13 +83,28 @@ bench: install-test
 	  echo "wrk is missing (Debian: apt-get install wrk); bench_public_page will fail"
 	$(PY) bench/run.py
 
+# One catalog per package (chamber/catalogs.py): the core's chamber/translations/ and each feature's
+# <package>/translations/, each extracted from its own files. `python -m chamber.catalogs` prints a line per
+# catalog: its folder, then its sources. The .pot is only rewritten when a string changed (not for its date),
+# and a package's first strings start its catalog (--init-missing), so a package's new page touches only it.
 messages: install-test
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k N_ --add-location=file --sort-output \
-	  -o chamber/translations/messages.pot .
-	$(VENV)/bin/pybabel update -i chamber/translations/messages.pot -d chamber/translations --no-fuzzy-matching
+	@set -eo pipefail; locale=$$($(PY) -c "from chamber.catalogs import LOCALE; print(LOCALE)"); \
+	$(PY) -m chamber.catalogs | while read -r dir sources; do \
+	  mkdir -p $$dir; \
+	  $(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k N_ --add-location=file --sort-output \
+	    -o $$dir/messages.pot.new $$sources; \
+	  if [ -f $$dir/messages.pot ] && cmp -s <(grep -v '^"POT-Creation-Date' $$dir/messages.pot.new) \
+	                                        <(grep -v '^"POT-Creation-Date' $$dir/messages.pot); then \
+	    rm $$dir/messages.pot.new; \
+	  else mv $$dir/messages.pot.new $$dir/messages.pot; echo "$$dir/messages.pot: strings changed"; fi; \
+	  $(VENV)/bin/pybabel -q update -i $$dir/messages.pot -d $$dir -l $$locale --init-missing \
+	    --ignore-pot-creation-date --no-fuzzy-matching; \
+	done
 
 translations: install
-	$(VENV)/bin/pybabel compile -d chamber/translations --use-fuzzy
+	@set -eo pipefail; $(PY) -m chamber.catalogs --dirs | while read -r dir; do \
+	  $(VENV)/bin/pybabel compile -d $$dir --use-fuzzy; \
+	done
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -3,18 +3,22 @@ lists and labels joined the Chinese way (、 and no space after ：); the reader
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
 
-PO = Path(__file__).resolve().parent.parent / "chamber/translations/zh_Hans_CN/LC_MESSAGES/messages.po"
+from chamber.catalogs import catalogs
+
+#: every package's Chinese catalog (the core's and each feature's)
+POS = {catalog.name: catalog.po() for catalog in catalogs() if catalog.po().exists()}
 CJK = r"[\u4e00-\u9fff]"
 #: ASCII punctuation touching a Chinese character (placeholders, links and numbers taken out first)
 WRONG = re.compile(rf"{CJK}\s?[,.:;!?()]|[,:;!?()]\s?{CJK}")
 
 
-def test_zh_cn_messages_use_chinese_punctuation():
-    with PO.open("rb") as f:
+@pytest.mark.parametrize("name", POS)
+def test_zh_cn_messages_use_chinese_punctuation(name):
+    with POS[name].open("rb") as f:
         catalog = read_po(f)
     wrong = []
     for message in catalog:
@@ -50,8 +54,9 @@ def test_chinese_lists_and_labels_are_joined_the_chinese_way(app):
         assert glue("Reply:", "sorry") == "Reply: sorry"
 
 
-def test_the_catalog_says_nin_throughout():
-    with PO.open("rb") as f:
+@pytest.mark.parametrize("name", POS)
+def test_the_catalog_says_nin_throughout(name):
+    with POS[name].open("rb") as f:
         catalog = read_po(f)
     informal = [m.string for m in catalog if m.id and "你" in str(m.string)]
     assert not informal, informal
