@@ -145,3 +145,22 @@ def test_payout_plan_pays_out_exactly_what_is_available(paid, spent_share, mode)
     assert set(refunds) <= {m for m, v in paid.items() if v > 0}
     if any(v > 0 for v in paid.values()) or mode == "carry":
         assert sum(refunds.values()) + carried == b.available
+
+
+def test_an_account_reads_share_paid_written_off_owed_and_refund():
+    b = ledger_balances([("pledge", 1, 300_00, None), ("payment", 1, 100_00, None), ("write_off", 1, 50_00, None),
+                         ("pledge", 2, 300_00, None), ("payment", 2, 300_00, None), ("refund", 2, 20_00, None)])
+    assert b.account(1, cancelled=False) == {"share_minor": 300_00, "paid_minor": 100_00, "written_off_minor": 50_00,
+                                             "outstanding_minor": 150_00, "refund_minor": 0}
+    assert b.account(2, cancelled=False) == {"share_minor": 300_00, "paid_minor": 300_00, "written_off_minor": 0,
+                                             "outstanding_minor": 0, "refund_minor": 20_00}
+    assert b.account(1, cancelled=True)["outstanding_minor"] == 0  # a cancelled campaign asks nothing more
+    assert b.account(3, cancelled=False) == dict.fromkeys(
+        ("share_minor", "paid_minor", "written_off_minor", "outstanding_minor", "refund_minor"), 0)
+
+
+def test_a_member_who_paid_one_fen_shares_the_refund():
+    b = Balances()
+    b.paid = 100
+    b.member_paid.update({1: 1, 2: 99})
+    assert payout_plan(b, "refund") == ({1: 1, 2: 99}, 0)
