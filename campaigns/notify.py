@@ -19,6 +19,7 @@ from chamber.models import Chamber, Member, User
 from chamber.notifications.operations import event_source, notify
 from chamber.rules import display_money
 
+from . import presenters
 from .models import Campaign, CollectionDetails, Participation
 from .queries import balances, currency_of
 
@@ -30,8 +31,9 @@ def _link(chamber: Chamber, campaign: Campaign) -> str:
     return f"/chambers/{chamber.slug}/campaigns/{campaign.slug}"
 
 
-def _base(chamber: Chamber, campaign: Campaign) -> dict[str, Any]:
-    return {"chamber": chamber, "campaign": campaign, "timezone": chamber.timezone}
+def _base(session: Session, chamber: Chamber, campaign: Campaign) -> dict[str, Any]:
+    """What every campaign message says: the campaign as its presenter gives it (never the row)."""
+    return {"chamber": chamber, "campaign": presenters.campaign_data(session, campaign), "timezone": chamber.timezone}
 
 
 def _participants(session: Session, campaign: Campaign) -> dict[int, list[Member]]:
@@ -55,7 +57,7 @@ def opened(session: Session, campaign: Campaign) -> int:
                                                              Member.status == "approved")))
     return notify(session, chamber_id=chamber.id, kind="campaigns.opened",
                   source=event_source("campaigns.opened", campaign.id), recipients=sorted(users),
-                  context=_base(chamber, campaign), link=_link(chamber, campaign))
+                  context=_base(session, chamber, campaign), link=_link(chamber, campaign))
 
 
 def deadline_soon(session: Session, campaign: Campaign, now: dt.datetime) -> int:
@@ -69,7 +71,7 @@ def deadline_soon(session: Session, campaign: Campaign, now: dt.datetime) -> int
                                                              Member.status == "approved"))) - joined
     return notify(session, chamber_id=chamber.id, kind="campaigns.deadline_soon",
                   source=event_source("campaigns.deadline_soon", f"{campaign.id}:{campaign.optin_deadline:%Y%m%d%H%M}"),
-                  recipients=sorted(users), context=_base(chamber, campaign), link=_link(chamber, campaign))
+                  recipients=sorted(users), context=_base(session, chamber, campaign), link=_link(chamber, campaign))
 
 
 def locked(session: Session, campaign: Campaign) -> int:
@@ -80,10 +82,11 @@ def locked(session: Session, campaign: Campaign) -> int:
     shares = balances(session, campaign).member_share
     details = session.scalar(select(CollectionDetails).where(CollectionDetails.chamber_id == chamber.id))
     people = _participants(session, campaign)
+    base = _base(session, chamber, campaign)
 
     def context(user: User) -> dict[str, Any]:
         owed = [(m.business_name, display_money(shares.get(m.id, 0), currency)) for m in people.get(user.id, [])]
-        return {**_base(chamber, campaign), "owed": owed, "pay_by": campaign.starts_at,
+        return {**base, "owed": owed, "pay_by": campaign.starts_at,
                 "account": details.account if details is not None else "",
                 "has_qr": details is not None and details.qr_data is not None}
 
@@ -98,7 +101,7 @@ def cancelled(session: Session, campaign: Campaign, reason: str) -> int:
     return notify(session, chamber_id=chamber.id, kind="campaigns.cancelled",
                   source=event_source("campaigns.cancelled", campaign.id),
                   recipients=sorted(_participants(session, campaign)),
-                  context={**_base(chamber, campaign), "reason": reason}, link=_link(chamber, campaign))
+                  context={**_base(session, chamber, campaign), "reason": reason}, link=_link(chamber, campaign))
 
 
 def settled(session: Session, campaign: Campaign, mode: str) -> int:
@@ -108,11 +111,12 @@ def settled(session: Session, campaign: Campaign, mode: str) -> int:
     currency = currency_of(session, campaign)
     b = balances(session, campaign)
     people = _participants(session, campaign)
+    base = _base(session, chamber, campaign)
 
     def context(user: User) -> dict[str, Any]:
         refunds = [(m.business_name, display_money(b.member_refund.get(m.id, 0), currency))
                    for m in people.get(user.id, [])]
-        return {**_base(chamber, campaign), "mode": mode, "refunds": refunds,
+        return {**base, "mode": mode, "refunds": refunds,
                 "carried": display_money(b.carried, currency)}
 
     return notify(session, chamber_id=chamber.id, kind="campaigns.settled",

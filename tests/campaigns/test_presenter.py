@@ -144,3 +144,28 @@ def test_open_books_show_the_balances_but_not_what_was_written_off():
     assert full["written_off"] == 50_00 and "written_off" not in public
     assert public == {key: full[key] for key in presenters.PUBLIC_BALANCE_FIELDS}
     assert public["pledged"] == 300_00 and public["paid"] == public["available"] == 100_00
+
+
+def test_campaign_messages_render_the_presenters_data(app, db, create_chamber, create_member, make_campaign):
+    """The notifications (opened, locked, cancelled) render the campaign from campaign_data too."""
+    from campaigns import operations as ops
+
+    seen: list[tuple[str, dict[str, Any]]] = []
+
+    def record(_sender: Any, template: Any, context: dict[str, Any], **_extra: Any) -> None:
+        seen.append((template.name or "", context))
+
+    chamber = create_chamber()
+    member = create_member(chamber)
+    with app.test_request_context(), template_rendered.connected_to(record, app):
+        campaign = make_campaign(chamber)
+        ops.transition_campaign(db, campaign, "open", chamber.organizer)
+        ops.opt_in(db, campaign, member, offer_headline="全场九折")
+        ops.transition_campaign(db, campaign, "locked", chamber.organizer)
+        ops.transition_campaign(db, campaign, "cancelled", chamber.organizer, reason="暴雨停业")
+        db.flush()
+    messages = [(name, ctx) for name, ctx in seen if name.startswith("campaigns/notifications/")]
+    assert {name.rsplit("/", 1)[1].split(".")[0] for name, _c in messages} >= {"opened", "locked", "cancelled"}
+    for name, ctx in messages:
+        assert not [key for key, value in ctx.items() if _rows_in(value)], name
+        assert ctx["campaign"]["title"] == campaign.title and ctx["campaign"]["id"] == campaign.id
