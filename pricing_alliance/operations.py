@@ -34,6 +34,7 @@ from chamber.rules import display_money
 from . import queries, rules
 from .errors import alliance_rule_message, not_participant, rule_invalid
 from .models import (
+    MAX_QUANTITY,
     AllianceSettings,
     Demand,
     JointPurchaseEntry,
@@ -337,7 +338,7 @@ def set_demand(session: Session, campaign: Campaign, member: Member, product: Pr
     _check_active(campaign)
     if not queries.takes_part(session, campaign, member.id):
         raise not_participant()
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= 1_000_000:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
         raise Invalid(_("The quantity must be a whole number above zero."), field="quantity")
     row = session.scalar(select(Demand).where(Demand.chamber_id == campaign.chamber_id,
                                               Demand.campaign_id == campaign.id, Demand.member_id == member.id,

@@ -288,3 +288,12 @@ def test_times_and_money_are_never_shown_in_a_default_zone_or_currency():
     found = [f"{p.relative_to(root)}: {m.group(0)}" for p in sorted((root / "templates").rglob("*"))
              if p.suffix in (".html", ".txt") for m in bare.finditer(p.read_text())]
     assert found == []
+
+
+def test_the_largest_quantity_is_written_once():
+    """pricing_alliance.models.MAX_QUANTITY: the CHECK, the forms and set_demand follow it, no module types it."""
+    root = Path(__file__).resolve().parents[2]
+    typed = re.compile(r"\b1_?000_?000\b")
+    found = [str(p.relative_to(root)) for p in sorted((root / "pricing_alliance").rglob("*.py"))
+             if "migrations" not in p.parts and typed.search(p.read_text())]
+    assert found == ["pricing_alliance/models.py"]

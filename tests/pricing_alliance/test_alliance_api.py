@@ -7,9 +7,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from chamber.errors import Invalid
 from pricing_alliance import operations as ops
 from pricing_alliance import presenters, queries
 from pricing_alliance.models import (
+    MAX_QUANTITY,
     Demand,
     JointPurchaseEntry,
     PriceListing,
@@ -361,6 +363,17 @@ def test_a_quantity_must_be_a_positive_whole_number(client, alliance, db, quanti
     resp = client.put(f"{w.k}/demand/{w.tea.id}", headers=w.h[0], json={"quantity": quantity})
     assert resp.status_code == 400 and "quantity" in resp.json["error"]["fields"], resp.json
     assert count_rows(db, Demand) == 0
+
+
+def test_the_largest_quantity_is_the_models_own(client, alliance, db):
+    """models.MAX_QUANTITY bounds a demand everywhere: the CHECK, the form and the operation (no copy of it)."""
+    w = alliance
+    assert ops.set_demand(db, w.campaign, w.members[0], w.tea, MAX_QUANTITY).quantity == MAX_QUANTITY
+    with pytest.raises(Invalid) as refused:
+        ops.set_demand(db, w.campaign, w.members[0], w.tea, MAX_QUANTITY + 1)
+    assert refused.value.field == "quantity"
+    resp = client.put(f"{w.k}/demand/{w.tea.id}", headers=w.h[1], json={"quantity": MAX_QUANTITY + 1})
+    assert resp.status_code == 400 and "quantity" in resp.json["error"]["fields"], resp.json
 
 
 def test_dues_need_a_supplier_price(client, alliance, db):
