@@ -163,11 +163,8 @@ def transition(slug: str, key: str) -> Any:
     _chamber, campaign = load_campaign(slug, key, role="organizer")
     form = validate_json(TransitionForm)
     session = get_session()
-    try:
-        ops.transition_campaign(session, campaign, form.to.data, token_user(), mode=form.mode.data or None,
-                                reason=form.reason.data or "")
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    ops.transition_campaign(session, campaign, form.to.data, token_user(), mode=form.mode.data or None,
+                            reason=form.reason.data or "")
     return _campaign_response(campaign)
 
 
@@ -175,10 +172,7 @@ def settle(slug: str, key: str) -> Any:
     _chamber, campaign = load_campaign(slug, key, role="organizer")
     form = validate_json(SettlementForm)
     session = get_session()
-    try:
-        ops.settle_campaign(session, campaign, form.mode.data, token_user())
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    ops.settle_campaign(session, campaign, form.mode.data, token_user())
     return _campaign_response(campaign)
 
 
@@ -199,12 +193,9 @@ def put_participation(slug: str, key: str) -> Any:
     chamber, campaign = load_campaign(slug, key, role="member")
     form = validate_json(ParticipationForm)
     session = get_session()
-    try:
-        member = queries.acting_business(session, chamber, token_user(), form.member_id.data)
-        participation, _created = ops.opt_in(session, campaign, member, offer_headline=form.offer_headline.data,
-                                             offer_details=form.offer_details.data or "")
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    member = queries.acting_business(session, chamber, token_user(), form.member_id.data)
+    participation, _created = ops.opt_in(session, campaign, member, offer_headline=form.offer_headline.data,
+                                         offer_details=form.offer_details.data or "")
     return jsonify(participation_json(participation, chamber))
 
 
@@ -230,32 +221,23 @@ def put_offer_image(slug: str, key: str) -> Any:
 def delete_offer_image(slug: str, key: str) -> Any:
     chamber, campaign = load_campaign(slug, key, role="member")
     session = get_session()
-    try:
-        member = queries.acting_business(session, chamber, token_user(), request.args.get("member_id"))
-        ops.set_offer_image(session, campaign, member, None)
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    member = queries.acting_business(session, chamber, token_user(), request.args.get("member_id"))
+    ops.set_offer_image(session, campaign, member, None)
     return Response(status=204)
 
 
 def delete_participation(slug: str, key: str) -> Any:
     chamber, campaign = load_campaign(slug, key, role="member")
     session = get_session()
-    try:
-        member = queries.acting_business(session, chamber, token_user(), request.args.get("member_id"))
-        ops.withdraw(session, campaign, member)
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    member = queries.acting_business(session, chamber, token_user(), request.args.get("member_id"))
+    ops.withdraw(session, campaign, member)
     return Response(status=204)
 
 
 def get_shares(slug: str, key: str) -> Any:
     """Long: a preview the rule cannot produce answers 409 with its reason; amounts formatted as the contract says."""
     chamber, campaign = load_campaign(slug, key, role="member")
-    try:
-        items = queries.compute_shares(get_session(), campaign)
-    except Conflict as err:
-        raise operation_error(err) from None
+    items = queries.compute_shares(get_session(), campaign)
     return jsonify(
         total=format_money(sum(i["share_minor"] for i in items), chamber.currency),
         items=[
@@ -283,13 +265,10 @@ def post_payment(slug: str, key: str) -> Any:
     chamber, campaign = load_campaign(slug, key, role="organizer")
     form = validate_json(PaymentForm, currency=chamber.currency, timezone=chamber.timezone)
     session = get_session()
-    try:
-        entry = ops.record_payment(
-            session, campaign, token_user(), member_id=form.member_id.data, amount_minor=form.amount.amount,
-            method=form.method.data, reference=form.reference.data or "", paid_on=form.paid_on.data,
-        )
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    entry = ops.record_payment(
+        session, campaign, token_user(), member_id=form.member_id.data, amount_minor=form.amount.amount,
+        method=form.method.data, reference=form.reference.data or "", paid_on=form.paid_on.data,
+    )
     return _entry_response(campaign, chamber, entry)
 
 
@@ -314,13 +293,10 @@ def post_expense(slug: str, key: str) -> Any:
     chamber, campaign = load_campaign(slug, key, role="organizer")
     form, receipt = _expense_form(chamber)
     session = get_session()
-    try:
-        entry = ops.record_expense(
-            session, campaign, token_user(), payee=form.payee.data, category=form.category.data,
-            amount_minor=form.amount.amount, description=form.description.data or "", receipt=receipt,
-        )
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    entry = ops.record_expense(
+        session, campaign, token_user(), payee=form.payee.data, category=form.category.data,
+        amount_minor=form.amount.amount, description=form.description.data or "", receipt=receipt,
+    )
     return _entry_response(campaign, chamber, entry)
 
 
@@ -331,10 +307,7 @@ def post_reversal(slug: str, key: str, entry_id: int) -> Any:
     if entry is None:
         raise ApiError(404, _("There is no such ledger entry."))
     form = validate_json(ReversalForm)
-    try:
-        reversal = ops.reverse_entry(session, campaign, entry, token_user(), reason=form.reason.data)
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    reversal = ops.reverse_entry(session, campaign, entry, token_user(), reason=form.reason.data)
     return _entry_response(campaign, chamber, reversal)
 
 
@@ -404,11 +377,8 @@ def post_write_off(slug: str, key: str) -> Any:
     chamber, campaign = load_campaign(slug, key, role="organizer")
     form = validate_json(WriteOffForm, currency=chamber.currency)
     session = get_session()
-    try:
-        entry = ops.write_off(session, campaign, token_user(), member_id=form.member_id.data, reason=form.reason.data,
-                              amount_minor=form.amount.amount if form.amount.data else None)
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    entry = ops.write_off(session, campaign, token_user(), member_id=form.member_id.data, reason=form.reason.data,
+                          amount_minor=form.amount.amount if form.amount.data else None)
     return _entry_response(campaign, chamber, entry)
 
 
@@ -424,11 +394,8 @@ def post_refund_payout(slug: str, key: str, refund_id: int) -> Any:
     if entry is None or entry.entry_type != "refund":
         raise ApiError(404, _("There is no such refund."))
     form = validate_json(RefundPayoutForm, timezone=chamber.timezone)
-    try:
-        payout = ops.record_refund_payout(session, campaign, entry, token_user(), method=form.method.data,
-                                          reference=form.reference.data or "", paid_on=form.paid_on.data)
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    payout = ops.record_refund_payout(session, campaign, entry, token_user(), method=form.method.data,
+                                      reference=form.reference.data or "", paid_on=form.paid_on.data)
     return jsonify(payout_json(payout)), 201
 
 
@@ -463,11 +430,8 @@ def put_collection(slug: str) -> Any:
     else:
         form = validate_json(CollectionForm)
     session = get_session()
-    try:
-        ops.set_collection_details(session, chamber, token_user(), account=form.account.data or "", qr=qr,
-                                   qr_kind=form.qr_kind.data or None, remove_qr=bool(form.remove_qr.data))
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    ops.set_collection_details(session, chamber, token_user(), account=form.account.data or "", qr=qr,
+                               qr_kind=form.qr_kind.data or None, remove_qr=bool(form.remove_qr.data))
     return jsonify(_collection_json(chamber))
 
 

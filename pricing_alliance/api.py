@@ -15,9 +15,8 @@ from flask_babel import gettext as _
 
 from campaigns.loading import load_campaign
 from campaigns.models import Campaign
-from chamber.api import ApiError, json_body, local_iso, operation_error, token_user, validate_json
+from chamber.api import ApiError, json_body, local_iso, token_user, validate_json
 from chamber.db import get_session
-from chamber.errors import Conflict, Invalid
 from chamber.models import Chamber
 from chamber.rules import format_money
 from chamber.web import chamber_role, fail, load_chamber
@@ -150,10 +149,7 @@ def put_settings(slug: str) -> Any:
             data[key] = repr(data[key])
     form: SettingsForm = validate_json(SettingsForm, data=data)
     session = get_session()
-    try:
-        row = ops.update_settings(session, chamber, **form.settings_fields())
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    row = ops.update_settings(session, chamber, **form.settings_fields())
     return jsonify(settings_json(row))
 
 
@@ -166,10 +162,7 @@ def create_product(slug: str) -> Any:
     chamber = load_chamber(slug, role="organizer")
     form: ProductForm = validate_json(ProductForm, currency=chamber.currency)
     session = get_session()
-    try:
-        product = ops.create_product(session, chamber, **form.product_fields())
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    product = ops.create_product(session, chamber, **form.product_fields())
     return jsonify(product_json(product, chamber.currency)), 201
 
 
@@ -192,11 +185,8 @@ def put_price(slug: str, key: str, product_id: int) -> Any:
     product = load_product(chamber, product_id)
     form: PriceForm = validate_json(PriceForm, currency=chamber.currency)
     session = get_session()
-    try:
-        member = queries.participant_business(session, campaign, token_user(), form.member_id.data)
-        result = ops.list_price(session, campaign, member, product, **form.price_fields())
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    member = queries.participant_business(session, campaign, token_user(), form.member_id.data)
+    result = ops.list_price(session, campaign, member, product, **form.price_fields())
     listing = result["listing"]
     return jsonify(compliant=result["compliant"], problems=result["problems"], product_id=product.id,
                    member_id=member.id, price=money(listing.price_minor, chamber.currency),
@@ -239,12 +229,9 @@ def create_proposal(slug: str, key: str) -> Any:
     if product is None:
         raise ApiError(400, _("There is no such product."), fields={"product_id": _("There is no such product.")})
     user = token_user()
-    try:
-        if chamber_role(chamber) != "organizer":
-            queries.participant_business(session, campaign, user)
-        proposal = ops.propose_price(session, campaign, user, product, **form.proposal_fields())
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    if chamber_role(chamber) != "organizer":
+        queries.participant_business(session, campaign, user)
+    proposal = ops.propose_price(session, campaign, user, product, **form.proposal_fields())
     body = proposal_json(presenters.proposal_view(session, proposal), chamber)
     return jsonify(body), 201
 
@@ -271,11 +258,8 @@ def put_vote(slug: str, proposal_id: int) -> Any:
     session = get_session()
     campaign = session.get(Campaign, proposal.campaign_id)
     assert campaign is not None
-    try:
-        member = queries.participant_business(session, campaign, token_user(), form.member_id.data)
-        vote = ops.cast_vote(session, proposal, member, form.choice.data)
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    member = queries.participant_business(session, campaign, token_user(), form.member_id.data)
+    vote = ops.cast_vote(session, proposal, member, form.choice.data)
     return jsonify(proposal_id=proposal.id, member_id=vote.member_id, choice=vote.choice,
                    updated_at=local_iso(vote.updated_at, chamber.timezone))
 
@@ -283,10 +267,7 @@ def put_vote(slug: str, proposal_id: int) -> Any:
 def close_proposal(slug: str, proposal_id: int) -> Any:
     chamber, proposal = load_proposal(slug, proposal_id, role="organizer")
     session = get_session()
-    try:
-        proposal = ops.close_proposal(session, proposal, token_user())
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    proposal = ops.close_proposal(session, proposal, token_user())
     return jsonify(proposal_json(presenters.proposal_view(session, proposal), chamber))
 
 
@@ -306,11 +287,8 @@ def put_demand(slug: str, key: str, product_id: int) -> Any:
     product = load_product(chamber, product_id)
     form = validate_json(DemandForm)
     session = get_session()
-    try:
-        member = queries.participant_business(session, campaign, token_user(), form.member_id.data)
-        row = ops.set_demand(session, campaign, member, product, form.quantity.data)
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    member = queries.participant_business(session, campaign, token_user(), form.member_id.data)
+    row = ops.set_demand(session, campaign, member, product, form.quantity.data)
     return jsonify(product_id=product.id, member_id=member.id, quantity=row.quantity)
 
 
@@ -318,11 +296,8 @@ def delete_demand(slug: str, key: str, product_id: int) -> Any:
     chamber, campaign = load_campaign(slug, key, role="member")
     product = load_product(chamber, product_id)
     session = get_session()
-    try:
-        member = queries.participant_business(session, campaign, token_user(), request.args.get("member_id"))
-        ops.remove_demand(session, campaign, member, product)
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    member = queries.participant_business(session, campaign, token_user(), request.args.get("member_id"))
+    ops.remove_demand(session, campaign, member, product)
     return Response(status=204)
 
 
@@ -331,10 +306,7 @@ def put_supplier_price(slug: str, key: str, product_id: int) -> Any:
     product = load_product(chamber, product_id)
     form: SupplierPriceForm = validate_json(SupplierPriceForm, currency=chamber.currency)
     session = get_session()
-    try:
-        ops.set_supplier_price(session, campaign, product, **form.supplier_price_fields())
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    ops.set_supplier_price(session, campaign, product, **form.supplier_price_fields())
     return jsonify(joint_purchase_json(presenters.joint_purchase_view(session, campaign), chamber))
 
 
@@ -346,10 +318,7 @@ def joint_purchase(slug: str, key: str) -> Any:
 def record_dues(slug: str, key: str) -> Any:
     chamber, campaign = load_campaign(slug, key, role="organizer")
     session = get_session()
-    try:
-        written = ops.record_dues(session, campaign, token_user())
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    written = ops.record_dues(session, campaign, token_user())
     body = joint_purchase_json(presenters.joint_purchase_view(session, campaign), chamber)
     body["entries_written"] = written
     return jsonify(body), 201

@@ -139,10 +139,7 @@ def patch_announcement(slug: str, announcement_id: int) -> Any:
 def cancel_announcement(slug: str, announcement_id: int) -> Any:
     chamber, announcement = _load(slug, announcement_id)
     session = get_session()
-    try:
-        ops.cancel_announcement(session, announcement)
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    ops.cancel_announcement(session, announcement)
     return jsonify(_one(chamber, announcement))
 
 

@@ -19,10 +19,7 @@ from .forms import ApiPasswordForm, LoginForm, RegisterForm
 def create_user() -> Any:
     form = validate_json(RegisterForm)
     session = get_session()
-    try:
-        user = ops.register_user(session, form.email.data, form.password.data, form.display_name.data)
-    except Conflict as err:
-        raise operation_error(err) from None
+    user = ops.register_user(session, form.email.data, form.password.data, form.display_name.data)
     return jsonify(id=user.id, email=user.email, display_name=user.display_name), 201
 
 

@@ -6,9 +6,8 @@ from typing import Any
 from flask import jsonify
 from flask_babel import gettext as _
 
-from ..api import ApiError, local_iso, operation_error, token_user, validate_json
+from ..api import ApiError, local_iso, token_user, validate_json
 from ..db import get_session
-from ..errors import Conflict, Invalid
 from ..models import Chamber, Member, Tier
 from ..rules import format_money, plain_decimal
 from ..trust import operations as trust_ops
@@ -38,10 +37,7 @@ def create_chamber() -> Any:
     user = token_user()
     form = validate_json(ChamberForm)
     session = get_session()
-    try:
-        chamber = ops.create_chamber(session, user, **form.chamber_fields())
-    except Conflict as err:
-        raise operation_error(err) from None
+    chamber = ops.create_chamber(session, user, **form.chamber_fields())
     return jsonify(chamber_json(chamber, 0)), 201
 
 
@@ -59,11 +55,8 @@ def put_tiers(slug: str) -> Any:
     chamber = load_chamber(slug, role="organizer")
     form = validate_json(TiersForm)
     session = get_session()
-    try:
-        tiers = ops.set_tiers(session, chamber, [(r.form.key.data or None, r.form.name.data, r.form.weight.weight)
-                                                 for r in form.items.entries])
-    except Conflict as err:
-        raise operation_error(err) from None
+    tiers = ops.set_tiers(session, chamber, [(r.form.key.data or None, r.form.name.data, r.form.weight.weight)
+                                             for r in form.items.entries])
     return jsonify(items=[tier_json(t) for t in tiers])
 
 
@@ -72,10 +65,7 @@ def create_application(slug: str) -> Any:
     chamber = load_chamber(slug)
     form = validate_json(ApplicationForm, currency=chamber.currency)
     session = get_session()
-    try:
-        member = ops.apply_for_membership(session, chamber, user, **form.application_fields())
-    except Conflict as err:
-        raise operation_error(err) from None
+    member = ops.apply_for_membership(session, chamber, user, **form.application_fields())
     return jsonify(member_id=member.id, status=member.status), 201
 
 
@@ -100,11 +90,8 @@ def decide(slug: str, member_id: int) -> Any:
     if member is None:
         raise ApiError(404, _("There is no such member."))
     form = validate_json(DecisionForm)
-    try:
-        ops.decide_membership(session, chamber, member, form.decision.data, form.tier.data, form.reason.data or "",
-                              token_user())
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    ops.decide_membership(session, chamber, member, form.decision.data, form.tier.data, form.reason.data or "",
+                          token_user())
     return jsonify(member_json(member, chamber, contact=True))
 
 
@@ -115,10 +102,7 @@ def add_organizer(slug: str) -> Any:
     member = ops.get_member(session, chamber, form.member_id.data)
     if member is None:
         raise ApiError(400, _("There is no such member."), fields={"member_id": _("There is no such member.")})
-    try:
-        ops.make_organizer(session, chamber, member, token_user())
-    except Conflict as err:
-        raise operation_error(err) from None
+    ops.make_organizer(session, chamber, member, token_user())
     return jsonify(member_id=member.id, user_id=member.user_id, role="organizer"), 201
 
 
@@ -134,10 +118,7 @@ def list_organizers(slug: str) -> Any:
 def remove_organizer(slug: str, user_id: int) -> Any:
     chamber = load_chamber(slug, role="organizer")
     session = get_session()
-    try:
-        removed = ops.remove_organizer(session, chamber, user_id)
-    except Conflict as err:
-        raise operation_error(err) from None
+    removed = ops.remove_organizer(session, chamber, user_id)
     if not removed:
         raise ApiError(404, _("There is no such organizer."))
     return "", 204

@@ -6,9 +6,8 @@ from typing import Any
 from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 
-from ..api import ApiError, local_iso, operation_error, token_user, validate_json
+from ..api import ApiError, local_iso, token_user, validate_json
 from ..db import get_session
-from ..errors import Conflict, Invalid
 from ..web import load_chamber, route_limit
 from . import operations as ops
 from .controllers import confirmation_mail, language
@@ -53,11 +52,8 @@ def create_webhook(slug: str) -> Any:
     chamber = load_chamber(slug, role="organizer")
     form = validate_json(WebhookForm)
     session = get_session()
-    try:
-        hook = ops.add_webhook(session, chamber.id, name=form.name.data, url=form.url.data,
-                               secret=form.secret.data or None)
-    except Invalid as err:
-        raise operation_error(err) from None
+    hook = ops.add_webhook(session, chamber.id, name=form.name.data, url=form.url.data,
+                           secret=form.secret.data or None)
     return jsonify(_hook(hook, chamber)), 201
 
 
@@ -134,14 +130,11 @@ def create_subscription(slug: str) -> Any:
         message = _("There is no such campaign in this chamber.")
         raise ApiError(400, message, fields={"campaign": message})
     subject, text = confirmation_mail(chamber, campaign[1] if campaign else None)
-    try:
-        ops.request_subscription(
-            session, chamber_id=chamber.id, campaign_id=campaign[0] if campaign else 0, email=form.email.data,
-            language=language(), ip_hash=ops.client_hash(request.remote_addr or ""), subject=subject, text=text,
-            confirm_url=lambda t: url_for("notifications.confirm_subscription", slug=chamber.slug, token=t,
-                                          _external=True))
-    except Invalid as err:
-        raise operation_error(err) from None
+    ops.request_subscription(
+        session, chamber_id=chamber.id, campaign_id=campaign[0] if campaign else 0, email=form.email.data,
+        language=language(), ip_hash=ops.client_hash(request.remote_addr or ""), subject=subject, text=text,
+        confirm_url=lambda t: url_for("notifications.confirm_subscription", slug=chamber.slug, token=t,
+                                      _external=True))
     return jsonify(status="pending_confirmation",
                    message=_("Check your email and follow the link to confirm the subscription.")), 202
 
@@ -149,8 +142,5 @@ def create_subscription(slug: str) -> Any:
 def confirm_subscription(slug: str) -> Any:
     load_chamber(slug)
     form = validate_json(ConfirmSubscriptionForm)
-    try:
-        subscriber = ops.confirm_subscription(get_session(), form.token.data)
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    subscriber = ops.confirm_subscription(get_session(), form.token.data)
     return jsonify(status="confirmed", email=subscriber.email)

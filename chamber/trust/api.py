@@ -45,17 +45,14 @@ def create_review(slug: str, member_id: int) -> Any:
     campaign = _campaign(chamber, form.campaign.data, required=True)
     assert campaign is not None  # required=True has answered 400 already
     session = get_session()
-    try:
-        review, token = ops.submit_review(
-            session,
-            chamber,
-            member,
-            campaign,
-            **form.review_fields(),
-            ip_hash=ops.client_hash(request.remote_addr or ""),
-        )
-    except (Conflict, Invalid) as err:
-        raise operation_error(err) from None
+    review, token = ops.submit_review(
+        session,
+        chamber,
+        member,
+        campaign,
+        **form.review_fields(),
+        ip_hash=ops.client_hash(request.remote_addr or ""),
+    )
     after_commit(lambda: review_mail(chamber, member, review, token))
     return jsonify(
         status="pending_confirmation", message=_("Check your email and follow the link to publish the review.")
