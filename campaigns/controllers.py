@@ -388,14 +388,16 @@ def _campaign_page(chamber: Chamber, campaign: Campaign, *, failed: tuple[int, A
     accounts = {a["member_id"]: {k: v for k, v in a.items() if k != "campaign"}
                 for a in queries.member_accounts(session, chamber, [m.id for m in businesses])
                 if a["campaign"].id == campaign.id} if ledger_rows else {}
-    owing = any(a["outstanding_minor"] for a in accounts.values())
+    asks_payment = {mid: rules.asks_payment(campaign.status, row["outstanding_minor"])
+                    for mid, row in ledger_rows.items() if mid in {m.id for m in businesses}}
     return render_campaign(
         "campaigns/campaign.html", chamber, campaign, businesses=businesses, forms=forms,
         joined=joined, share_of=share_of, shares=shares, shares_error=shares_error, ledger_rows=ledger_rows,
         error=error, costs=costs.join_costs(session, campaign, businesses) if open_for_optin else {},
         open_for_optin=open_for_optin, accounts=accounts, now=utcnow(),
         pictures=queries.offer_images_of(session, campaign, [m.id for m in businesses]) if businesses else set(),
-        collection=queries.collection_details(session, chamber) if owing else None,
+        collection=queries.collection_details(session, chamber) if any(asks_payment.values()) else None,
+        asks_payment=asks_payment,
         organizer=chamber_role(chamber) == "organizer",
     ), status
 

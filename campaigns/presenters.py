@@ -494,6 +494,7 @@ def accounts_of_members(session: Session, chamber: Chamber, members: Sequence[Me
     for item in items:
         item["business_name"] = names[item["member_id"]]
         item["campaign"] = campaign_data(session, item["campaign"])
-    owing = any(i["outstanding_minor"] and i["campaign"]["status"] in rules.LEDGER_OPEN for i in items)
+        item["asks_payment"] = rules.asks_payment(item["campaign"]["status"], item["outstanding_minor"])
+    owing = any(i["asks_payment"] for i in items)
     return {"items": items, "collection": (collection_details(session, chamber) or False) if owing else None,
             "several": len(members) > 1}

@@ -526,6 +526,12 @@ class Balances:
         }
 
 
+def asks_payment(status: str, outstanding_minor: int) -> bool:
+    """Whether a member is asked to pay now ("You owe …", how to pay): it owes something and the ledger still
+    takes payments (once settled, what is left unpaid is only shown as outstanding; once cancelled nothing is)."""
+    return outstanding_minor > 0 and status in LEDGER_OPEN
+
+
 def still_owed(share: int | None, paid: int, *, cancelled: bool, written_off: int = 0) -> int:
     """What a member still owes: its share less what it paid (net of reversals) and what the organizers
     wrote off, never below 0.

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from campaigns.rules import (
     Balances,
     RuleError,
+    asks_payment,
     ledger_balances,
     payout_plan,
     settlement_amounts,
@@ -164,3 +165,12 @@ def test_a_member_who_paid_one_fen_shares_the_refund():
     b.paid = 100
     b.member_paid.update({1: 1, 2: 99})
     assert payout_plan(b, "refund") == ({1: 1, 2: 99}, 0)
+
+
+@pytest.mark.parametrize(("status", "outstanding", "asked"), [
+    ("locked", 1, True), ("live", 150_00, True), ("ended", 150_00, True),
+    ("settled", 150_00, False), ("cancelled", 150_00, False), ("open", 150_00, False), ("draft", 1, False),
+    ("locked", 0, False), ("ended", 0, False),
+])
+def test_a_member_is_asked_to_pay_only_while_the_ledger_takes_payments(status, outstanding, asked):
+    assert asks_payment(status, outstanding) is asked

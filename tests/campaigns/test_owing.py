@@ -101,6 +101,29 @@ def test_a_cancelled_campaign_asks_nobody_to_pay(client, db, login, locked_campa
     assert presenters.statement_data(db, chamber, campaign, members[0])["outstanding_minor"] == 0
 
 
+def test_a_settled_campaign_shows_what_is_left_unpaid_but_asks_no_payment(client, db, login, locked_campaign):
+    """Settled: the ledger is closed, so an unpaid share is only shown as outstanding — no "You owe", no how to
+    pay (rules.asks_payment, the one rule of both pages)."""
+    campaign, members = locked_campaign()
+    chamber, org = campaign.chamber, campaign.organizer
+    login(org)
+    set_collection(client, chamber, account="工商银行 6222 0000 1111")
+    ops.record_payment(db, campaign, org, member_id=members[0].id, amount_minor=100_00, method="cash",
+                       paid_on=dt.date(2026, 1, 5))
+    for to in ("live", "ended"):
+        ops.transition_campaign(db, campaign, to, org)
+    ops.settle_campaign(db, campaign, "carry", org)
+    db.commit()
+    login(members[0].user)
+    dashboard = client.get(f"/chambers/{chamber.slug}/dashboard", headers=EN)
+    assert "¥150.00 is still outstanding." in page_text(dashboard)
+    page = client.get(f"/chambers/{chamber.slug}/campaigns/{campaign.slug}", headers=EN)
+    assert text_of(page, "my-outstanding") == "¥150.00"
+    for resp in (dashboard, page):
+        assert "You owe" not in resp.text and 'data-testid="how-to-pay"' not in resp.text
+        assert "工商银行 6222 0000 1111" not in resp.text
+
+
 def started_locked_campaign(db, make_campaign, chamber, member):
     """A campaign locked before its start, which was five days ago: its shares are overdue."""
     then = utcnow() - dt.timedelta(days=25)
