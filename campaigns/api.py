@@ -350,9 +350,9 @@ def get_receipt(slug: str, key: str, receipt_id: int) -> Any:
     receipt = queries.get_receipt(get_session(), campaign, receipt_id)
     if receipt is None:
         raise ApiError(404, _("There is no such receipt."))
-    ext = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[receipt.content_type]
     resp = Response(receipt.data, mimetype=receipt.content_type)
-    resp.headers["Content-Disposition"] = f'inline; filename="receipt-{receipt.id}.{ext}"'
+    name = rules.receipt_filename(receipt.id, receipt.content_type)
+    resp.headers["Content-Disposition"] = f'inline; filename="{name}"'
     resp.headers["Content-Security-Policy"] = "sandbox"
     return resp
 

@@ -18,8 +18,8 @@ from .forms import (
     TransitionForm,
     WriteOffForm,
 )
-from .models import MAX_OFFER_IMAGE, MAX_QR
-from .rules import MAX_RECEIPT_BYTES
+from .models import MAX_OFFER_IMAGE, MAX_QR, QR_TYPES
+from .rules import MAX_RECEIPT_BYTES, RECEIPT_TYPES
 
 bp = Blueprint("campaigns", __name__)
 
@@ -108,7 +108,7 @@ api_route(bp, "/chambers/<slug>/collection", ["PUT"], auth="organizer", form=Col
                      413: f"Image above {megabytes(MAX_QR)}"})(api.put_collection)
 api_route(bp, "/chambers/<slug>/collection/qr", ["GET"], auth="member",
           summary="The chamber's collection QR image.", responses={200: "The image"},
-          content=("image/png", "image/jpeg"))(api.get_collection_qr)
+          content=QR_TYPES)(api.get_collection_qr)
 api_route(bp, K + "/ledger", ["GET"], auth="member",
           summary="The whole ledger: {items (refunds with paid_out: {method, reference, paid_on} or null), "
                   "balances: {pledged, paid, spent, refunded, written_off, carried, available}, "
@@ -119,7 +119,7 @@ api_route(bp, K + "/ledger", ["GET"], auth="member",
           responses={200: "The ledger"})(api.get_ledger)
 api_route(bp, K + "/receipts/<int:receipt_id>", ["GET"], auth="member",
           summary="An expense's receipt file.", responses={200: "The file"},
-          content=("application/pdf", "image/jpeg", "image/png"))(api.get_receipt)
+          content=RECEIPT_TYPES)(api.get_receipt)
 api_route(bp, "/chambers/<slug>/campaign-notices", ["GET"], auth="member",
           summary="Notices for the caller's businesses, e.g. why a campaign was cancelled (read from the "
           "caller's inbox, GET /me/inbox; cancellations the caller turned off in the inbox are not listed).",

@@ -535,9 +535,8 @@ def receipt(slug: str, key: str, receipt_id: int) -> Any:
     row = queries.get_receipt(get_session(), campaign, receipt_id)
     if row is None:
         abort(404)
-    ext = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[row.content_type]
     resp = Response(row.data, mimetype=row.content_type)
-    resp.headers["Content-Disposition"] = f'inline; filename="receipt-{row.id}.{ext}"'
+    resp.headers["Content-Disposition"] = f'inline; filename="{rules.receipt_filename(row.id, row.content_type)}"'
     resp.headers["Content-Security-Policy"] = "sandbox"
     return resp
 

@@ -39,6 +39,7 @@ from .rules import (
     MAX_RECEIPT_BYTES,
     PAYMENT_METHODS,
     QR_KINDS,
+    RECEIPT_TYPES,
     SETTLEMENT_MODES,
     SHARE_METHODS,
     SHARES_PREVIEW,
@@ -51,7 +52,6 @@ MAX_QR = MAX_PICTURE_BYTES
 #: the picture on a merchant's offer card (public campaign page)
 OFFER_IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
 MAX_OFFER_IMAGE = MAX_PICTURE_BYTES
-RECEIPT_TYPES = ("application/pdf", "image/jpeg", "image/png")
 #: the request body an expense with a receipt may have: the 5 MiB file plus the form around it
 #: (the receipt check itself enforces exactly rules.MAX_RECEIPT_BYTES for the file)
 MAX_RECEIPT_REQUEST = MAX_RECEIPT_BYTES + 64 * 1024

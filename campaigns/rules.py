@@ -588,6 +588,15 @@ def settlement_amounts(mode: str, available: int, paid_by_member: Mapping[K, int
 
 #: the largest receipt: the app's upload limit (5 MiB)
 MAX_RECEIPT_BYTES = MAX_UPLOAD_BYTES
+#: the files a receipt may be, by content type: the bytes such a file starts with (sniff_receipt) and the
+#: extension it is served under (receipt_filename)
+RECEIPT_FORMATS = {
+    "application/pdf": (b"%PDF-", "pdf"),
+    "image/jpeg": (b"\xff\xd8\xff", "jpg"),
+    "image/png": (b"\x89PNG\r\n\x1a\n", "png"),
+}
+#: the content types of a receipt (models' CHECK on receipts.content_type, the API's description of the file)
+RECEIPT_TYPES = tuple(RECEIPT_FORMATS)
 
 
 def sniff_receipt(head: bytes, size: int) -> str:
@@ -596,13 +605,15 @@ def sniff_receipt(head: bytes, size: int) -> str:
         raise RuleError("receipt_too_large", size=size, max=megabytes(MAX_RECEIPT_BYTES))
     if size == 0:
         raise RuleError("receipt_empty")
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
+    for content_type, (magic, _extension) in RECEIPT_FORMATS.items():
+        if head.startswith(magic):
+            return content_type
     raise RuleError("receipt_type")
+
+
+def receipt_filename(receipt_id: int, content_type: str) -> str:
+    """The name a receipt is served under, its extension from its content type: receipt-7.pdf."""
+    return f"receipt-{receipt_id}.{RECEIPT_FORMATS[content_type][1]}"
 
 
 # --------------------------------------------------------------------------- early moves

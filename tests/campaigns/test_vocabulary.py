@@ -28,6 +28,7 @@ from campaigns.forms import (
 from campaigns.models import (
     MAX_OFFER_IMAGE,
     MAX_QR,
+    QR_TYPES,
     Campaign,
     CollectionDetails,
     LedgerEntry,
@@ -37,6 +38,11 @@ from campaigns.models import (
 from chamber.config import MAX_UPLOAD
 from chamber.rules import MAX_PICTURE_BYTES, MAX_UPLOAD_BYTES, RuleError, megabytes
 from pricing_alliance.models import MAX_IMAGE as MAX_PRODUCT_IMAGE
+
+
+@pytest.fixture
+def doc_paths(client) -> dict:
+    return client.get("/api/v1/openapi.json").json["paths"]
 
 
 def _checks(table) -> dict[str, str]:
@@ -297,3 +303,23 @@ def test_the_largest_quantity_is_written_once():
     found = [str(p.relative_to(root)) for p in sorted((root / "pricing_alliance").rglob("*.py"))
              if "migrations" not in p.parts and typed.search(p.read_text())]
     assert found == ["pricing_alliance/models.py"]
+
+
+def test_the_file_types_of_receipts_and_qr_codes_are_written_once(doc_paths):
+    """rules.RECEIPT_FORMATS gives the receipts' CHECK, what sniff_receipt recognizes, the name a receipt is
+    served under and what the API says it serves; models.QR_TYPES the same for the collection QR code."""
+    assert rules.RECEIPT_TYPES == tuple(rules.RECEIPT_FORMATS) == ("application/pdf", "image/jpeg", "image/png")
+    assert _checks(Receipt.__table__)["ck_receipts_content_type"] == (
+        "content_type IN (" + ", ".join(f"'{t}'" for t in rules.RECEIPT_TYPES) + ")")
+    for content_type, (magic, extension) in rules.RECEIPT_FORMATS.items():
+        assert rules.sniff_receipt(magic + b"...", 8) == content_type
+        assert rules.receipt_filename(7, content_type) == f"receipt-7.{extension}"
+    assert [rules.receipt_filename(1, t) for t in rules.RECEIPT_TYPES] == [
+        "receipt-1.pdf", "receipt-1.jpg", "receipt-1.png"]
+    key = "/chambers/{slug}/campaigns/{key}"
+    receipt = doc_paths[key + "/receipts/{receipt_id}"]["get"]["responses"]["200"]["content"]
+    assert set(receipt) == set(rules.RECEIPT_TYPES)
+    qr = doc_paths["/chambers/{slug}/collection/qr"]["get"]["responses"]["200"]["content"]
+    assert set(qr) == set(QR_TYPES)
+    words = frozenset(rules.RECEIPT_TYPES) | frozenset(QR_TYPES)
+    assert _literals(words, named=("QR_TYPES",)) == []
