@@ -15,9 +15,9 @@ from chamber.errors import Conflict, Invalid
 from chamber.models import Chamber
 from chamber.web import load_chamber
 
-from ..models import Campaign
 from ..queries import get_campaign
 from . import operations as ops
+from . import presenters
 from .forms import AnnouncementForm, draft_of
 from .models import Announcement
 
@@ -30,35 +30,32 @@ def _load(slug: str, announcement_id: int) -> tuple[Chamber, Announcement]:
     return chamber, announcement
 
 
-def announcement_json(chamber: Chamber, a: Announcement, campaigns: dict[int, Campaign],
-                      counts: dict[str, int]) -> dict[str, Any]:
+def announcement_json(chamber: Chamber, data: dict[str, Any]) -> dict[str, Any]:
+    """An announcement (presenters.announcement_data) as the API answers it: times in the chamber's zone."""
     tz = chamber.timezone
-    campaign = campaigns.get(a.campaign_id) if a.campaign_id is not None else None
     return {
-        "announcement_id": a.id,
-        "title": a.title,
-        "body": a.body,
-        "campaign": campaign.slug if campaign is not None else None,
-        "audience": a.audience_list,
-        "channels": a.channel_list,
-        "send_at": local_iso(a.send_at, tz),
-        "relative_to": a.relative_to,
-        "offset": a.offset_iso,
-        "at_time": a.at_clock,
-        "daily_countdown": a.daily_countdown,
-        "status": a.status,
-        "scheduled_for": local_iso(a.scheduled_for, tz),
-        "occurrences": a.occurrences,
-        "note": a.note,
-        "deliveries": counts,
-        "created_at": local_iso(a.created_at, tz),
+        "announcement_id": data["id"],
+        "title": data["title"],
+        "body": data["body"],
+        "campaign": data["campaign"],
+        "audience": data["audience"],
+        "channels": data["channels"],
+        "send_at": local_iso(data["send_at"], tz),
+        "relative_to": data["relative_to"],
+        "offset": data["offset"],
+        "at_time": data["at_clock"],
+        "daily_countdown": data["daily_countdown"],
+        "status": data["status"],
+        "scheduled_for": local_iso(data["scheduled_for"], tz),
+        "occurrences": data["occurrences"],
+        "note": data["note"],
+        "deliveries": data["deliveries"],
+        "created_at": local_iso(data["created_at"], tz),
     }
 
 
 def _one(chamber: Chamber, a: Announcement) -> dict[str, Any]:
-    session = get_session()
-    campaigns = ops.campaigns_of(session, chamber, [a.campaign_id])
-    return announcement_json(chamber, a, campaigns, ops.delivery_counts(session, chamber, [a.id])[a.id])
+    return announcement_json(chamber, presenters.announcement_data(get_session(), chamber, a))
 
 
 def _draft(chamber: Chamber, data: dict[str, Any] | None = None) -> Any:
@@ -98,10 +95,8 @@ def preview_announcement(slug: str) -> Any:
 def list_announcements(slug: str) -> Any:
     chamber = load_chamber(slug, role="organizer")
     session = get_session()
-    items = ops.list_announcements(session, chamber)
-    campaigns = ops.campaigns_of(session, chamber, [a.campaign_id for a in items])
-    counts = ops.delivery_counts(session, chamber, [a.id for a in items])
-    return jsonify(items=[announcement_json(chamber, a, campaigns, counts[a.id]) for a in items])
+    items = presenters.announcements_data(session, chamber, ops.list_announcements(session, chamber))
+    return jsonify(items=[announcement_json(chamber, data) for data in items])
 
 
 def get_announcement(slug: str, announcement_id: int) -> Any:

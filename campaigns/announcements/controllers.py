@@ -6,7 +6,6 @@ Thin views, the same forms and operations as the JSON API (api.py).
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -21,8 +20,9 @@ from .. import presenters
 from ..queries import get_campaign
 from . import markup, rules
 from . import operations as ops
-from .forms import AnnouncementPageForm, draft_of
+from .forms import AnnouncementPageForm, announcement_prefill, draft_of
 from .models import Announcement
+from .presenters import announcement_data
 
 
 def _load(slug: str, announcement_id: int) -> tuple[Chamber, Announcement]:
@@ -49,20 +49,8 @@ def _form(chamber: Chamber, announcement: Announcement | None = None) -> Announc
         if request.args.get("campaign"):
             data["campaign"] = request.args["campaign"][:40]
         if announcement is not None:
-            zone = ZoneInfo(chamber.timezone)
-            campaign = ops.campaigns_of(get_session(), chamber, [announcement.campaign_id]).get(
-                announcement.campaign_id or 0)
-            data.update({
-                "title": announcement.title, "body": announcement.body,
-                "campaign": campaign.slug if campaign is not None else "",
-                "audience": announcement.audience_list, "channels": announcement.channel_list,
-                "send_at": announcement.send_at.astimezone(zone) if announcement.send_at else None,
-                "relative_to": announcement.relative_to or "", "offset": announcement.offset_iso or "",
-                "at_time": announcement.at_clock or "10:00",
-                "schedule": ("countdown" if announcement.daily_countdown else "relative" if announcement.relative_to
-                             else "draft" if announcement.status == "draft" else "at"),
-                "days": None if announcement.offset_iso else 3,
-            })
+            data.update(announcement_prefill(announcement_data(get_session(), chamber, announcement),
+                                             chamber.timezone))
     return AnnouncementPageForm(data=data, timezone=chamber.timezone)
 
 

@@ -8,6 +8,7 @@ at 10:00" fields and a choice of how to schedule; the API takes ``send_at`` or `
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -146,6 +147,22 @@ def draft_of(form: AnnouncementForm, campaign: Any) -> Any:
         channels=list(form.channels.data or []), campaign=campaign, send_at=send_at, relative_to=relative_to,
         offset=offset, at_clock=form.at_time.data or None, daily_countdown=countdown, draft=draft,
     )
+
+
+def announcement_prefill(announcement: dict[str, Any], timezone: str) -> dict[str, Any]:
+    """The edit page's values from an announcement (presenters.announcement_data): its time in the chamber's
+    zone, the way it is scheduled, a relative offset as given (no days)."""
+    send_at = announcement["send_at"]
+    return {
+        "title": announcement["title"], "body": announcement["body"], "campaign": announcement["campaign"] or "",
+        "audience": announcement["audience"], "channels": announcement["channels"],
+        "send_at": send_at.astimezone(ZoneInfo(timezone)) if send_at else None,
+        "relative_to": announcement["relative_to"] or "", "offset": announcement["offset"] or "",
+        "at_time": announcement["at_clock"] or "10:00",
+        "schedule": ("countdown" if announcement["daily_countdown"] else "relative" if announcement["relative_to"]
+                     else "draft" if announcement["status"] == "draft" else "at"),
+        "days": None if announcement["offset"] else 3,
+    }
 
 
 def label_of(code: str) -> str:
