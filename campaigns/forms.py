@@ -30,7 +30,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 from chamber.chambers.forms import slug_validator
 from chamber.db import utcnow
 from chamber.forms import BaseForm, MoneyField, Nullable, form_context, strip
-from chamber.rules import MAX_ID, format_money, megabytes
+from chamber.rules import MAX_ID, MAX_SLUG, format_money, megabytes
 
 from .labels import FESTIVAL_WORDS, MOVE_WORDS, PAYMENT_WORDS, SHARE_METHOD_WORDS
 from .models import MAX_OFFER_IMAGE, MAX_PARTICIPANTS, MAX_QR
@@ -152,7 +152,7 @@ class CampaignForm(BaseForm):
     #: fields the API nests in an object (chamber.api: validate_json reads them there, the OpenAPI document says so)
     api_groups: ClassVar[dict[str, tuple[str, ...]]] = {"apportionment": ("method", "min_share", "max_share_pct")}
 
-    slug = StringField(_l("Web address (slug)"), validators=[Optional(), Length(max=40), slug_validator],
+    slug = StringField(_l("Web address (slug)"), validators=[Optional(), Length(max=MAX_SLUG), slug_validator],
                        filters=[strip])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)], filters=[strip])
     festival = SelectField(_l("Festival"), choices=FESTIVAL_CHOICES, validators=[DataRequired()])

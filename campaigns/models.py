@@ -30,7 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from chamber.db import Base, utcnow
 from chamber.models import Chamber, Member, User
-from chamber.rules import MAX_PICTURE_BYTES
+from chamber.rules import MAX_PICTURE_BYTES, MAX_SLUG
 
 from .rules import (
     CAMPAIGN_STATUSES,
@@ -76,7 +76,7 @@ class Campaign(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chamber_id: Mapped[int] = mapped_column(ForeignKey("chambers.id", ondelete="CASCADE"), index=True)
-    slug: Mapped[str] = mapped_column(String(40))
+    slug: Mapped[str] = mapped_column(String(MAX_SLUG))
     title: Mapped[str] = mapped_column(String(120))
     festival: Mapped[str] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(Text, default="")

@@ -18,7 +18,7 @@ from chamber.errors import Conflict, Invalid
 from chamber.models import Chamber, Member, Tier, User
 from chamber.notifications.models import InboxMessage
 from chamber.notifications.operations import inbox
-from chamber.rules import CURRENCY_DIGITS
+from chamber.rules import CURRENCY_DIGITS, MAX_SLUG
 
 from . import rules
 from .errors import NotAMerchant, campaign_rule_message
@@ -37,9 +37,9 @@ from .rules import RuleError
 
 def campaign_by_slug(chamber_id: int, slug: str, *, public: bool = False) -> list[ColumnElement[bool]]:
     """The WHERE clause of "the chamber's campaign with this slug", the one lookup every page, API route,
-    feed and feature uses: a slug longer than a campaign's 40 characters finds nothing (it is not cut
+    feed and feature uses: a slug longer than a slug can be (MAX_SLUG) finds nothing (it is not cut
     to fit), and ``public`` leaves drafts out."""
-    where = [Campaign.chamber_id == chamber_id, Campaign.slug == slug if len(slug) <= 40 else false()]
+    where = [Campaign.chamber_id == chamber_id, Campaign.slug == slug if len(slug) <= MAX_SLUG else false()]
     if public:
         where.append(Campaign.status != "draft")
     return where

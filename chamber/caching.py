@@ -34,6 +34,7 @@ from werkzeug.wsgi import get_host
 from .db import get_session, utcnow
 from .i18n import LANG_COOKIE, choose_locale
 from .models import Chamber
+from .rules import MAX_SLUG
 from .trust.models import ChamberVersion
 
 _KEY = "chamber.changed_chambers"
@@ -140,7 +141,9 @@ def public_cache(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def wrapper(**kwargs: Any) -> Any:
-        slug = str(kwargs.get("slug", ""))[:40]
+        slug = str(kwargs.get("slug", ""))
+        if len(slug) > MAX_SLUG:
+            return view(**kwargs)  # no chamber has it: the view answers 404
         row = (
             get_session()
             .execute(

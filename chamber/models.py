@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, utcnow
-from .rules import NEW_CHAMBER_CURRENCY, NEW_CHAMBER_TIMEZONE
+from .rules import MAX_SLUG, NEW_CHAMBER_CURRENCY, NEW_CHAMBER_TIMEZONE
 
 CHAMBER_KINDS = ("regional", "brand")
 #: whether a chamber's campaign ledgers are public: not at all, with the members' payments by name, or as totals
@@ -86,7 +86,7 @@ class Chamber(Base):
     __tablename__ = "chambers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    slug: Mapped[str] = mapped_column(String(MAX_SLUG), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(16))
     region: Mapped[str] = mapped_column(String(120))
@@ -119,7 +119,7 @@ class Tier(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chamber_id: Mapped[int] = mapped_column(ForeignKey("chambers.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(MAX_SLUG))
     name: Mapped[str] = mapped_column(String(80))
     weight: Mapped[Decimal] = mapped_column(Numeric(10, 4))
 

@@ -307,13 +307,16 @@ def local_path(target: object) -> str | None:
 
 # --- Slugs ------------------------------------------------------------------------------
 
-SLUG_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
+#: the longest slug (of a chamber, a campaign, a tier): the columns, the forms and every lookup by slug follow it
+MAX_SLUG = 40
+SLUG_RE = re.compile(rf"[a-z0-9](?:[a-z0-9-]{{0,{MAX_SLUG - 2}}}[a-z0-9])?")
 #: a WeChat ID as WeChat allows one: 6–20 letters, digits, - or _, starting with a letter
 WECHAT_ID = re.compile(r"[A-Za-z][-_A-Za-z0-9]{5,19}")
 
 
 def check_slug(slug: str) -> str:
-    """A URL slug: 1–40 lowercase letters, digits and inner hyphens."""
+    """A URL slug: 1–MAX_SLUG lowercase letters, digits and inner hyphens."""
     if not SLUG_RE.fullmatch(slug):
-        raise RuleError("slug", N_("Use 1–40 lowercase letters, digits and hyphens (not at the start or end)."))
+        raise RuleError("slug", N_("Use 1–%(max)d lowercase letters, digits and hyphens (not at the start or end)."),
+                        max=MAX_SLUG)
     return slug

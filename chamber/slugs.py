@@ -11,7 +11,7 @@ from collections.abc import Collection
 
 from pypinyin import Style, lazy_pinyin
 
-MAX_SLUG = 40
+from .rules import MAX_SLUG
 
 
 def slugify(text: str, *, max_length: int = MAX_SLUG) -> str:

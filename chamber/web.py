@@ -23,7 +23,7 @@ from . import api, hardening
 from .db import get_session
 from .errors import Conflict, Invalid
 from .models import Chamber, Member, Organizer, User
-from .rules import MAX_ID, MAX_UPLOAD_BYTES, display_money, local_path, megabytes, plain_decimal
+from .rules import MAX_ID, MAX_SLUG, MAX_UPLOAD_BYTES, display_money, local_path, megabytes, plain_decimal
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -418,7 +418,7 @@ def chamber_role(chamber: Chamber, user: User | None = None) -> str | None:
 def load_chamber(slug: str, *, role: str | None = None) -> Chamber:
     """The chamber by slug; 404 if missing or if the caller lacks role ('member' admits organizers)."""
     session = get_session()
-    chamber = session.scalar(select(Chamber).where(Chamber.slug == slug)) if len(slug) <= 40 else None
+    chamber = session.scalar(select(Chamber).where(Chamber.slug == slug)) if len(slug) <= MAX_SLUG else None
     if chamber is None:
         fail(404, _("There is no such chamber."))
     if role is not None:

@@ -47,7 +47,7 @@ def _form(chamber: Chamber, announcement: Announcement | None = None) -> Announc
         data = {"channels": ["inbox", "email", "feed"], "audience": ["members"], "schedule": "at",
                 "days": 3, "direction": "before", "at_time": "10:00"}
         if request.args.get("campaign"):
-            data["campaign"] = request.args["campaign"][:40]
+            data["campaign"] = request.args["campaign"]
         if announcement is not None:
             data.update(announcement_prefill(announcement_data(get_session(), chamber, announcement),
                                              chamber.timezone))

@@ -25,6 +25,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from chamber.forms import BaseForm, openapi, strip
+from chamber.rules import MAX_SLUG
 
 from ..forms import LocalDateTimeField
 from . import rules
@@ -85,7 +86,7 @@ class AnnouncementForm(BaseForm):
     body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired(), Length(max=20000)],
                          description=_l("**bold**, *italic*, [a link](https://example.cn), lists with - at the "
                                         "start of a line."))
-    campaign = StringField(_l("Campaign"), filters=[strip], validators=[Optional(), Length(max=40)],
+    campaign = StringField(_l("Campaign"), filters=[strip], validators=[Optional(), Length(max=MAX_SLUG)],
                            description=_l("The campaign it is about (its slug); needed for its participants and "
                                           "for a time relative to it."))
     audience = SelectMultipleField(_l("Audience"), choices=AUDIENCE_CHOICES, validate_choice=True)

@@ -22,6 +22,7 @@ from ..models import CHAMBER_KINDS
 from ..rules import (
     CURRENCY_DIGITS,
     MAX_ID,
+    MAX_SLUG,
     NEW_CHAMBER_CURRENCY,
     NEW_CHAMBER_TIMEZONE,
     SLUG_RE,
@@ -62,7 +63,7 @@ class ChamberForm(BaseForm):
     #: the time zone field's suggestions (the page's datalist)
     common_zones: ClassVar[list[str]] = COMMON_ZONES
 
-    slug = StringField(_l("Web address (slug)"), validators=[DataRequired(), Length(max=40), slug_validator],
+    slug = StringField(_l("Web address (slug)"), validators=[DataRequired(), Length(max=MAX_SLUG), slug_validator],
                        filters=[strip])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)], filters=[strip])
     kind = SelectField(_l("Kind"), choices=KINDS, validators=[DataRequired()])
@@ -91,7 +92,7 @@ class TierRow(BaseForm):
         csrf = False  # a row inside TiersForm, which carries the token
 
     #: made from the name for a new tier (chamber/slugs.py); a hidden field on the page
-    key = StringField(_l("Key"), validators=[Optional(), Length(max=40), slug_validator], filters=[strip])
+    key = StringField(_l("Key"), validators=[Optional(), Length(max=MAX_SLUG), slug_validator], filters=[strip])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)], filters=[strip])
     weight = WeightField(_l("Weight"), validators=[DataRequired(), Length(max=12)], filters=[strip])
 
@@ -167,7 +168,7 @@ DECISIONS = [
 
 class DecisionForm(BaseForm):
     decision = SelectField(_l("Decision"), choices=DECISIONS, validators=[DataRequired()])
-    tier = StringField(_l("Tier"), validators=[Optional(), Length(max=40)], filters=[strip])
+    tier = StringField(_l("Tier"), validators=[Optional(), Length(max=MAX_SLUG)], filters=[strip])
     reason = TextAreaField(_l("Reason (the applicant sees it)"), validators=[Optional(), Length(max=2000)],
                            filters=[strip])
 

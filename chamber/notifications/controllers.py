@@ -174,7 +174,7 @@ def subscribe(slug: str) -> Any:
     confirmation mail is the proof); the campaign by its slug; the same answer whoever subscribed."""
     chamber = load_chamber(slug)
     session = get_session()
-    form = SubscribeForm(campaign=(request.args.get("campaign") or "")[:40])
+    form = SubscribeForm(campaign=request.args.get("campaign") or "")
     status, sent = 200, False
     if form.validate_on_submit():
         campaign = ops.find_campaign(session, chamber.id, form.campaign.data) if form.campaign.data else None

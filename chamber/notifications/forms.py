@@ -8,7 +8,7 @@ from wtforms import BooleanField, EmailField, FieldList, IntegerField, StringFie
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from ..forms import BaseForm, openapi, strip
-from ..rules import MAX_ID
+from ..rules import MAX_ID, MAX_SLUG
 from .rules import webhook_url_problem
 
 
@@ -43,7 +43,7 @@ class SubscribeForm(BaseForm):
     email = EmailField(_l("Your email"), validators=[DataRequired(), Length(max=254),
                                                    Email(_l("Enter an email address such as name@example.cn."))],
                        filters=[strip])
-    campaign = StringField(_l("Campaign"), validators=[Optional(), Length(max=40)], filters=[strip])
+    campaign = StringField(_l("Campaign"), validators=[Optional(), Length(max=MAX_SLUG)], filters=[strip])
 
 
 class ConfirmSubscriptionForm(BaseForm):

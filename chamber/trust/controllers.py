@@ -100,7 +100,7 @@ def write_review(slug: str, member_id: int) -> Any:
     member = ops.public_member(session, chamber, member_id)
     if member is None:
         fail(404, _("There is no such merchant in this chamber."))
-    given = request.args.get("campaign", "")[:40]
+    given = request.args.get("campaign", "")
     form = ReviewForm(campaign=given)
     # without a campaign in the link, the shopper chooses among those the merchant took part in
     offered = [] if given else ops.member_campaigns(session, chamber, member.id)
@@ -170,7 +170,7 @@ def _complaint_form(session: Any, chamber: Chamber) -> tuple[ComplaintForm, list
     members = chamber_ops.list_members(session, chamber, ("approved",))
     if request.method == "GET":
         form.member_id.data = request.args.get("member", type=int)
-        form.campaign.data = request.args.get("campaign", "")[:40]
+        form.campaign.data = request.args.get("campaign", "")
     return form, members
 
 

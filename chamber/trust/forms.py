@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from ..forms import BaseForm, strip
 from ..models import PUBLIC_LEDGER
-from ..rules import megabytes
+from ..rules import MAX_SLUG, megabytes
 from .models import MAX_EVIDENCE, MAX_TEXT
 
 CATEGORY_LABELS = {
@@ -38,7 +38,7 @@ class ReviewForm(BaseForm):
         validators=[DataRequired(), Length(max=254), Email()],
         filters=[strip],
     )
-    campaign = StringField(_l("Campaign"), validators=[DataRequired(), Length(max=40)], filters=[strip])
+    campaign = StringField(_l("Campaign"), validators=[DataRequired(), Length(max=MAX_SLUG)], filters=[strip])
 
     def review_fields(self) -> dict[str, Any]:
         """The validated values, as submit_review takes them (the page and the API alike)."""
@@ -47,7 +47,7 @@ class ReviewForm(BaseForm):
 
 class ComplaintForm(BaseForm):
     member_id = IntegerField(_l("Merchant"), validators=[InputRequired()])
-    campaign = StringField(_l("Campaign"), validators=[Optional(), Length(max=40)], filters=[strip])
+    campaign = StringField(_l("Campaign"), validators=[Optional(), Length(max=MAX_SLUG)], filters=[strip])
     category = SelectField(
         _l("What went wrong"),
         choices=[SelectChoice(k, v) for k, v in CATEGORY_LABELS.items()],

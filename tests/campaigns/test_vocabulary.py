@@ -323,3 +323,27 @@ def test_the_file_types_of_receipts_and_qr_codes_are_written_once(doc_paths):
     assert set(qr) == set(QR_TYPES)
     words = frozenset(rules.RECEIPT_TYPES) | frozenset(QR_TYPES)
     assert _literals(words, named=("QR_TYPES",)) == []
+
+
+def test_the_slug_length_is_written_once(app):
+    """chamber.rules.MAX_SLUG: the slug columns, the slug rule and its message, the forms that take a slug
+    and every lookup by slug follow it; no module types 40 for a slug again, and none cuts a key to fit (a
+    key longer than a slug finds nothing, tests/campaigns/test_loading.py)."""
+    from chamber import slugs
+    from chamber.models import Chamber, Tier
+    from chamber.rules import MAX_SLUG, SLUG_RE, check_slug
+
+    assert slugs.MAX_SLUG is MAX_SLUG
+    for column in (Chamber.__table__.c.slug, Tier.__table__.c.key, Campaign.__table__.c.slug):
+        assert column.type.length == MAX_SLUG, column
+    assert SLUG_RE.fullmatch("a" * MAX_SLUG) and not SLUG_RE.fullmatch("a" * (MAX_SLUG + 1))
+    with app.test_request_context(headers={"Accept-Language": "en"}), pytest.raises(RuleError) as refused:
+        check_slug("a" * (MAX_SLUG + 1))
+    assert campaign_rule_message(refused.value, "CNY") == (
+        f"Use 1–{MAX_SLUG} lowercase letters, digits and hyphens (not at the start or end).")
+    root = Path(__file__).resolve().parents[2]
+    typed = re.compile(r"(?i)^(?!MAX_SLUG = 40$)(?=.*(?:slug|campaign|\bkey\b|tier)).*(?<!~)\b40\b")
+    found = [f"{p.relative_to(root)}:{n}" for folder in ("campaigns", "chamber", "pricing_alliance")
+             for p in sorted((root / folder).rglob("*.py")) if "migrations" not in p.parts
+             for n, line in enumerate(p.read_text().splitlines(), 1) if typed.search(line)]
+    assert found == []
