@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from chamber.db import Base, utcnow
@@ -141,6 +142,12 @@ class Campaign(Base):
     def ledger_open(self) -> bool:
         """The ledger takes payments, expenses and write-offs (locked, live, ended): what members owe is due."""
         return self.status in LEDGER_OPEN
+
+    @hybrid_property
+    def cancelled(self) -> bool:
+        """The campaign was cancelled: nobody owes anything, what was paid and not spent is refunded (in a
+        query too: ``~Campaign.cancelled``)."""
+        return self.status == "cancelled"
 
 
 

@@ -316,7 +316,7 @@ def advance_due(session: Session, campaign: Campaign, now: dt.datetime | None = 
                 tell.opened(session, campaign)
         campaign.updated_at = now
         moved.append(campaign.status)
-        if campaign.status == "cancelled":
+        if campaign.cancelled:
             break
     session.flush()
     return moved

@@ -234,7 +234,7 @@ def _member_rows(session: Session, campaign: Campaign, lines: list[_Line], b: ru
             ),
         )
     ).all())
-    cancelled = campaign.status == "cancelled"
+    cancelled = campaign.cancelled
     return [
         {"member_id": mid, "business_name": name, **b.account(mid, cancelled=cancelled)}
         for mid, name in sorted(names.items(), key=lambda kv: (kv[1], kv[0]))
@@ -285,7 +285,7 @@ def public_campaign_data(session: Session, campaign: Campaign) -> dict[str, Any]
     """The public part of campaign_data (public page, flyer): a cancel reason only once cancelled."""
     fields = _campaign_fields(session, campaign)
     data = {key: fields[key] for key in PUBLIC_CAMPAIGN_FIELDS}
-    if data["status"] != "cancelled":
+    if not campaign.cancelled:
         data["cancel_reason"] = ""
     return data
 
@@ -371,7 +371,7 @@ def statement_data(session: Session, chamber: Chamber, campaign: Campaign, membe
         "preview": preview,
         "paid_minor": paid,
         "written_off_minor": b.member_written_off.get(member.id, 0),
-        "outstanding_minor": rules.still_owed(share, paid, cancelled=campaign.status == "cancelled",
+        "outstanding_minor": rules.still_owed(share, paid, cancelled=campaign.cancelled,
                                               written_off=b.member_written_off.get(member.id, 0)),
         "refund_minor": b.member_refund.get(member.id, 0),
         "payments": [
@@ -402,7 +402,7 @@ def report_data(session: Session, chamber: Chamber, campaign: Campaign,
     """
     view = ledger_view(session, campaign)
     shares = _shares_by_member(session, campaign)
-    cancelled = campaign.status == "cancelled"
+    cancelled = campaign.cancelled
     apportionment = []
     for m in view["members"]:
         item = shares.get(m["member_id"])
@@ -425,7 +425,7 @@ def report_data(session: Session, chamber: Chamber, campaign: Campaign,
         "chamber": chamber_data(chamber),
         "campaign": campaign_data(session, campaign),
         "participant_count": len(apportionment),
-        "shares_preview": campaign.status in rules.SHARES_PREVIEW,
+        "shares_preview": campaign.shares_preview,
         "apportionment": apportionment,
         "apportionment_total": totals,
         "expenses": expenses,

@@ -97,7 +97,7 @@ def on_time_payments(session: Session, chamber_id: int, member_ids: list[int]) -
             LedgerEntry.member_id.in_(member_ids),
             LedgerEntry.amount_minor > 0,
             Campaign.starts_at <= utcnow(),
-            Campaign.status != "cancelled",
+            ~Campaign.cancelled,
         )
         .group_by(LedgerEntry.member_id)
     )
@@ -184,10 +184,10 @@ def campaign_page(slug: str, key: str) -> Any:
         else None,
     }
     now = utcnow()
-    finished = finished_note(campaign.status, ended=now >= campaign.ends_at)
+    finished = finished_note(campaign, ended=now >= campaign.ends_at)
     countdown_to, countdown_label = (
         (None, "")
-        if finished or campaign.status == "cancelled"
+        if finished or campaign.cancelled
         else (campaign.starts_at, _("Starts in"))
         if now < campaign.starts_at
         else ((campaign.ends_at, _("Ends in")) if now < campaign.ends_at else (None, ""))
@@ -209,12 +209,12 @@ def campaign_page(slug: str, key: str) -> Any:
     )
 
 
-def finished_note(status: str, *, ended: bool) -> str:
+def finished_note(campaign: Campaign, *, ended: bool) -> str:
     """The banner's words for a campaign that is over (its end passed, or ended or settled early); "" while it
     is not. Reviews stay open: shoppers review after buying."""
-    if status == "settled":
+    if campaign.status == "settled":
         return _("This campaign has ended and its accounts are settled.")
-    if status == "ended" or (ended and status != "cancelled"):
+    if campaign.status == "ended" or (ended and not campaign.cancelled):
         return _("This campaign has ended.")
     return ""
 

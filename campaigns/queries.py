@@ -373,7 +373,7 @@ def member_accounts(session: Session, chamber: Chamber, member_ids: list[int]) -
     out = []
     for campaign in campaigns:
         b = rules.ledger_balances(by_campaign[campaign.id])
-        cancelled = campaign.status == "cancelled"
+        cancelled = campaign.cancelled
         for member_id in sorted(set(b.member_share) | set(b.member_refund)):
             item = {
                 "campaign": campaign,

@@ -484,7 +484,7 @@ def _fire(session: Session, announcement_id: int, now: dt.datetime, grace: dt.ti
     assert chamber is not None
     campaign = session.get(Campaign, announcement.campaign_id) if announcement.campaign_id is not None else None
     if campaign is not None and (announcement.relative_to or announcement.daily_countdown):
-        if campaign.status == "cancelled":
+        if campaign.cancelled:
             announcement.status = "cancelled"
             announcement.cancelled_at = announcement.updated_at = now
             announcement.note = _("The campaign was cancelled.")

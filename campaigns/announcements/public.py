@@ -97,7 +97,7 @@ def campaign_feed(slug: str, key: str) -> Any:
 def _events(chamber: Chamber, campaign: Campaign) -> list[Event]:
     """A campaign's opt-in deadline (a moment) and its run from start to end."""
     host, url = _host(), _campaign_url(chamber, campaign)
-    cancelled = campaign.status == "cancelled"
+    cancelled = campaign.cancelled
     deadline = Event()
     deadline.add("uid", f"chamber-{chamber.slug}-campaign-{campaign.id}-deadline@{host}")
     deadline.add("dtstamp", campaign.updated_at)

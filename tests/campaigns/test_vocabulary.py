@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from wtforms.validators import AnyOf
 
@@ -347,3 +348,35 @@ def test_the_slug_length_is_written_once(app):
              for p in sorted((root / folder).rglob("*.py")) if "migrations" not in p.parts
              for n, line in enumerate(p.read_text().splitlines(), 1) if typed.search(line)]
     assert found == []
+
+
+@pytest.mark.parametrize("status", rules.CAMPAIGN_STATUSES)
+def test_a_campaign_says_whether_it_was_cancelled(db, world, status):
+    """Campaign.cancelled, in Python and in a query: the one place that works out "cancelled" from the status."""
+    assert Campaign(status=status).cancelled == (status == "cancelled")
+    campaign = world["campaign"]
+    campaign.status = status
+    db.flush()
+    assert db.scalar(select(Campaign.id).where(Campaign.id == campaign.id, Campaign.cancelled)) == (
+        campaign.id if status == "cancelled" else None)
+    assert db.scalar(select(Campaign.id).where(Campaign.id == campaign.id, ~Campaign.cancelled)) == (
+        None if status == "cancelled" else campaign.id)
+    db.rollback()
+
+
+def test_no_module_works_out_cancelled_from_the_status_again():
+    """Whether a campaign is cancelled is Campaign.cancelled; an announcement's own "cancelled" status and
+    the move to cancel (to == "cancelled") are other things."""
+    root = Path(__file__).resolve().parents[2]
+    tested = re.compile(r"""(?<!announcement)(?<!task)\.status\s*[!=]=\s*["']cancelled["']"""
+                        r"""|\[["']status["']\]\s*[!=]=\s*["']cancelled["']|(?<!\.)\bstatus\s*[!=]=\s*["']cancelled["']""")
+    found = [f"{p.relative_to(root)}:{n}" for folder in ("campaigns", "chamber", "pricing_alliance")
+             for p in sorted((root / folder).rglob("*.py")) if "migrations" not in p.parts
+             for n, line in enumerate(p.read_text().splitlines(), 1) if tested.search(line)]
+    assert found == ["campaigns/models.py:" + str(_line_of("campaigns/models.py", 'return self.status == "cancelled"'))]
+
+
+def _line_of(name: str, text: str) -> int:
+    root = Path(__file__).resolve().parents[2]
+    [n] = [n for n, line in enumerate((root / name).read_text().splitlines(), 1) if text in line]
+    return n
