@@ -503,7 +503,7 @@ def reverse_entry(
         raise Invalid(_("There is no such ledger entry."), field="entry")
     if entry.entry_type == "reversal":
         raise Conflict(_("A reversal cannot be reversed; record the entry again instead."))
-    if entry.entry_type not in ("payment", "expense"):
+    if entry.entry_type not in rules.REVERSIBLE:
         raise Conflict(_("Only payments and expenses can be reversed."))
     if session.scalar(select(LedgerEntry.id).where(LedgerEntry.chamber_id == campaign.chamber_id,
                                                    LedgerEntry.reverses_id == entry.id)):

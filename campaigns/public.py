@@ -24,7 +24,7 @@ from chamber.trust import operations as trust_ops
 from chamber.urls import public_url as site_url
 from chamber.web import end_transaction, fail
 
-from . import labels, presenters, queries
+from . import labels, presenters, queries, rules
 from .loading import load_public_campaign
 from .models import Campaign, LedgerEntry, OfferImage, Participation
 from .rules import RUNNING, UPCOMING
@@ -356,7 +356,7 @@ def _live_entries(session: Session, campaign: Campaign) -> list[Any]:
             .where(
                 LedgerEntry.chamber_id == campaign.chamber_id,
                 LedgerEntry.campaign_id == campaign.id,
-                LedgerEntry.entry_type.in_(("payment", "expense", "refund", "carry_to_fund")),
+                LedgerEntry.entry_type.in_(list(rules.MONEY_DIRECTIONS)),
                 LedgerEntry.id.not_in(reversed_ids),
             )
             .order_by(LedgerEntry.created_at, LedgerEntry.id)

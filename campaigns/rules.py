@@ -646,15 +646,20 @@ def early_move_times(
 
 # --------------------------------------------------------------------------- ledger signs
 
+#: the entries that move the pooled money, and which way: payments in; expenses, refunds and what is carried to
+#: the chamber's fund out (a pledge or a write-off moves none, a reversal the other way from what it cancels)
+MONEY_DIRECTIONS = {"payment": "in", "expense": "out", "refund": "out", "carry_to_fund": "out"}
+#: the entries a reversal may cancel (a mistaken payment or expense; refunds and carries are settled, not reversed)
+REVERSIBLE = ("payment", "expense")
+
+
 def entry_direction(entry_type: str, reversed_type: str | None = None) -> str | None:
     """Which way an entry moves the pooled money: "in", "out", or None (a pledge or write-off moves none).
 
     A reversal moves it back the other way from the entry it cancels.
     """
-    if entry_type == "payment":
-        return "in"
-    if entry_type in ("expense", "refund", "carry_to_fund"):
-        return "out"
+    if entry_type in MONEY_DIRECTIONS:
+        return MONEY_DIRECTIONS[entry_type]
     if entry_type == "reversal" and reversed_type is not None:
         back = entry_direction(reversed_type)
         return {"in": "out", "out": "in"}.get(back) if back else None

@@ -27,6 +27,7 @@ from campaigns.forms import (
     TransitionForm,
 )
 from campaigns.models import (
+    ENTRY_TYPES,
     MAX_OFFER_IMAGE,
     MAX_QR,
     QR_TYPES,
@@ -380,3 +381,14 @@ def _line_of(name: str, text: str) -> int:
     root = Path(__file__).resolve().parents[2]
     [n] = [n for n, line in enumerate((root / name).read_text().splitlines(), 1) if text in line]
     return n
+
+
+def test_entry_types_are_written_once():
+    """models.ENTRY_TYPES are the entries; rules names the ones that move money (MONEY_DIRECTIONS: the open
+    books list them, entry_direction reads them) and the ones a reversal may cancel (REVERSIBLE); no other
+    module lists entry types again."""
+    assert set(rules.MONEY_DIRECTIONS) | set(rules.REVERSIBLE) <= set(ENTRY_TYPES)
+    assert {t: rules.entry_direction(t) for t in ENTRY_TYPES} == {
+        "pledge": None, "payment": "in", "expense": "out", "refund": "out", "reversal": None,
+        "carry_to_fund": "out", "write_off": None}
+    assert _literals(frozenset(ENTRY_TYPES), skip=("campaigns/rules.py",), named=("ENTRY_TYPES",)) == []
