@@ -395,8 +395,7 @@ def open_books(chamber: Chamber, campaign: Campaign, balances: Any, entries: lis
         ]
         if by_name
         else None,
-        "payment_count": len(payments),
-        "payment_total": sum(e.amount_minor for e in payments),
+        "payment_count": len(payments),  # their total is balances.paid: payments net of reversals
         "by_name": by_name,
     }
 

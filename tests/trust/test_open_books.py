@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 
@@ -56,5 +57,7 @@ def test_open_books_with_payments_only_as_count_and_total(client: Any, db: Any, 
     db.commit()
     page = client.get(f"/c/{chamber.slug}/double11/ledger").text
     assert "¥700.00" in page and "西湖印务" in page
+    # the count of the payments no reversal cancelled, and their total: the balances' paid (net of reversals)
+    assert re.search(r'data-testid="public-payments">\s*<h2>[^<]*</h2>\s*<p>2 笔缴费 · ¥700.00</p>', page)
     assert world["members"][0].business_name not in page
     assert 'data-testid="public-payment"' not in page
