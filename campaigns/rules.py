@@ -348,7 +348,8 @@ MESSAGES.update(
         "bad_transition": N_("A campaign that is %(current)s cannot become %(target)s."),
         "unknown_status": N_("“%(target)s” is not a campaign status."),
         "too_few_participants": N_(
-            "Only %(n)s merchants opted in; the campaign needed at least %(min_participants)s."
+            # no plural to choose: "1 merchants" is wrong, and a rule message has one form for every number
+            "Merchants who opted in: %(n)s; the campaign needed at least %(min_participants)s."
         ),
         "too_little_pooled": N_(
             "The participants can pool only %(pooled)s; the campaign needed at least %(min_pooled)s."

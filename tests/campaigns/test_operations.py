@@ -181,7 +181,7 @@ def test_manual_lock_refuses_unmet_threshold(db, create_chamber, create_member, 
     ops.opt_in(db, campaign, create_member(chamber), offer_headline="x", now=NOW)
     with pytest.raises(Conflict) as err:
         ops.transition_campaign(db, campaign, "locked", campaign.organizer, now=NOW)
-    assert err.value.message == "Only 1 merchants opted in; the campaign needed at least 3."
+    assert err.value.message == "Merchants who opted in: 1; the campaign needed at least 3."
 
 
 # --------------------------------------------------------------------------- the clock

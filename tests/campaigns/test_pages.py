@@ -162,7 +162,7 @@ def test_status_buttons_open_lock_and_refuse(client, db, organizer_chamber, make
     resp = client.post(M(organizer_chamber, campaign, "/transition"), data={"to": "locked", "confirmed": "yes"})
     assert resp.status_code == 409  # the go/no-go threshold: at least 2 merchants
     assert re.findall(r'data-testid="move-refused">(.*?)<', resp.get_data(as_text=True)) == [
-        "Only 1 merchants opted in; the campaign needed at least 2."]
+        "Merchants who opted in: 1; the campaign needed at least 2."]
     db.refresh(campaign)
     assert campaign.status == "open"
     assert count_rows(db, LedgerEntry, LedgerEntry.campaign_id == campaign.id) == 0
