@@ -5,6 +5,7 @@ from chamber.api import api_route
 
 from . import api, documents
 from .forms import DemandForm, PriceForm, ProductForm, ProposalForm, SettingsForm, SupplierPriceForm, VoteForm
+from .models import IMAGE_TYPES
 
 bp = Blueprint("pricing_alliance", __name__)
 
@@ -28,7 +29,7 @@ api_route(bp, CH + "/products", ["POST"], auth="organizer", form=ProductForm,
           summary="Add a product: {name, unit, category, reference_price (optional)}.",
           responses={201: "{product_id, …}", 409: "Same name and unit already in the catalogue"})(api.create_product)
 api_route(bp, CH + "/products/<int:product_id>/image", ["GET"], auth="public",
-          summary="A product's image.", responses={200: "The image"}, content="image/png")(api.product_image)
+          summary="A product's image.", responses={200: "The image"}, content=IMAGE_TYPES)(api.product_image)
 api_route(bp, K + "/prices/<int:product_id>", ["PUT"], auth="member", form=PriceForm,
           summary="A participant lists its price for a product: {price, original_price (optional), member_id (if "
                   "several businesses)} → {compliant, problems}. A dishonest original price → 400 with the reason "
