@@ -278,7 +278,7 @@ def campaign_list(session: Session, chamber: Chamber, *, include_drafts: bool = 
 
 #: what a shopper may see of a campaign: no budget, shares, weights, tiers or internal ids
 PUBLIC_CAMPAIGN_FIELDS = ("slug", "title", "festival", "description", "status", "starts_at", "ends_at",
-                          "optin_deadline", "cancel_reason")
+                          "optin_deadline", "cancelled", "cancel_reason")
 
 
 def public_campaign_data(session: Session, campaign: Campaign) -> dict[str, Any]:
@@ -315,6 +315,7 @@ def _campaign_fields(session: Session, campaign: Campaign) -> dict[str, Any]:
         "status": campaign.status,
         "shares_preview": campaign.shares_preview,
         "ledger_open": campaign.ledger_open,
+        "cancelled": campaign.cancelled,
         "cancel_reason": campaign.cancel_reason,
         "settlement_mode": campaign.settlement_mode,
         "locked_at": campaign.locked_at,
