@@ -14,6 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar
 
+from campaigns.rules import RAN_TO_END, RUNNING, UPCOMING
 from chamber.rules import RuleError
 
 __all__ = ["RuleError"]  # the app's one rule error, raised here with its message templates
@@ -30,11 +31,11 @@ WEIGHTINGS = ("member", "tier")
 #: the joint-purchase account's entries: a due adds to what a member owes, a credit takes from it
 ENTRY_KINDS = ("due", "credit")
 
-# Campaign statuses (campaigns.rules.CAMPAIGN_STATUSES; this module may not import it) the alliance acts on:
-#: campaigns in which prices are listed, proposed and voted on, and demand is stated
-ACTIVE_CAMPAIGN_STATUSES = ("open", "locked", "live")
+# The campaign statuses the alliance acts on, from campaigns' named sets (campaigns.rules is pure too):
+#: campaigns in which prices are listed, proposed and voted on, and demand is stated (open, locked, live)
+ACTIVE_CAMPAIGN_STATUSES = UPCOMING | RUNNING
 #: campaigns whose listings count towards the credit score: every one that opened and was not cancelled
-SCORED_CAMPAIGN_STATUSES = ("open", "locked", "live", "ended", "settled")
+SCORED_CAMPAIGN_STATUSES = ACTIVE_CAMPAIGN_STATUSES | RAN_TO_END
 #: the lookback window for "original prices": 7 days (Chinese price rules) or 30 (the EU rule)
 DEFAULT_LOOKBACK_DAYS = 7
 MAX_LOOKBACK_DAYS = 90

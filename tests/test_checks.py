@@ -61,14 +61,17 @@ def _imports(path: Path, module: str) -> list[tuple[str, list[str]]]:
 
 
 def test_every_rules_module_imports_only_the_standard_library():
-    """And chamber.rules (itself standard library only): the app's one RuleError and upload limit."""
+    """Or another rules module, itself pure, below it in the layers: chamber.rules (the app's one RuleError and
+    limits) for everyone, campaigns.rules (its named status sets) for the pricing alliance."""
     rules = [name for name in MODULES if _is_rules(name)]
     assert "campaigns.rules" in rules and "chamber.rules" in rules
+    layers = ["chamber", "campaigns", "pricing_alliance"]
     for name in rules:
         for imported, _names in _imports(MODULES[name], name):
             top = imported.split(".")[0]
-            shared = imported == "chamber.rules" and name != "chamber.rules"
-            assert top == "__future__" or top in sys.stdlib_module_names or shared, f"{name} imports {imported}"
+            below = (imported in rules and imported != name
+                     and layers.index(imported.split(".")[0]) < layers.index(name.split(".")[0]))
+            assert top == "__future__" or top in sys.stdlib_module_names or below, f"{name} imports {imported}"
 
 
 def test_one_rule_error_type_for_the_whole_app():
