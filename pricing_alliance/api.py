@@ -24,7 +24,7 @@ from chamber.web import chamber_role, fail, load_chamber
 from . import operations as ops
 from . import presenters, queries
 from .forms import DemandForm, PriceForm, ProductForm, ProposalForm, SettingsForm, SupplierPriceForm, VoteForm
-from .models import PriceProposal, Product
+from .loading import load_product, load_proposal
 
 # --------------------------------------------------------------------------- JSON shapes
 
@@ -111,21 +111,6 @@ def joint_purchase_json(view: dict[str, Any], chamber: Chamber) -> dict[str, Any
 
 
 # --------------------------------------------------------------------------- loaders
-
-
-def load_proposal(slug: str, proposal_id: int, role: str = "member") -> tuple[Chamber, PriceProposal]:
-    chamber = load_chamber(slug, role=role)
-    proposal = queries.get_proposal(get_session(), chamber, proposal_id)
-    if proposal is None:
-        fail(404, _("There is no such price proposal."))
-    return chamber, proposal
-
-
-def load_product(chamber: Chamber, product_id: Any) -> Product:
-    product = queries.get_product(get_session(), chamber.id, product_id)
-    if product is None:
-        fail(404, _("There is no such product."))
-    return product
 
 
 def _viewer_members(campaign: Campaign) -> list[int]:
@@ -245,19 +230,15 @@ def list_proposals(slug: str, key: str) -> Any:
 
 
 def get_proposal(slug: str, proposal_id: int) -> Any:
-    chamber, proposal = load_proposal(slug, proposal_id)
+    chamber, proposal, campaign = load_proposal(slug, proposal_id)
     session = get_session()
-    campaign = session.get(Campaign, proposal.campaign_id)
-    assert campaign is not None
     return jsonify(proposal_json(presenters.proposal_view(session, proposal, _viewer_members(campaign)), chamber))
 
 
 def put_vote(slug: str, proposal_id: int) -> Any:
-    chamber, proposal = load_proposal(slug, proposal_id)
+    chamber, proposal, campaign = load_proposal(slug, proposal_id)
     form = validate_json(VoteForm)
     session = get_session()
-    campaign = session.get(Campaign, proposal.campaign_id)
-    assert campaign is not None
     member = queries.participant_business(session, campaign, token_user(), form.member_id.data)
     vote = ops.cast_vote(session, proposal, member, form.choice.data)
     return jsonify(proposal_id=proposal.id, member_id=vote.member_id, choice=vote.choice,
@@ -265,7 +246,7 @@ def put_vote(slug: str, proposal_id: int) -> Any:
 
 
 def close_proposal(slug: str, proposal_id: int) -> Any:
-    chamber, proposal = load_proposal(slug, proposal_id, role="organizer")
+    chamber, proposal, _campaign = load_proposal(slug, proposal_id, role="organizer")
     session = get_session()
     proposal = ops.close_proposal(session, proposal, token_user())
     return jsonify(proposal_json(presenters.proposal_view(session, proposal), chamber))

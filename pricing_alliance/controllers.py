@@ -27,8 +27,8 @@ from chamber.web import chamber_role, load_chamber, operation_failed
 
 from . import labels, presenters, queries, rules
 from . import operations as ops
-from .api import load_product, load_proposal
 from .forms import DemandForm, PriceForm, ProductForm, ProposalForm, SettingsForm, SupplierPriceForm, VoteForm
+from .loading import load_product, load_proposal
 from .models import IMAGE_TYPES, MAX_IMAGE
 
 # --------------------------------------------------------------------------- helpers
@@ -258,11 +258,9 @@ def propose(slug: str, key: str) -> Any:
                            products=products), status
 
 
-def _proposal_page(chamber: Chamber, proposal: Any, *, vote_form: VoteForm | None = None, error: str | None = None,
-                   status: int = 200) -> Any:
+def _proposal_page(chamber: Chamber, proposal: Any, campaign: Campaign, *, vote_form: VoteForm | None = None,
+                   error: str | None = None, status: int = 200) -> Any:
     session = get_session()
-    campaign = session.get(Campaign, proposal.campaign_id)
-    assert campaign is not None
     businesses = queries.participant_businesses(session, campaign, current_user)
     view = presenters.proposal_view(session, proposal, [m.id for m in businesses])
     organizer = chamber_role(chamber) == "organizer"
@@ -276,19 +274,17 @@ def _proposal_page(chamber: Chamber, proposal: Any, *, vote_form: VoteForm | Non
 
 @login_required
 def proposal(slug: str, proposal_id: int) -> Any:
-    chamber, proposal = load_proposal(slug, proposal_id)
-    return _proposal_page(chamber, proposal)
+    chamber, proposal, campaign = load_proposal(slug, proposal_id)
+    return _proposal_page(chamber, proposal, campaign)
 
 
 @login_required
 def vote(slug: str, proposal_id: int) -> Any:
     """Long: the vote form answers on the proposal page, with 404 for a proposal the member cannot vote on."""
-    chamber, proposal = load_proposal(slug, proposal_id)
+    chamber, proposal, campaign = load_proposal(slug, proposal_id)
     form = VoteForm()
     session = get_session()
     if form.validate_on_submit():
-        campaign = session.get(Campaign, proposal.campaign_id)
-        assert campaign is not None
         try:
             member = queries.participant_business(session, campaign, current_user, form.member_id.data)
             ops.cast_vote(session, proposal, member, form.choice.data)
@@ -301,18 +297,18 @@ def vote(slug: str, proposal_id: int) -> Any:
             return redirect(url_for("pricing_alliance.proposal", slug=chamber.slug, proposal_id=proposal.id))
     else:
         status = 400
-    return _proposal_page(chamber, proposal, vote_form=form, status=status)
+    return _proposal_page(chamber, proposal, campaign, vote_form=form, status=status)
 
 
 @login_required
 def close(slug: str, proposal_id: int) -> Any:
-    chamber, proposal = load_proposal(slug, proposal_id, role="organizer")
+    chamber, proposal, campaign = load_proposal(slug, proposal_id, role="organizer")
     session = get_session()
     try:
         proposal = ops.close_proposal(session, proposal, current_user)
     except (Conflict, Invalid) as err:
         operation_failed(err)
-        return _proposal_page(chamber, proposal, error=err.message, status=409)
+        return _proposal_page(chamber, proposal, campaign, error=err.message, status=409)
     flash(_("The proposal is closed: %(result)s.", result=labels.statuses()[proposal.status]), "success")
     return redirect(url_for("pricing_alliance.proposal", slug=chamber.slug, proposal_id=proposal.id))
 

@@ -16,7 +16,7 @@ from chamber.db import get_session
 from chamber.models import Chamber
 from chamber.rules import format_money
 
-from . import presenters
+from . import presenters, queries
 
 
 def alliance_view(campaign_id: int) -> dict[str, Any]:
@@ -27,8 +27,7 @@ def alliance_view(campaign_id: int) -> dict[str, Any]:
     cache: dict[int, dict[str, Any]] = g.setdefault("pricing_alliance.public", {})
     if campaign_id not in cache:
         session = get_session()
-        campaign = session.get(Campaign, campaign_id)
-        assert campaign is not None
+        campaign = queries.campaign_of(session, campaign_id)
         cache[campaign_id] = presenters.public_alliance_view(session, campaign)
     return cache[campaign_id]
 

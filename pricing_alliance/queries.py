@@ -336,6 +336,14 @@ def credit_compliance(session: Session, chamber_id: int, member_ids: list[int]) 
 # --------------------------------------------------------------------------- proposals
 
 
+def campaign_of(session: Session, campaign_id: int) -> Campaign:
+    """The campaign a proposal or the public page's slots belong to, by its id (a row the request has already
+    loaded is in the session's identity map: no query)."""
+    campaign = session.get(Campaign, campaign_id)
+    assert campaign is not None
+    return campaign
+
+
 def get_proposal(session: Session, chamber: Chamber, proposal_id: int) -> PriceProposal | None:
     """One of the chamber's proposals, or None."""
     return session.scalar(select(PriceProposal).where(PriceProposal.chamber_id == chamber.id,
