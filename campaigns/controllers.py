@@ -20,7 +20,7 @@ from chamber.db import get_session, utcnow
 from chamber.errors import Conflict, Invalid
 from chamber.hardening import private_document
 from chamber.i18n import local_time
-from chamber.models import Chamber, Member
+from chamber.models import Chamber
 from chamber.rules import plain_decimal
 from chamber.web import chamber_role, form_page, load_chamber, money_filter, operation_failed, upload_limit
 
@@ -341,7 +341,7 @@ def reversal(slug: str, key: str, entry_id: int) -> Any:
         page=lambda status: (render_campaign(
             "campaigns/reversal.html", chamber, campaign, form=form,
             item=presenters.entry_view(get_session(), campaign, entry, references="all"),  # organizers only
-            member=get_session().get(Member, entry.member_id) if entry.member_id is not None else None), status),
+            member=queries.entry_member(get_session(), entry)), status),
     )
 
 
@@ -648,7 +648,7 @@ def refund_payout(slug: str, key: str, refund_id: int) -> Any:
                          url_for("campaigns.ledger", slug=chamber.slug, key=campaign.slug)),
         page=lambda status: (render_campaign(
             "campaigns/refund_payout.html", chamber, campaign, form=form, entry=entry,
-            member=get_session().get(Member, entry.member_id) if entry.member_id is not None else None,
+            member=queries.entry_member(get_session(), entry),
             payout=queries.refund_payouts(get_session(), campaign).get(entry.id)), status),
     )
 

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 from flask import Response
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chamber.api import is_api_request
@@ -26,14 +25,14 @@ from chamber.datefmt import spreadsheet_time
 from chamber.db import get_session
 from chamber.errors import Conflict
 from chamber.hardening import private_document
-from chamber.models import Chamber, Member
+from chamber.models import Chamber
 from chamber.pdf import render_pdf
 from chamber.rules import format_money, plain_decimal
 from chamber.web import acting_user, chamber_role, end_transaction, fail
 
 from . import labels, presenters, queries
-from .loading import load_campaign
-from .models import Campaign, LedgerEntry
+from .loading import load_campaign, load_statement_member
+from .models import Campaign
 
 # --------------------------------------------------------------------------- CSV rows
 
@@ -126,22 +125,11 @@ def _csv(data: bytes, filename: str) -> Response:
 
 @private_document
 def statement_pdf(slug: str, key: str, member_id: int) -> Response:
-    """A member's contribution statement: the member's owner and organizers; anyone else 404.
-
-    Long: who may read a statement (its owner, organizers) and whether the business takes part, both 404 otherwise."""
+    """A member's contribution statement: the member's owner and organizers, while the business takes part;
+    anyone else 404 (loading.load_statement_member)."""
     chamber, campaign = load_campaign(slug, key, "member")
+    member = load_statement_member(chamber, campaign, member_id)
     session = get_session()
-    member = session.scalar(select(Member).where(Member.chamber_id == chamber.id, Member.id == member_id))
-    user = acting_user()
-    if member is None or (chamber_role(chamber) != "organizer" and (user is None or member.user_id != user.id)):
-        fail(404, _("There is no such statement."))
-    assert member is not None
-    taking_part = session.scalar(
-        select(LedgerEntry.id).where(LedgerEntry.chamber_id == chamber.id, LedgerEntry.campaign_id == campaign.id,
-                                     LedgerEntry.member_id == member.id).limit(1)
-    ) or queries.get_participation(session, campaign, member)
-    if not taking_part:
-        fail(404, _("This business does not take part in the campaign."))
     data = presenters.statement_data(session, chamber, campaign, member)
     end_transaction()
     return _pdf(render_pdf("pdf/campaigns/statement.html", data), f"statement-{campaign.slug}-{member.id}.pdf")

@@ -109,9 +109,9 @@ FEATURE = Feature(
         **ANNOUNCEMENTS_ACCESS,
     },
     demo="campaigns.demo:load_demo",
-    campaign_lookup="campaigns.public:lookup_public_campaign",
-    member_campaigns="campaigns.public:member_public_campaigns",
-    credit_inputs=[CreditInput("on_time_payments", "campaigns.public:on_time_payments", weight=2.0,
+    campaign_lookup="campaigns.queries:lookup_public_campaign",
+    member_campaigns="campaigns.queries:member_public_campaigns",
+    credit_inputs=[CreditInput("on_time_payments", "campaigns.queries:on_time_payments", weight=2.0,
                                label=_l("Campaign budget paid on time"))],
     # sent through the core's delivery service (campaigns/notify.py; templates/campaigns/notifications/)
     notification_kinds={

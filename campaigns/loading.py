@@ -8,8 +8,8 @@ from flask import render_template
 from flask_babel import gettext as _
 
 from chamber.db import get_session
-from chamber.models import Chamber
-from chamber.web import chamber_role, fail, load_chamber
+from chamber.models import Chamber, Member
+from chamber.web import acting_user, chamber_role, fail, load_chamber
 
 from . import presenters, queries
 from .models import Campaign
@@ -35,6 +35,19 @@ def load_public_campaign(slug: str, key: str) -> tuple[Chamber, Campaign]:
     if campaign is None:
         fail(404, _("There is no such campaign."))
     return chamber, campaign
+
+
+def load_statement_member(chamber: Chamber, campaign: Campaign, member_id: int) -> Member:
+    """The member whose contribution statement is asked for: 404 unless the caller is an organizer or the member's
+    owner, and unless the business takes part in the campaign."""
+    session = get_session()
+    member = queries.chamber_member(session, chamber, member_id)
+    user = acting_user()
+    if member is None or (chamber_role(chamber) != "organizer" and (user is None or member.user_id != user.id)):
+        fail(404, _("There is no such statement."))
+    if not queries.takes_part(session, campaign, member):
+        fail(404, _("This business does not take part in the campaign."))
+    return member
 
 
 def render_campaign(template: str, chamber: Chamber, campaign: Campaign, **context: Any) -> str:

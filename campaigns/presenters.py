@@ -18,6 +18,7 @@ from chamber.db import utcnow
 from chamber.errors import Conflict
 from chamber.models import Chamber, Member, User
 from chamber.rules import plain_decimal
+from chamber.trust import operations as trust_ops
 
 from . import costs, rules
 from .models import Campaign, LedgerEntry, Participation, Receipt
@@ -31,6 +32,7 @@ from .queries import (
     open_campaigns_for,
     participant_count,
     participant_counts,
+    public_participants,
 )
 
 #: the ledger_entries columns an entry dict needs; selected as plain columns, not ORM objects, because
@@ -499,3 +501,23 @@ def accounts_of_members(session: Session, chamber: Chamber, members: Sequence[Me
     owing = any(i["asks_payment"] for i in items)
     return {"items": items, "collection": (collection_details(session, chamber) or False) if owing else None,
             "several": len(members) > 1}
+
+
+def public_merchants_data(session: Session, campaign: Campaign) -> list[dict[str, Any]]:
+    """The approved merchants taking part as shoppers see them (the public page, the flyer): their offer, shop
+    link, WeChat id, credit score and whether their offer has a picture; by business name."""
+    rows = public_participants(session, campaign)
+    scores = trust_ops.current_scores(session, campaign.chamber_id, None) if rows else {}
+    return [
+        {
+            "member_id": mid,
+            "business_name": name,
+            "headline": headline,
+            "details": details,
+            "shop_url": shop,
+            "wechat_id": wechat,
+            "score": (scores.get(mid) or {}).get("score"),
+            "picture": picture is not None,
+        }
+        for headline, details, mid, name, shop, wechat, picture in rows
+    ]

@@ -11,8 +11,6 @@ from flask import current_app, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup
-from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import Session
 
 from chamber import features
 from chamber.caching import public_cache
@@ -20,88 +18,14 @@ from chamber.db import get_session, utcnow
 from chamber.i18n import date_range
 from chamber.models import Chamber, Member
 from chamber.pdf import render_pdf
-from chamber.trust import operations as trust_ops
 from chamber.urls import public_url as site_url
 from chamber.web import end_transaction, fail
 
-from . import labels, presenters, queries, rules
+from . import labels, presenters, queries
 from .loading import load_public_campaign
-from .models import Campaign, LedgerEntry, OfferImage, Participation
+from .models import Campaign
 from .rules import RUNNING, UPCOMING
 from .share_image import render_share_image
-
-
-def lookup_public_campaign(session: Session, chamber_id: int, key: str) -> tuple[int, str] | None:
-    """(id, title) of the chamber's non-draft campaign with this slug."""
-    row = session.execute(
-        select(Campaign.id, Campaign.title).where(*queries.campaign_by_slug(chamber_id, key, public=True))
-    ).first()
-    return (row[0], row[1]) if row else None
-
-
-def member_public_campaigns(session: Session, chamber_id: int, member_id: int) -> list[tuple[str, str]]:
-    """(slug, title) of the non-draft campaigns the member took part in, newest first (the review form)."""
-    rows = session.execute(
-        select(Campaign.slug, Campaign.title)
-        .join(
-            Participation,
-            and_(Participation.campaign_id == Campaign.id, Participation.chamber_id == Campaign.chamber_id),
-        )
-        .where(Campaign.chamber_id == chamber_id, Participation.member_id == member_id, Campaign.status != "draft")
-        .order_by(Campaign.starts_at.desc(), Campaign.id.desc())
-        .limit(50)
-    )
-    return [(slug, title) for slug, title in rows]
-
-
-def on_time_payments(session: Session, chamber_id: int, member_ids: list[int]) -> dict[int, float]:
-    """Share of each member's pledges paid by the campaign's start, over campaigns that have started."""
-    paid_by_start = (
-        select(LedgerEntry.campaign_id, LedgerEntry.member_id, func.sum(LedgerEntry.amount_minor).label("paid"))
-        .join(Campaign, and_(Campaign.id == LedgerEntry.campaign_id, Campaign.chamber_id == LedgerEntry.chamber_id))
-        .where(
-            LedgerEntry.chamber_id == chamber_id,
-            LedgerEntry.entry_type == "payment",
-            LedgerEntry.created_at <= Campaign.starts_at,
-            ~LedgerEntry.id.in_(
-                select(LedgerEntry.reverses_id).where(
-                    LedgerEntry.chamber_id == chamber_id, LedgerEntry.reverses_id.is_not(None)
-                )
-            ),
-        )
-        .group_by(LedgerEntry.campaign_id, LedgerEntry.member_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(
-            LedgerEntry.member_id,
-            func.sum(LedgerEntry.amount_minor),
-            func.sum(
-                case(
-                    (paid_by_start.c.paid > LedgerEntry.amount_minor, LedgerEntry.amount_minor),
-                    else_=func.coalesce(paid_by_start.c.paid, 0),
-                )
-            ),
-        )
-        .join(Campaign, and_(Campaign.id == LedgerEntry.campaign_id, Campaign.chamber_id == LedgerEntry.chamber_id))
-        .outerjoin(
-            paid_by_start,
-            and_(
-                paid_by_start.c.campaign_id == LedgerEntry.campaign_id,
-                paid_by_start.c.member_id == LedgerEntry.member_id,
-            ),
-        )
-        .where(
-            LedgerEntry.chamber_id == chamber_id,
-            LedgerEntry.entry_type == "pledge",
-            LedgerEntry.member_id.in_(member_ids),
-            LedgerEntry.amount_minor > 0,
-            Campaign.starts_at <= utcnow(),
-            ~Campaign.cancelled,
-        )
-        .group_by(LedgerEntry.member_id)
-    )
-    return {mid: min(1.0, float(paid or 0) / float(pledged)) for mid, pledged, paid in rows if pledged}
 
 
 def qr_svg(url: str) -> Markup:
@@ -113,49 +37,6 @@ def qr_svg(url: str) -> Markup:
 def public_url(endpoint: str, **values: Any) -> str:
     """An absolute URL: CHAMBER_PUBLIC_URL if set, else the request's own host (chamber/urls.py)."""
     return site_url(endpoint, **values)
-
-
-def _participants(session: Session, campaign: Campaign) -> list[dict[str, Any]]:
-    rows = session.execute(
-        select(
-            Participation.offer_headline,
-            Participation.offer_details,
-            Member.id,
-            Member.business_name,
-            Member.shop_url,
-            Member.wechat_id,
-            OfferImage.content_type,
-        )
-        .join(Member, and_(Member.id == Participation.member_id, Member.chamber_id == Participation.chamber_id))
-        .outerjoin(
-            OfferImage,
-            and_(
-                OfferImage.chamber_id == Participation.chamber_id,
-                OfferImage.campaign_id == Participation.campaign_id,
-                OfferImage.member_id == Participation.member_id,
-            ),
-        )
-        .where(
-            Participation.chamber_id == campaign.chamber_id,
-            Participation.campaign_id == campaign.id,
-            Member.status == "approved",
-        )
-        .order_by(Member.business_name, Member.id)
-    ).all()
-    scores = trust_ops.current_scores(session, campaign.chamber_id, None) if rows else {}
-    return [
-        {
-            "member_id": mid,
-            "business_name": name,
-            "headline": headline,
-            "details": details,
-            "shop_url": shop,
-            "wechat_id": wechat,
-            "score": (scores.get(mid) or {}).get("score"),
-            "picture": picture is not None,
-        }
-        for headline, details, mid, name, shop, wechat, picture in rows
-    ]
 
 
 def _endpoint(name: str) -> bool:
@@ -197,7 +78,7 @@ def campaign_page(slug: str, key: str) -> Any:
         chamber=chamber,
         campaign_id=campaign.id,  # for the slots' features to find their data by; never shown
         data=presenters.public_campaign_data(session, campaign),
-        merchants=_participants(session, campaign),
+        merchants=presenters.public_merchants_data(session, campaign),
         qr=qr_svg(page_url),
         page_url=page_url,
         links=links,
@@ -223,8 +104,6 @@ def finished_note(campaign: Campaign, *, ended: bool) -> str:
 def offer_image(slug: str, key: str, member_id: int) -> Any:
     """The picture on a merchant's offer card (public while the campaign is, like the offer itself)."""
     _chamber, campaign = load_public_campaign(slug, key)
-    from . import queries
-
     picture = queries.offer_image(get_session(), campaign, member_id)
     if picture is None:
         fail(404, _("There is no such picture."))
@@ -247,18 +126,9 @@ def share_image_data(chamber: Chamber, campaign: Campaign, merchants: int) -> di
 def share_image(slug: str, key: str) -> Any:
     """The picture a shared link of the campaign page shows (og:image)."""
     chamber, campaign = load_public_campaign(slug, key)
-    merchants = get_session().scalar(
-        select(func.count())
-        .select_from(Participation)
-        .join(Member, and_(Member.id == Participation.member_id, Member.chamber_id == Participation.chamber_id))
-        .where(
-            Participation.chamber_id == chamber.id,
-            Participation.campaign_id == campaign.id,
-            Member.status == "approved",
-        )
-    )
+    merchants = queries.approved_participant_count(get_session(), campaign)
     fallback = Path(current_app.static_folder or "static") / "img" / "share.png"
-    png = render_share_image(share_image_data(chamber, campaign, merchants or 0), fallback)
+    png = render_share_image(share_image_data(chamber, campaign, merchants), fallback)
     return current_app.response_class(png, mimetype="image/png")
 
 
@@ -288,7 +158,7 @@ def flyer(slug: str, key: str) -> Any:
     session = get_session()
     page_url = public_url("campaigns.public_campaign", slug=chamber.slug, key=campaign.slug)
     sections = features.flyer_sections(features.enabled(current_app), session, chamber, campaign)
-    data = flyer_data(chamber, campaign, _participants(session, campaign), page_url, sections)
+    data = flyer_data(chamber, campaign, presenters.public_merchants_data(session, campaign), page_url, sections)
     end_transaction()  # reading is done: never render inside a transaction (chamber.pdf's rule)
     resp = current_app.response_class(render_pdf("pdf/campaigns/flyer.html", data), mimetype="application/pdf")
     resp.headers["Content-Disposition"] = f'inline; filename="flyer-{campaign.slug}.pdf"'
@@ -298,15 +168,7 @@ def flyer(slug: str, key: str) -> Any:
 def chamber_campaigns_hook(chamber: Chamber, **_context: Any) -> str:
     """The chamber page's running and upcoming campaigns first, then the past ones."""
     session = get_session()
-    order = case((Campaign.status.in_(RUNNING), 0), (Campaign.status.in_(UPCOMING), 1), else_=2)
-    campaigns = list(
-        session.scalars(
-            select(Campaign)
-            .where(Campaign.chamber_id == chamber.id, Campaign.status != "draft")
-            .order_by(order, Campaign.starts_at.desc(), Campaign.id.desc())
-            .limit(20)
-        )
-    )
+    campaigns = queries.public_campaigns(session, chamber)
     return render_template(
         "campaigns/_public_chamber.html", chamber=chamber,
         campaigns=[presenters.public_campaign_data(session, c) for c in campaigns], running=RUNNING, upcoming=UPCOMING
@@ -316,52 +178,9 @@ def chamber_campaigns_hook(chamber: Chamber, **_context: Any) -> str:
 def member_campaigns_hook(chamber: Chamber, member: Member, **_context: Any) -> str:
     """The campaigns a merchant took part in, on their public page."""
     session = get_session()
-    campaigns = list(
-        session.scalars(
-            select(Campaign)
-            .join(
-                Participation,
-                and_(Participation.campaign_id == Campaign.id, Participation.chamber_id == Campaign.chamber_id),
-            )
-            .where(Campaign.chamber_id == chamber.id, Participation.member_id == member.id, Campaign.status != "draft")
-            .order_by(Campaign.starts_at.desc())
-            .limit(50)
-        )
-    )
+    campaigns = queries.member_campaigns(session, chamber.id, member.id)
     return render_template("campaigns/_public_member.html", chamber=chamber,
                            campaigns=[presenters.public_campaign_data(session, c) for c in campaigns])
-
-
-def _live_entries(session: Session, campaign: Campaign) -> list[Any]:
-    """The campaign's payments, expenses and refunds that no reversal cancelled, oldest first (one query)."""
-    reversed_ids = select(LedgerEntry.reverses_id).where(
-        LedgerEntry.chamber_id == campaign.chamber_id,
-        LedgerEntry.campaign_id == campaign.id,
-        LedgerEntry.reverses_id.is_not(None),
-    )
-    return list(
-        session.execute(
-            select(
-                LedgerEntry.entry_type,
-                LedgerEntry.amount_minor,
-                LedgerEntry.paid_on,
-                LedgerEntry.created_at,
-                LedgerEntry.payee,
-                LedgerEntry.category,
-                LedgerEntry.description,
-                LedgerEntry.receipt_id,
-                Member.business_name,
-            )
-            .outerjoin(Member, and_(Member.id == LedgerEntry.member_id, Member.chamber_id == LedgerEntry.chamber_id))
-            .where(
-                LedgerEntry.chamber_id == campaign.chamber_id,
-                LedgerEntry.campaign_id == campaign.id,
-                LedgerEntry.entry_type.in_(list(rules.MONEY_DIRECTIONS)),
-                LedgerEntry.id.not_in(reversed_ids),
-            )
-            .order_by(LedgerEntry.created_at, LedgerEntry.id)
-        ).all()
-    )
 
 
 def open_books(chamber: Chamber, campaign: Campaign, balances: Any, entries: list[Any]) -> dict[str, Any]:
@@ -406,7 +225,8 @@ def public_ledger(slug: str, key: str) -> Any:
     if chamber.public_ledger == "off":
         fail(404, _("This chamber does not publish its campaign ledgers."))
     session = get_session()
-    books = open_books(chamber, campaign, queries.balances(session, campaign), _live_entries(session, campaign))
+    books = open_books(chamber, campaign, queries.balances(session, campaign),
+                       queries.public_ledger_entries(session, campaign))
     return render_template(
         "campaigns/public_ledger.html", chamber=chamber, campaign=presenters.public_campaign_data(session, campaign),
         books=books, public_page=True,

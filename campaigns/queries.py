@@ -11,9 +11,10 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from chamber.db import utcnow
 from chamber.errors import Conflict, Invalid
 from chamber.models import Chamber, Member, Tier, User
 from chamber.notifications.models import InboxMessage
@@ -124,6 +125,26 @@ def get_participation(session: Session, campaign: Campaign, member: Member) -> P
             Participation.member_id == member.id,
         )
     )
+
+
+def chamber_member(session: Session, chamber: Chamber, member_id: int) -> Member | None:
+    """The chamber's member (whatever their status), or None."""
+    return session.scalar(select(Member).where(Member.chamber_id == chamber.id, Member.id == member_id))
+
+
+def entry_member(session: Session, entry: LedgerEntry) -> Member | None:
+    """The member a ledger entry is about (None for one about nobody, an expense); usually loaded already."""
+    return session.get(Member, entry.member_id) if entry.member_id is not None else None
+
+
+def takes_part(session: Session, campaign: Campaign, member: Member) -> bool:
+    """Whether the business takes part in the campaign: a ledger entry of theirs, or their participation."""
+    has_entry = session.scalar(
+        select(LedgerEntry.id).where(LedgerEntry.chamber_id == campaign.chamber_id,
+                                     LedgerEntry.campaign_id == campaign.id,
+                                     LedgerEntry.member_id == member.id).limit(1)
+    )
+    return has_entry is not None or get_participation(session, campaign, member) is not None
 
 
 def approved_members_of(session: Session, chamber: Chamber, user: User) -> list[Member]:
@@ -410,3 +431,180 @@ def inbox_notices(session: Session, chamber: Chamber, user_id: int,
     out = [(member_id, "cancelled", campaigns[cid].cancel_reason or "", when[cid], campaigns[cid])
            for cid, member_id in joined if cid in campaigns]
     return sorted(out, key=lambda n: n[3], reverse=True)
+
+
+# --------------------------------------------------------------------------- what shoppers and the trust service see
+
+
+def lookup_public_campaign(session: Session, chamber_id: int, key: str) -> tuple[int, str] | None:
+    """(id, title) of the chamber's non-draft campaign with this slug (the trust service's campaign lookup)."""
+    row = session.execute(
+        select(Campaign.id, Campaign.title).where(*campaign_by_slug(chamber_id, key, public=True))
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def member_campaigns(session: Session, chamber_id: int, member_id: int, *, limit: int = 50) -> list[Campaign]:
+    """The non-draft campaigns the member took part in, newest start first (their public page, the review form)."""
+    return list(session.scalars(
+        select(Campaign)
+        .join(
+            Participation,
+            and_(Participation.campaign_id == Campaign.id, Participation.chamber_id == Campaign.chamber_id),
+        )
+        .where(Campaign.chamber_id == chamber_id, Participation.member_id == member_id, Campaign.status != "draft")
+        .order_by(Campaign.starts_at.desc(), Campaign.id.desc())
+        .limit(limit)
+    ))
+
+
+def member_public_campaigns(session: Session, chamber_id: int, member_id: int) -> list[tuple[str, str]]:
+    """(slug, title) of the non-draft campaigns the member took part in, newest first (the review form)."""
+    return [(c.slug, c.title) for c in member_campaigns(session, chamber_id, member_id)]
+
+
+def public_campaigns(session: Session, chamber: Chamber, *, limit: int = 20) -> list[Campaign]:
+    """The chamber's non-draft campaigns for its public page: running ones first, then upcoming, then the past;
+    newest start first within each."""
+    order = case((Campaign.status.in_(rules.RUNNING), 0), (Campaign.status.in_(rules.UPCOMING), 1), else_=2)
+    return list(session.scalars(
+        select(Campaign)
+        .where(Campaign.chamber_id == chamber.id, Campaign.status != "draft")
+        .order_by(order, Campaign.starts_at.desc(), Campaign.id.desc())
+        .limit(limit)
+    ))
+
+
+def pledges_paid_by_start(session: Session, chamber_id: int, member_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """{member id: (pledged, paid by each campaign's start)} over the campaigns that have started and were not
+    cancelled; a campaign's payments count up to its pledge, reversed payments not at all (one query)."""
+    paid_by_start = (
+        select(LedgerEntry.campaign_id, LedgerEntry.member_id, func.sum(LedgerEntry.amount_minor).label("paid"))
+        .join(Campaign, and_(Campaign.id == LedgerEntry.campaign_id, Campaign.chamber_id == LedgerEntry.chamber_id))
+        .where(
+            LedgerEntry.chamber_id == chamber_id,
+            LedgerEntry.entry_type == "payment",
+            LedgerEntry.created_at <= Campaign.starts_at,
+            ~LedgerEntry.id.in_(
+                select(LedgerEntry.reverses_id).where(
+                    LedgerEntry.chamber_id == chamber_id, LedgerEntry.reverses_id.is_not(None)
+                )
+            ),
+        )
+        .group_by(LedgerEntry.campaign_id, LedgerEntry.member_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            LedgerEntry.member_id,
+            func.sum(LedgerEntry.amount_minor),
+            func.sum(
+                case(
+                    (paid_by_start.c.paid > LedgerEntry.amount_minor, LedgerEntry.amount_minor),
+                    else_=func.coalesce(paid_by_start.c.paid, 0),
+                )
+            ),
+        )
+        .join(Campaign, and_(Campaign.id == LedgerEntry.campaign_id, Campaign.chamber_id == LedgerEntry.chamber_id))
+        .outerjoin(
+            paid_by_start,
+            and_(
+                paid_by_start.c.campaign_id == LedgerEntry.campaign_id,
+                paid_by_start.c.member_id == LedgerEntry.member_id,
+            ),
+        )
+        .where(
+            LedgerEntry.chamber_id == chamber_id,
+            LedgerEntry.entry_type == "pledge",
+            LedgerEntry.member_id.in_(member_ids),
+            LedgerEntry.amount_minor > 0,
+            Campaign.starts_at <= utcnow(),
+            ~Campaign.cancelled,
+        )
+        .group_by(LedgerEntry.member_id)
+    )
+    return {int(mid): (int(pledged or 0), int(paid or 0)) for mid, pledged, paid in rows if mid is not None}
+
+
+def on_time_payments(session: Session, chamber_id: int, member_ids: list[int]) -> dict[int, float]:
+    """The trust service's on-time input: each member's share of pledges paid by the campaign's start
+    (rules.on_time_share), over campaigns that have started."""
+    shares = {mid: rules.on_time_share(paid, pledged)
+              for mid, (pledged, paid) in pledges_paid_by_start(session, chamber_id, member_ids).items()}
+    return {mid: share for mid, share in shares.items() if share is not None}
+
+
+def public_participants(session: Session, campaign: Campaign) -> list[Any]:
+    """The approved merchants taking part, by business name: (headline, details, member id, business name, shop
+    link, WeChat id, offer picture's content type or None), one query."""
+    return list(session.execute(
+        select(
+            Participation.offer_headline,
+            Participation.offer_details,
+            Member.id,
+            Member.business_name,
+            Member.shop_url,
+            Member.wechat_id,
+            OfferImage.content_type,
+        )
+        .join(Member, and_(Member.id == Participation.member_id, Member.chamber_id == Participation.chamber_id))
+        .outerjoin(
+            OfferImage,
+            and_(
+                OfferImage.chamber_id == Participation.chamber_id,
+                OfferImage.campaign_id == Participation.campaign_id,
+                OfferImage.member_id == Participation.member_id,
+            ),
+        )
+        .where(
+            Participation.chamber_id == campaign.chamber_id,
+            Participation.campaign_id == campaign.id,
+            Member.status == "approved",
+        )
+        .order_by(Member.business_name, Member.id)
+    ).all())
+
+
+def approved_participant_count(session: Session, campaign: Campaign) -> int:
+    """How many approved merchants take part (what shoppers are told)."""
+    return session.scalar(
+        select(func.count())
+        .select_from(Participation)
+        .join(Member, and_(Member.id == Participation.member_id, Member.chamber_id == Participation.chamber_id))
+        .where(
+            Participation.chamber_id == campaign.chamber_id,
+            Participation.campaign_id == campaign.id,
+            Member.status == "approved",
+        )
+    ) or 0
+
+
+def public_ledger_entries(session: Session, campaign: Campaign) -> list[Any]:
+    """The campaign's payments, expenses, refunds and carries to the fund that no reversal cancelled, oldest
+    first, with the payer's business name (the open books; one query)."""
+    reversed_ids = select(LedgerEntry.reverses_id).where(
+        LedgerEntry.chamber_id == campaign.chamber_id,
+        LedgerEntry.campaign_id == campaign.id,
+        LedgerEntry.reverses_id.is_not(None),
+    )
+    return list(session.execute(
+        select(
+            LedgerEntry.entry_type,
+            LedgerEntry.amount_minor,
+            LedgerEntry.paid_on,
+            LedgerEntry.created_at,
+            LedgerEntry.payee,
+            LedgerEntry.category,
+            LedgerEntry.description,
+            LedgerEntry.receipt_id,
+            Member.business_name,
+        )
+        .outerjoin(Member, and_(Member.id == LedgerEntry.member_id, Member.chamber_id == LedgerEntry.chamber_id))
+        .where(
+            LedgerEntry.chamber_id == campaign.chamber_id,
+            LedgerEntry.campaign_id == campaign.id,
+            LedgerEntry.entry_type.in_(list(rules.MONEY_DIRECTIONS)),
+            LedgerEntry.id.not_in(reversed_ids),
+        )
+        .order_by(LedgerEntry.created_at, LedgerEntry.id)
+    ).all())

@@ -413,6 +413,14 @@ UPCOMING = frozenset({"open", "locked"})
 EARLY_MOVES = frozenset({"live", "ended"})
 
 
+def on_time_share(paid_by_start: int, pledged: int) -> float | None:
+    """The credit score's on-time input for one member: the share of their pledges paid by their campaigns'
+    starts, 0.0 to 1.0 (paying more than pledged counts as all of it); None when nothing was pledged."""
+    if pledged <= 0:
+        return None
+    return min(1.0, max(paid_by_start, 0) / pledged)
+
+
 def check_transition(current: str, target: str) -> None:
     """Raise RuleError unless a campaign may move from current to target."""
     if target not in CAMPAIGN_TRANSITIONS:

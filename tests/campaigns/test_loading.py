@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from campaigns import queries
-from campaigns.public import lookup_public_campaign
+from campaigns.queries import lookup_public_campaign
 from chamber.notifications.models import Subscriber
 from chamber.rules import MAX_SLUG
 from chamber.trust.models import Complaint, Review

@@ -11,6 +11,7 @@ from campaigns.rules import (
     RuleError,
     asks_payment,
     ledger_balances,
+    on_time_share,
     payout_plan,
     settlement_amounts,
     split_proportionally,
@@ -174,3 +175,21 @@ def test_a_member_who_paid_one_fen_shares_the_refund():
 ])
 def test_a_member_is_asked_to_pay_only_while_the_ledger_takes_payments(status, outstanding, asked):
     assert asks_payment(status, outstanding) is asked
+
+
+@pytest.mark.parametrize(("paid_by_start", "pledged", "share"), [
+    (0, 100_00, 0.0),
+    (25_00, 100_00, 0.25),
+    (100_00, 100_00, 1.0),
+    (150_00, 100_00, 1.0),  # more paid than pledged counts as all of it, never more
+    (1, 3, 1 / 3),
+    (50_00, 0, None),  # nothing pledged: no share to give
+    (0, 0, None),
+])
+def test_on_time_share_is_what_was_paid_by_the_start_of_what_was_pledged(paid_by_start, pledged, share):
+    assert on_time_share(paid_by_start, pledged) == share
+
+
+@given(money, st.integers(min_value=1, max_value=10**12))
+def test_on_time_share_stays_between_nothing_and_all(paid, pledged):
+    assert 0.0 <= on_time_share(paid, pledged) <= 1.0
