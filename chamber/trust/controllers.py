@@ -8,7 +8,6 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from ..caching import public_cache
 from ..chambers import operations as chamber_ops
@@ -17,6 +16,7 @@ from ..errors import Conflict, Invalid
 from ..models import Chamber, Member
 from ..web import after_commit, chamber_role, fail, list_action, load_chamber, operation_failed, upload_limit
 from . import operations as ops
+from . import queries
 from .forms import (
     CATEGORY_LABELS,
     ComplaintForm,
@@ -148,9 +148,7 @@ def confirm(slug: str, token: str) -> Any:
     review = ops.review_by_token(session, token)
     if review is None or review.chamber_id != chamber.id:
         fail(404, _("This confirmation link is not valid."))
-    member = session.scalar(
-        select(Member).where(Member.chamber_id == chamber.id, Member.id == review.member_id)
-    )
+    member = queries.chamber_member(session, chamber.id, review.member_id)
     page = {"chamber": chamber, "review": review, "member": member, "token": token}
     if review.confirmed_at is not None:
         return render_template("trust/confirm.html", **page, error=_("This review is already published.")), 409
@@ -218,12 +216,9 @@ def tracking_view(code: str) -> dict[str, Any] | None:
     complaint = ops.get_complaint(session, code)
     if complaint is None:
         return None
-    chamber = session.get(Chamber, complaint.chamber_id)
-    name = session.scalar(
-        select(Member.business_name).where(Member.chamber_id == complaint.chamber_id, Member.id == complaint.member_id)
-    )
-    assert chamber is not None
-    data = complaint_dict(complaint, ops.complaint_events(session, complaint), name or "", chamber.timezone)
+    chamber = queries.chamber_of(session, complaint.chamber_id)
+    name = queries.business_name(session, complaint.chamber_id, complaint.member_id)
+    data = complaint_dict(complaint, ops.complaint_events(session, complaint), name, chamber.timezone)
     data["chamber"] = {"slug": chamber.slug, "name": chamber.name}
     return data
 
@@ -312,17 +307,6 @@ def hide(slug: str, review_id: int) -> Any:
     )
 
 
-def _business_name(session: Any, complaint: Complaint) -> str:
-    return (
-        session.scalar(
-            select(Member.business_name).where(
-                Member.chamber_id == complaint.chamber_id, Member.id == complaint.member_id
-            )
-        )
-        or ""
-    )
-
-
 @login_required
 def respond(slug: str, complaint_id: int) -> Any:
     chamber = load_chamber(slug, role="member")
@@ -331,7 +315,7 @@ def respond(slug: str, complaint_id: int) -> Any:
     if complaint is None or complaint.member_id not in _own_member_ids(session, chamber):
         abort(404)
     form = RespondForm()
-    name = _business_name(session, complaint)
+    name = queries.business_name(session, complaint.chamber_id, complaint.member_id)
 
     def action(s: Any) -> Any:
         ops.respond_to_complaint(s, complaint, form.text.data, current_user)
@@ -348,7 +332,7 @@ def decide(slug: str, complaint_id: int) -> Any:
     if complaint is None:
         abort(404)
     form = DecideForm()
-    name = _business_name(session, complaint)
+    name = queries.business_name(session, complaint.chamber_id, complaint.member_id)
 
     def action(s: Any) -> Any:
         ops.decide_complaint(s, complaint, form.decision.data, form.reason.data, current_user)
