@@ -81,6 +81,40 @@ def test_a_refused_operation_is_answered_in_one_place():
     assert offenders == []
 
 
+#: what a view may not call on the session: reads live in queries.py (loaders of "this, with this access" in loading.py)
+SESSION_READS = {"execute", "scalar", "scalars", "get"}
+#: view modules that may still query the database themselves, and why (keep it short)
+QUERYING_VIEWS: dict[str, str] = {}
+
+
+def _is_session(node: ast.expr) -> bool:
+    """`session` (or `db`, `s`), or a call of get_session()."""
+    if isinstance(node, ast.Name):
+        return node.id in ("session", "db", "s")
+    return isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "get_session"
+
+
+def test_views_never_query_the_database_themselves():
+    """Views load with access (loading.py) and read through queries.py and presenters.py: no select(), no
+    session.execute/scalar/scalars/get in a page, API, document, public page or route module."""
+    offenders = []
+    for name in filter(_is_view_module, MODULES):
+        if name in QUERYING_VIEWS:
+            continue
+        for node in ast.walk(_tree(name)):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if (isinstance(func, ast.Name) and func.id == "select") or (
+                    isinstance(func, ast.Attribute) and func.attr == "select" and getattr(func.value, "id", "") == "sa"):
+                offenders.append(f"{name}:{node.lineno} calls select()")
+            elif isinstance(func, ast.Attribute) and func.attr in SESSION_READS and _is_session(func.value):
+                offenders.append(f"{name}:{node.lineno} calls session.{func.attr}()")
+    assert offenders == [], "move these reads to the package's queries.py (or loading.py)\n" + "\n".join(offenders)
+    assert {n for n in MODULES if _is_view_module(n)} >= {"campaigns.public", "campaigns.documents",
+                                                          "pricing_alliance.public", "chamber.trust.api"}
+
+
 def _view_functions(app):
     seen = set()
     for view in app.view_functions.values():
