@@ -521,3 +521,40 @@ def public_merchants_data(session: Session, campaign: Campaign) -> list[dict[str
         }
         for headline, details, mid, name, shop, wechat, picture in rows
     ]
+
+
+def open_books_data(chamber: Chamber, balances: rules.Balances, entries: Sequence[Any]) -> dict[str, Any]:
+    """The open books (the chamber's public campaign ledger) as plain data: balances, expenses with payee,
+    refunds, and payments by name or only as a count, as the chamber chose (Chamber.public_ledger)."""
+    payments = [e for e in entries if e.entry_type == "payment"]
+    by_name = chamber.public_ledger == "names"
+    return {
+        "balances": public_balances_data(balances),
+        "expenses": [
+            {
+                "payee": e.payee,
+                "category": e.category,
+                "amount_minor": e.amount_minor,
+                "description": e.description,
+                "receipt": e.receipt_id is not None,
+                "at": e.created_at,
+            }
+            for e in entries
+            if e.entry_type == "expense"
+        ],
+        "refunds": [
+            {"business_name": e.business_name if by_name else None, "amount_minor": e.amount_minor, "at": e.created_at}
+            for e in entries
+            if e.entry_type == "refund"
+        ],
+        "carried": [
+            {"amount_minor": e.amount_minor, "at": e.created_at} for e in entries if e.entry_type == "carry_to_fund"
+        ],
+        "payments": [
+            {"business_name": e.business_name, "amount_minor": e.amount_minor, "paid_on": e.paid_on} for e in payments
+        ]
+        if by_name
+        else None,
+        "payment_count": len(payments),  # their total is balances.paid: payments net of reversals
+        "by_name": by_name,
+    }

@@ -183,50 +183,14 @@ def member_campaigns_hook(chamber: Chamber, member: Member, **_context: Any) -> 
                            campaigns=[presenters.public_campaign_data(session, c) for c in campaigns])
 
 
-def open_books(chamber: Chamber, campaign: Campaign, balances: Any, entries: list[Any]) -> dict[str, Any]:
-    """The public ledger: balances, expenses with payee, refunds, and payments by name or as totals."""
-    payments = [e for e in entries if e.entry_type == "payment"]
-    by_name = chamber.public_ledger == "names"
-    return {
-        "balances": presenters.public_balances_data(balances),
-        "expenses": [
-            {
-                "payee": e.payee,
-                "category": e.category,
-                "amount_minor": e.amount_minor,
-                "description": e.description,
-                "receipt": e.receipt_id is not None,
-                "at": e.created_at,
-            }
-            for e in entries
-            if e.entry_type == "expense"
-        ],
-        "refunds": [
-            {"business_name": e.business_name if by_name else None, "amount_minor": e.amount_minor, "at": e.created_at}
-            for e in entries
-            if e.entry_type == "refund"
-        ],
-        "carried": [
-            {"amount_minor": e.amount_minor, "at": e.created_at} for e in entries if e.entry_type == "carry_to_fund"
-        ],
-        "payments": [
-            {"business_name": e.business_name, "amount_minor": e.amount_minor, "paid_on": e.paid_on} for e in payments
-        ]
-        if by_name
-        else None,
-        "payment_count": len(payments),  # their total is balances.paid: payments net of reversals
-        "by_name": by_name,
-    }
-
-
 @public_cache
 def public_ledger(slug: str, key: str) -> Any:
     chamber, campaign = load_public_campaign(slug, key)
     if chamber.public_ledger == "off":
         fail(404, _("This chamber does not publish its campaign ledgers."))
     session = get_session()
-    books = open_books(chamber, campaign, queries.balances(session, campaign),
-                       queries.public_ledger_entries(session, campaign))
+    books = presenters.open_books_data(chamber, queries.balances(session, campaign),
+                                       queries.public_ledger_entries(session, campaign))
     return render_template(
         "campaigns/public_ledger.html", chamber=chamber, campaign=presenters.public_campaign_data(session, campaign),
         books=books, public_page=True,
