@@ -56,6 +56,7 @@ def _pct(value: Decimal | None) -> int | float | None:
 
 
 def campaign_json(summary: dict[str, Any]) -> dict[str, Any]:
+    """Long: one line per field of the contract's campaign shape."""
     cur, tz = summary["currency"], summary["timezone"]
     return {
         "slug": summary["slug"],

@@ -109,6 +109,7 @@ def edit(slug: str, key: str) -> Any:
 
 def _manage_page(chamber: Chamber, campaign: Campaign, *, transition_form: TransitionForm | None = None,
                  cancel_form: TransitionForm | None = None, status: int = 200) -> Any:
+    """Long: the manage page shows shares, participants, balances, next moves and unpaid members."""
     session = get_session()
     shares_error = None
     try:
@@ -187,7 +188,9 @@ CONFIRMED_MOVES = ("locked", "live", "ended", "cancelled")
 
 
 def _confirm_move(chamber: Chamber, campaign: Campaign, to: str, reason: str) -> Any:
-    """What locking, going live, ending or cancelling will do, and the button that does it."""
+    """What locking, going live, ending or cancelling will do, and the button that does it.
+
+    Long: what each irreversible move (lock, go live, end, cancel) will do: one branch per move."""
     session = get_session()
     cur, tz = chamber.currency, chamber.timezone
     now = utcnow()
@@ -362,7 +365,9 @@ def index(slug: str) -> Any:
 
 def _campaign_page(chamber: Chamber, campaign: Campaign, *, failed: tuple[int, Any] | None = None,
                    error: str | None = None, status: int = 200) -> Any:
-    """The member's campaign page: one opt-in form per approved business of the user."""
+    """The member's campaign page: one opt-in form per approved business of the user.
+
+    Long: the member's page gathers, per business, its form, share or account, and how to pay."""
     session = get_session()
     businesses = queries.approved_members_of(session, chamber, current_user)
     shares_error = None

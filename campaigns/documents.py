@@ -56,7 +56,9 @@ def shares_rows(session: Session, chamber: Chamber, campaign: Campaign) -> list[
 
 def ledger_rows(session: Session, chamber: Chamber, campaign: Campaign,
                 references: queries.References = ()) -> list[list[str]]:
-    """CSV rows (without header) of the whole ledger, times in the chamber's zone as spreadsheets read them."""
+    """CSV rows (without header) of the whole ledger, times in the chamber's zone as spreadsheets read them.
+
+    Long: one column per field of the ledger CSV."""
     view = presenters.ledger_view(session, campaign, references=references)
     names = {m["member_id"]: m["business_name"] for m in view["members"]}
     zone = ZoneInfo(chamber.timezone)

@@ -50,6 +50,7 @@ def product_json(p: Any, currency: str) -> dict[str, Any]:
 
 
 def proposal_json(view: dict[str, Any], chamber: Chamber) -> dict[str, Any]:
+    """Long: one line per field of the API's proposal shape."""
     cur, tz = chamber.currency, chamber.timezone
     t = view["tally"]
     tally: dict[str, Any] = {"eligible": t["eligible"], "voters": t["voters"], "turnout_pct": pct(t["turnout"])}
@@ -92,6 +93,7 @@ def settings_json(s: Any) -> dict[str, Any]:
 
 
 def joint_purchase_json(view: dict[str, Any], chamber: Chamber) -> dict[str, Any]:
+    """Long: one line per field of the API's joint purchase shape."""
     cur = chamber.currency
     return {
         "items": [{

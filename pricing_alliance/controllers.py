@@ -132,7 +132,8 @@ def settings(slug: str) -> Any:
 def _campaign_page(chamber: Chamber, campaign: Campaign, *, price_forms: dict[tuple[int, int], PriceForm] | None = None,
                    demand_forms: dict[tuple[int, int], DemandForm] | None = None, status: int = 200) -> Any:
     """The campaign's alliance page: alliance prices, proposals, and for each of the user's participating
-    businesses its prices (with problems) and demand, each product with its own small forms."""
+    businesses its prices (with problems) and demand, each product with its own small forms.
+    Long: the alliance page gathers each business's listed prices, demand and votes."""
     session = get_session()
     businesses = queries.participant_businesses(session, campaign, current_user)
     products = queries.list_products(session, chamber)

@@ -129,6 +129,23 @@ def test_every_view_runs_in_the_requests_transaction(app):
     assert len(list(_view_functions(app))) > 50
 
 
+def test_the_helpers_of_view_modules_are_short_or_say_why_too():
+    """A view cannot dodge the rule by handing its body to a private helper: every function of a view module
+    (pages, JSON, documents, public pages, routes) is held to the same length."""
+    long_functions = []
+    for name in MODULES:
+        if not _is_view_module(name):
+            continue
+        for node in _tree(name).body:
+            if isinstance(node, ast.FunctionDef):
+                doc = ast.get_docstring(node) or ""
+                first = node.body[1] if doc and len(node.body) > 1 else node.body[0]
+                lines = (node.end_lineno or node.lineno) - first.lineno + 1
+                if lines > MAX_VIEW_LINES and "Long:" not in doc:
+                    long_functions.append(f"{name}.{node.name}: {lines} lines")
+    assert long_functions == []
+
+
 def test_views_are_short_or_say_why(app):
     long_views = []
     for fn in _view_functions(app):

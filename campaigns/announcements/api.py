@@ -31,7 +31,9 @@ def _load(slug: str, announcement_id: int) -> tuple[Chamber, Announcement]:
 
 
 def announcement_json(chamber: Chamber, data: dict[str, Any]) -> dict[str, Any]:
-    """An announcement (presenters.announcement_data) as the API answers it: times in the chamber's zone."""
+    """An announcement (presenters.announcement_data) as the API answers it: times in the chamber's zone.
+
+    Long: one line per field of the API's announcement shape."""
     tz = chamber.timezone
     return {
         "announcement_id": data["id"],

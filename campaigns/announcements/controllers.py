@@ -55,6 +55,7 @@ def _form(chamber: Chamber, announcement: Announcement | None = None) -> Announc
 
 
 def _write(chamber: Chamber, announcement: Announcement | None) -> Any:
+    """Long: the announcement form posts three ways: preview, save as draft, schedule."""
     session = get_session()
     form = _form(chamber, announcement)
     campaigns = ops.choosable_campaigns(session, chamber)

@@ -43,7 +43,9 @@ def _campaign_url(chamber: Chamber, campaign: Campaign) -> str:
 
 def atom_feed(chamber: Chamber, posts: list[AnnouncementPost], campaigns: dict[int, Campaign], *, title: str,
               page_url: str, self_url: str) -> bytes:
-    """The Atom document of these posts (newest first)."""
+    """The Atom document of these posts (newest first).
+
+    Long: one line per field of the Atom feed and its entries."""
     fg = FeedGenerator()
     fg.id(self_url)
     fg.title(title)
@@ -95,7 +97,9 @@ def campaign_feed(slug: str, key: str) -> Any:
 
 
 def _events(chamber: Chamber, campaign: Campaign) -> list[Event]:
-    """A campaign's opt-in deadline (a moment) and its run from start to end."""
+    """A campaign's opt-in deadline (a moment) and its run from start to end.
+
+    Long: one line per field of the iCalendar events."""
     host, url = _host(), _campaign_url(chamber, campaign)
     cancelled = campaign.cancelled
     deadline = Event()

@@ -127,7 +127,9 @@ def remove_organizer(slug: str, user_id: int) -> Any:
 def member_json(
     member: Member, chamber: Chamber, contact: bool, *, tier: bool = True, credit_score: int | None = None
 ) -> dict[str, Any]:
-    """A member as the API shows it; ``tier`` only to the chamber's members and organizers."""
+    """A member as the API shows it; ``tier`` only to the chamber's members and organizers.
+
+    Long: one line per field of the API's member shape."""
     data: dict[str, Any] = {
         "member_id": member.id,
         "business_name": member.business_name,

@@ -51,6 +51,7 @@ def review_mail(chamber: Chamber, member: Member, review: Review, token: str) ->
 
 
 def complaint_mail(chamber: Chamber, business_name: str, complaint: Complaint, step: str, text: str = "") -> None:
+    """Long: the shopper's mail about a decision: subject, text and link in the shopper's language."""
     link = url_for("trust.tracking", code=complaint.tracking_code, _external=True)
     subject = _(
         "Your complaint %(code)s about %(name)s: %(step)s",
