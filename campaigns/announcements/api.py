@@ -17,14 +17,14 @@ from chamber.web import load_chamber
 
 from ..queries import get_campaign
 from . import operations as ops
-from . import presenters
+from . import presenters, queries
 from .forms import AnnouncementForm, draft_of
 from .models import Announcement
 
 
 def _load(slug: str, announcement_id: int) -> tuple[Chamber, Announcement]:
     chamber = load_chamber(slug, role="organizer")
-    announcement = ops.get_announcement(get_session(), chamber, announcement_id)
+    announcement = queries.get_announcement(get_session(), chamber, announcement_id)
     if announcement is None:
         raise ApiError(404, _("There is no such announcement."))
     return chamber, announcement
@@ -97,7 +97,7 @@ def preview_announcement(slug: str) -> Any:
 def list_announcements(slug: str) -> Any:
     chamber = load_chamber(slug, role="organizer")
     session = get_session()
-    items = presenters.announcements_data(session, chamber, ops.list_announcements(session, chamber))
+    items = presenters.announcements_data(session, chamber, queries.list_announcements(session, chamber))
     return jsonify(items=[announcement_json(chamber, data) for data in items])
 
 

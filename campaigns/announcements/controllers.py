@@ -18,7 +18,7 @@ from chamber.web import load_chamber, operation_failed
 
 from .. import presenters
 from ..queries import get_campaign
-from . import markup, rules
+from . import markup, queries, rules
 from . import operations as ops
 from .forms import AnnouncementPageForm, announcement_prefill, draft_of
 from .models import Announcement
@@ -27,7 +27,7 @@ from .presenters import announcement_data
 
 def _load(slug: str, announcement_id: int) -> tuple[Chamber, Announcement]:
     chamber = load_chamber(slug, role="organizer")
-    announcement = ops.get_announcement(get_session(), chamber, announcement_id)
+    announcement = queries.get_announcement(get_session(), chamber, announcement_id)
     if announcement is None:
         abort(404)
     return chamber, announcement
@@ -58,7 +58,7 @@ def _write(chamber: Chamber, announcement: Announcement | None) -> Any:
     """Long: the announcement form posts three ways: preview, save as draft, schedule."""
     session = get_session()
     form = _form(chamber, announcement)
-    campaigns = ops.choosable_campaigns(session, chamber)
+    campaigns = queries.choosable_campaigns(session, chamber)
     status, shown = 200, None
     if form.validate_on_submit():
         campaign = get_campaign(session, chamber, form.campaign.data) if form.campaign.data else None
@@ -94,11 +94,11 @@ def _write(chamber: Chamber, announcement: Announcement | None) -> Any:
 def index(slug: str) -> Any:
     chamber = load_chamber(slug, role="organizer")
     session = get_session()
-    items = ops.list_announcements(session, chamber)
+    items = queries.list_announcements(session, chamber)
     return render_template(
         "campaigns/announcements/index.html", chamber=chamber, items=items,
         campaigns={c["id"]: c for c in presenters.campaigns_data(
-            session, list(ops.campaigns_of(session, chamber, [a.campaign_id for a in items]).values()))},
+            session, list(queries.campaigns_of(session, chamber, [a.campaign_id for a in items]).values()))},
         counts=ops.delivery_counts(session, chamber, [a.id for a in items]),
     )
 
@@ -126,9 +126,9 @@ def detail(slug: str, announcement_id: int) -> Any:
     return render_template(
         "campaigns/announcements/detail.html", chamber=chamber, a=announcement,
         campaign=next(iter(presenters.campaigns_data(
-            session, list(ops.campaigns_of(session, chamber, [announcement.campaign_id]).values()))), None),
+            session, list(queries.campaigns_of(session, chamber, [announcement.campaign_id]).values()))), None),
         counts=ops.delivery_counts(session, chamber, [announcement.id])[announcement.id],
-        posts=ops.posts_of(session, announcement), html=markup.render_html(announcement.body),
+        posts=queries.posts_of(session, announcement), html=markup.render_html(announcement.body),
         editable=announcement.status in rules.EDITABLE,
     )
 

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from chamber.models import Chamber
 
 from .models import Announcement
-from .operations import campaigns_of, delivery_counts
+from .operations import delivery_counts
+from .queries import campaigns_of
 
 
 def announcements_data(session: Session, chamber: Chamber,

@@ -25,7 +25,7 @@ from chamber.web import load_chamber
 
 from ..loading import load_public_campaign
 from ..models import Campaign
-from . import operations as ops
+from . import queries
 from .models import AnnouncementPost
 
 
@@ -78,8 +78,8 @@ def _atom_response(body: bytes) -> Any:
 def chamber_feed(slug: str) -> Any:
     chamber = load_chamber(slug)
     session = get_session()
-    posts = ops.feed_posts(session, chamber)
-    campaigns = ops.campaigns_of(session, chamber, sorted({p.campaign_id for p in posts if p.campaign_id}))
+    posts = queries.feed_posts(session, chamber)
+    campaigns = queries.campaigns_of(session, chamber, sorted({p.campaign_id for p in posts if p.campaign_id}))
     return _atom_response(atom_feed(
         chamber, posts, campaigns, title=_("%(chamber)s · announcements", chamber=chamber.name),
         page_url=_public("chambers.public_page", slug=chamber.slug),
@@ -89,7 +89,7 @@ def chamber_feed(slug: str) -> Any:
 @public_cache
 def campaign_feed(slug: str, key: str) -> Any:
     chamber, campaign = load_public_campaign(slug, key)
-    posts = ops.feed_posts(get_session(), chamber, campaign)
+    posts = queries.feed_posts(get_session(), chamber, campaign)
     return _atom_response(atom_feed(
         chamber, posts, {campaign.id: campaign}, title=f"{campaign.title} · {chamber.name}",
         page_url=_campaign_url(chamber, campaign),
@@ -156,7 +156,7 @@ def campaign_calendar(slug: str, key: str) -> Any:
 @public_cache
 def chamber_calendar(slug: str) -> Any:
     chamber = load_chamber(slug)
-    campaigns = ops.calendar_campaigns(get_session(), chamber)
+    campaigns = queries.calendar_campaigns(get_session(), chamber)
     return _ics_response(ical(chamber, campaigns, _("%(chamber)s · campaigns", chamber=chamber.name)),
                          f"{chamber.slug}.ics")
 
