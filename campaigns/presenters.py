@@ -18,7 +18,7 @@ from chamber.db import utcnow
 from chamber.errors import Conflict
 from chamber.models import Chamber, Member, User
 from chamber.rules import plain_decimal
-from chamber.trust import operations as trust_ops
+from chamber.trust import queries as trust_queries
 
 from . import costs, rules
 from .models import Campaign, LedgerEntry, Participation, Receipt
@@ -507,7 +507,7 @@ def public_merchants_data(session: Session, campaign: Campaign) -> list[dict[str
     """The approved merchants taking part as shoppers see them (the public page, the flyer): their offer, shop
     link, WeChat id, credit score and whether their offer has a picture; by business name."""
     rows = public_participants(session, campaign)
-    scores = trust_ops.current_scores(session, campaign.chamber_id, None) if rows else {}
+    scores = trust_queries.current_scores(session, campaign.chamber_id, None) if rows else {}
     return [
         {
             "member_id": mid,

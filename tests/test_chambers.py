@@ -9,6 +9,7 @@ from sqlalchemy import select
 from chamber.models import Chamber, Member, Organizer, Tier
 from chamber.rules import make_uscc
 from chamber.trust import operations as trust_ops
+from chamber.trust import queries as trust_queries
 from tests.conftest import count_rows
 from tests.helpers import text
 
@@ -176,7 +177,7 @@ def test_api_application_and_decision(client, create_chamber, create_user, token
     assert listed == [{"member_id": member_id, "business_name": "杭州小满烘焙", "verified": True, "credit_score": None}]
     with app.app_context():  # the credit inputs come from the enabled features
         trust_ops.recompute_credit(db, chamber.id)
-    score = trust_ops.current_scores(db, chamber.id)[member_id]["score"]
+    score = trust_queries.current_scores(db, chamber.id)[member_id]["score"]
     listed = client.get(f"/api/v1/chambers/{chamber.slug}/members").json["items"]
     assert listed[0]["credit_score"] == score and isinstance(score, int) and 0 < score <= 100
     org_listed = client.get(f"/api/v1/chambers/{chamber.slug}/members", headers=org).json["items"]

@@ -10,7 +10,7 @@ from ..api import ApiError, local_iso, token_user, validate_json
 from ..db import get_session
 from ..models import Chamber, Member, Tier
 from ..rules import format_money, plain_decimal
-from ..trust import operations as trust_ops
+from ..trust import queries as trust_queries
 from ..web import chamber_role, load_chamber
 from . import operations as ops
 from .forms import ApplicationForm, ChamberForm, DecisionForm, OrganizerForm, ProfileForm, TiersForm
@@ -160,7 +160,7 @@ def list_members(slug: str) -> Any:
     statuses = ("approved", "pending", "suspended", "rejected") if organizer else ("approved",)
     session = get_session()
     members = ops.list_members(session, chamber, statuses)
-    scores = trust_ops.current_scores(session, chamber.id)
+    scores = trust_queries.current_scores(session, chamber.id)
     return jsonify(
         items=[
             member_json(m, chamber, contact=organizer, tier=role is not None, credit_score=_score(scores.get(m.id)))

@@ -12,7 +12,7 @@ from ..caching import public_cache
 from ..db import get_session
 from ..errors import Conflict, Invalid
 from ..rules import format_money, plain_decimal
-from ..trust import operations as trust_ops
+from ..trust import queries as trust_queries
 from ..web import chamber_role, fail, load_chamber, not_for_you, operation_failed
 from . import operations as ops
 from .forms import MAX_TIERS, ApplicationForm, ChamberForm, DecisionForm, ProfileForm, TiersForm
@@ -47,7 +47,7 @@ def public_page(slug: str) -> Any:
         "chambers/public.html",
         chamber=chamber,
         public_page=True,
-        complaints=trust_ops.complaint_stats(session, chamber.id),
+        complaints=trust_queries.complaint_stats(session, chamber.id),
         member_count=ops.member_count(session, chamber),
         tiers=ops.list_tiers(session, chamber),
         role=chamber_role(chamber),
@@ -152,7 +152,8 @@ def dashboard(slug: str) -> Any:
     if not own and role is None:
         not_for_you(chamber)
     approved = [m.id for m in own if m.status == "approved"]
-    awaiting = trust_ops.open_complaint_counts(session, chamber.id, approved)["awaiting_response"] if approved else 0
+    awaiting = (trust_queries.open_complaint_counts(session, chamber.id, approved)["awaiting_response"]
+                if approved else 0)
     return render_template("chambers/dashboard.html", chamber=chamber, own=own, role=role,
                            member_count=ops.member_count(session, chamber), complaints_awaiting=awaiting)
 
@@ -169,7 +170,7 @@ def manage(slug: str) -> Any:
         members=[m for m in members if m.status != "pending"],
         tiers=ops.list_tiers(session, chamber),
         organizers=ops.list_organizers(session, chamber),
-        complaints=trust_ops.open_complaint_counts(session, chamber.id),
+        complaints=trust_queries.open_complaint_counts(session, chamber.id),
         form=EmptyForm(),
     )
 

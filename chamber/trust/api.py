@@ -12,12 +12,13 @@ from ..db import get_session
 from ..errors import Conflict, Invalid
 from ..web import after_commit, load_chamber
 from . import operations as ops
+from . import queries
 from .controllers import complaint_mail, review_mail, tracking_view
 from .forms import ComplaintForm, ConfirmForm, ReviewForm
 
 
 def _member(chamber: Any, member_id: Any, field: str | None = None) -> Any:
-    member = ops.public_member(get_session(), chamber, member_id) if isinstance(member_id, int) else None
+    member = queries.public_member(get_session(), chamber, member_id) if isinstance(member_id, int) else None
     if member is None:
         message = _("There is no such merchant in this chamber.")
         raise ApiError(404 if field is None else 400, message, fields={field: message} if field else None)

@@ -78,11 +78,11 @@ def complaint_mail(chamber: Chamber, business_name: str, complaint: Complaint, s
 def merchant_page(slug: str, member_id: int) -> Any:
     chamber = load_chamber(slug)
     session = get_session()
-    member = ops.public_member(session, chamber, member_id)
+    member = queries.public_member(session, chamber, member_id)
     if member is None:
         fail(404, _("There is no such merchant in this chamber."))
-    score = ops.current_scores(session, chamber.id, [member.id]).get(member.id)
-    reviews = [review_dict(r, chamber.timezone) for r in ops.reviews_of(session, chamber.id, member.id)]
+    score = queries.current_scores(session, chamber.id, [member.id]).get(member.id)
+    reviews = [review_dict(r, chamber.timezone) for r in queries.reviews_of(session, chamber.id, member.id)]
     return render_template(
         "trust/merchant.html",
         chamber=chamber,
@@ -98,7 +98,7 @@ def write_review(slug: str, member_id: int) -> Any:
     confirmation."""
     chamber = load_chamber(slug)
     session = get_session()
-    member = ops.public_member(session, chamber, member_id)
+    member = queries.public_member(session, chamber, member_id)
     if member is None:
         fail(404, _("There is no such merchant in this chamber."))
     given = request.args.get("campaign", "")
@@ -181,7 +181,7 @@ def new_complaint(slug: str) -> Any:
     form, members = _complaint_form(session, chamber)
     status = 200
     if form.validate_on_submit():
-        member = ops.public_member(session, chamber, form.member_id.data)
+        member = queries.public_member(session, chamber, form.member_id.data)
         campaign = ops.find_campaign(session, chamber, form.campaign.data) if form.campaign.data else None
         upload = request.files.get("evidence")
         evidence = upload.read(MAX_EVIDENCE + 1) if upload and upload.filename else None
@@ -214,12 +214,12 @@ def new_complaint(slug: str) -> Any:
 def tracking_view(code: str) -> dict[str, Any] | None:
     """The tracking page's data (also the API's answer), or None for an unknown code."""
     session = get_session()
-    complaint = ops.get_complaint(session, code)
+    complaint = queries.get_complaint(session, code)
     if complaint is None:
         return None
     chamber = queries.chamber_of(session, complaint.chamber_id)
     name = queries.business_name(session, complaint.chamber_id, complaint.member_id)
-    data = complaint_dict(complaint, ops.complaint_events(session, complaint), name, chamber.timezone)
+    data = complaint_dict(complaint, queries.complaint_events(session, complaint), name, chamber.timezone)
     data["chamber"] = {"slug": chamber.slug, "name": chamber.name}
     return data
 
@@ -242,8 +242,8 @@ def desk(slug: str) -> Any:
     organizer = chamber_role(chamber) == "organizer"
     own = [m.id for m in chamber_ops.own_memberships(session, chamber, current_user) if m.status == "approved"]
     scope = None if organizer else own
-    complaints = ops.complaints_of_chamber(session, chamber.id, scope)
-    reviews = ops.reviews_for_merchant(
+    complaints = queries.complaints_of_chamber(session, chamber.id, scope)
+    reviews = queries.reviews_for_merchant(
         session,
         chamber.id,
         own if not organizer else [m.id for m in chamber_ops.list_members(session, chamber, ("approved",))],
@@ -286,7 +286,7 @@ def _run(chamber: Chamber, form: Any, action: Any, done: str) -> Any:
 def reply(slug: str, review_id: int) -> Any:
     chamber = load_chamber(slug, role="member")
     session = get_session()
-    review = ops.get_review(session, chamber, review_id)
+    review = queries.get_review(session, chamber, review_id)
     if review is None or review.member_id not in _own_member_ids(session, chamber):
         abort(404)
     form = ReplyForm()
@@ -296,7 +296,7 @@ def reply(slug: str, review_id: int) -> Any:
 @login_required
 def hide(slug: str, review_id: int) -> Any:
     chamber = load_chamber(slug, role="organizer")
-    review = ops.get_review(get_session(), chamber, review_id)
+    review = queries.get_review(get_session(), chamber, review_id)
     if review is None:
         abort(404)
     form = HideForm()
@@ -312,7 +312,7 @@ def hide(slug: str, review_id: int) -> Any:
 def respond(slug: str, complaint_id: int) -> Any:
     chamber = load_chamber(slug, role="member")
     session = get_session()
-    complaint = ops.get_chamber_complaint(session, chamber, complaint_id)
+    complaint = queries.get_chamber_complaint(session, chamber, complaint_id)
     if complaint is None or complaint.member_id not in _own_member_ids(session, chamber):
         abort(404)
     form = RespondForm()
@@ -329,7 +329,7 @@ def respond(slug: str, complaint_id: int) -> Any:
 def decide(slug: str, complaint_id: int) -> Any:
     chamber = load_chamber(slug, role="organizer")
     session = get_session()
-    complaint = ops.get_chamber_complaint(session, chamber, complaint_id)
+    complaint = queries.get_chamber_complaint(session, chamber, complaint_id)
     if complaint is None:
         abort(404)
     form = DecideForm()
@@ -358,7 +358,7 @@ def settings(slug: str) -> Any:
 def evidence(slug: str, complaint_id: int) -> Any:
     chamber = load_chamber(slug, role="member")
     session = get_session()
-    complaint = ops.get_chamber_complaint(session, chamber, complaint_id)
+    complaint = queries.get_chamber_complaint(session, chamber, complaint_id)
     allowed = complaint is not None and (
         chamber_role(chamber) == "organizer" or complaint.member_id in _own_member_ids(session, chamber)
     )

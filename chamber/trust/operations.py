@@ -20,7 +20,7 @@ from ..errors import Conflict, Invalid
 from ..images import image_type
 from ..models import Chamber, Member, Organizer, User
 from ..rules import megabytes
-from . import rules
+from . import queries, rules
 from .models import (
     COMPLAINT_CATEGORIES,
     DECISIONS,
@@ -88,12 +88,6 @@ def _check_rate(session: Session, model: Any, ip_hash: str, email: str, now: dt.
         )
 
 
-def public_member(session: Session, chamber: Chamber, member_id: int) -> Member | None:
-    """An approved (verified) member of the chamber, or None."""
-    return session.scalar(
-        select(Member).where(Member.chamber_id == chamber.id, Member.id == member_id, Member.status == "approved")
-    )
-
 
 def find_campaign(session: Session, chamber: Chamber, key: str) -> tuple[int, str] | None:
     """(id, title) of a public campaign of the chamber by its slug (features.lookup_campaign)."""
@@ -154,6 +148,7 @@ def submit_review(
     return review, token
 
 
+
 def review_by_token(session: Session, token: str) -> Review | None:
     """The review a confirmation token belongs to (published or not), or None."""
     if not 0 < len(token) <= 100:
@@ -181,9 +176,6 @@ def confirm_review(session: Session, token: str, *, now: dt.datetime | None = No
     return review
 
 
-def get_review(session: Session, chamber: Chamber, review_id: int) -> Review | None:
-    return session.scalar(select(Review).where(Review.chamber_id == chamber.id, Review.id == review_id))
-
 
 def reply_to_review(session: Session, review: Review, text: str, *, now: dt.datetime | None = None) -> Review:
     """The merchant's one reply to a published review."""
@@ -207,31 +199,6 @@ def hide_review(session: Session, review: Review, reason: str, by: User, *, now:
     recompute_credit(session, review.chamber_id, [review.member_id])
     return review
 
-
-def reviews_of(session: Session, chamber_id: int, member_id: int, limit: int = 50) -> list[Review]:
-    """The member's published reviews (hidden ones too: the page shows that they were hidden), newest first."""
-    return list(
-        session.scalars(
-            select(Review)
-            .where(Review.chamber_id == chamber_id, Review.member_id == member_id, Review.confirmed_at.is_not(None))
-            .order_by(Review.confirmed_at.desc(), Review.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def reviews_for_merchant(session: Session, chamber_id: int, member_ids: Sequence[int]) -> list[Review]:
-    """Published, visible reviews of these members (the merchant's own reply desk)."""
-    if not member_ids:
-        return []
-    return list(
-        session.scalars(
-            select(Review)
-            .where(Review.chamber_id == chamber_id, Review.member_id.in_(member_ids), Review.confirmed_at.is_not(None))
-            .order_by(Review.id.desc())
-            .limit(200)
-        )
-    )
 
 
 # --- telling the merchant and the organizers (the core delivery service) ----------------------
@@ -343,26 +310,6 @@ def submit_complaint(
     return complaint
 
 
-def get_complaint(session: Session, tracking_code: str) -> Complaint | None:
-    code = tracking_code.strip().upper()
-    if len(code) > 24:
-        return None
-    return session.scalar(select(Complaint).where(Complaint.tracking_code == code))
-
-
-def get_chamber_complaint(session: Session, chamber: Chamber, complaint_id: int) -> Complaint | None:
-    return session.scalar(select(Complaint).where(Complaint.chamber_id == chamber.id, Complaint.id == complaint_id))
-
-
-def complaint_events(session: Session, complaint: Complaint) -> list[ComplaintEvent]:
-    return list(
-        session.scalars(
-            select(ComplaintEvent)
-            .where(ComplaintEvent.complaint_id == complaint.id)
-            .order_by(ComplaintEvent.created_at, ComplaintEvent.id)
-        )
-    )
-
 
 def respond_to_complaint(
     session: Session, complaint: Complaint, text: str, by: User, *, now: dt.datetime | None = None
@@ -425,43 +372,6 @@ def decide_complaint(
     return complaint
 
 
-def complaints_of_chamber(
-    session: Session, chamber_id: int, member_ids: Sequence[int] | None = None, limit: int = 200
-) -> list[Complaint]:
-    """The chamber's complaints (or those against these members), open ones first, newest first."""
-    query = select(Complaint).where(Complaint.chamber_id == chamber_id)
-    if member_ids is not None:
-        if not member_ids:
-            return []
-        query = query.where(Complaint.member_id.in_(member_ids))
-    open_first = (Complaint.decided_at.is_(None)).desc()
-    return list(session.scalars(query.order_by(open_first, Complaint.id.desc()).limit(limit)))
-
-
-def open_complaint_counts(session: Session, chamber_id: int, member_ids: Sequence[int] | None = None) -> dict[str, int]:
-    """{"awaiting_response": complaints against these members (all: None) still waiting for the merchant,
-    "to_decide": those not yet decided}; one query (the dashboards' counts)."""
-    query = select(Complaint.status, func.count()).where(
-        Complaint.chamber_id == chamber_id, Complaint.status.in_(UNDECIDED)
-    )
-    if member_ids is not None:
-        if not member_ids:
-            return {"awaiting_response": 0, "to_decide": 0}
-        query = query.where(Complaint.member_id.in_(list(member_ids)))
-    counts = dict(session.execute(query.group_by(Complaint.status)).all())
-    submitted, responded = int(counts.get("submitted", 0)), int(counts.get("responded", 0))
-    return {"awaiting_response": submitted, "to_decide": submitted + responded}
-
-
-def complaint_stats(session: Session, chamber_id: int) -> dict[str, Any]:
-    """Received, resolved (decided) and the median days to resolve, as the chamber page publishes them."""
-    rows = session.execute(
-        select(Complaint.created_at, Complaint.decided_at).where(Complaint.chamber_id == chamber_id)
-    ).all()
-    days = [(decided - created).total_seconds() / 86400 for created, decided in rows if decided is not None]
-    median = rules.median_days(days)
-    return {"received": len(rows), "resolved": len(days), "median_days": None if median is None else round(median, 1)}
-
 
 # --- credit scores ---------------------------------------------------------------------------
 
@@ -506,7 +416,7 @@ def recompute_credit(
         ).all()
     )
     inputs = [(item, features.resolve(item.function)(session, chamber_id, ids)) for item in _credit_inputs()]
-    current = current_scores(session, chamber_id, ids)
+    current = queries.current_scores(session, chamber_id, ids)
     changed = 0
     for mid, status in members.items():
         total, count = ratings.get(mid, (0, 0))
@@ -531,30 +441,4 @@ def recompute_credit(
     return changed
 
 
-def current_scores(
-    session: Session, chamber_id: int, member_ids: Sequence[int] | None = None
-) -> dict[int, dict[str, Any]]:
-    """member_id → {score, breakdown, computed_at} of the newest score row; one query."""
-    newest = select(func.max(CreditScore.id)).where(CreditScore.chamber_id == chamber_id)
-    if member_ids is not None:
-        if not member_ids:
-            return {}
-        newest = newest.where(CreditScore.member_id.in_(list(member_ids)))
-    newest = newest.group_by(CreditScore.member_id)
-    rows = session.execute(
-        select(CreditScore.member_id, CreditScore.score, CreditScore.breakdown, CreditScore.computed_at).where(
-            CreditScore.id.in_(newest.scalar_subquery())
-        )
-    )
-    return {mid: {"score": score, "breakdown": breakdown, "computed_at": at} for mid, score, breakdown, at in rows}
 
-
-def score_history(session: Session, chamber_id: int, member_id: int, limit: int = 20) -> list[CreditScore]:
-    return list(
-        session.scalars(
-            select(CreditScore)
-            .where(CreditScore.chamber_id == chamber_id, CreditScore.member_id == member_id)
-            .order_by(CreditScore.id.desc())
-            .limit(limit)
-        )
-    )
