@@ -391,8 +391,8 @@ def _campaign_page(chamber: Chamber, campaign: Campaign, *, failed: tuple[int, A
     open_for_optin = campaign.status == "open" and utcnow() < campaign.optin_deadline
     # this campaign's accounts of the user's businesses (the page shows the campaign itself from its presenter)
     accounts = {a["member_id"]: {k: v for k, v in a.items() if k != "campaign"}
-                for a in queries.member_accounts(session, chamber, [m.id for m in businesses])
-                if a["campaign"].id == campaign.id} if ledger_rows else {}
+                for a in queries.member_accounts(session, chamber, [m.id for m in businesses], campaign)
+                } if ledger_rows else {}
     asks_payment = {mid: rules.asks_payment(campaign.status, row["outstanding_minor"])
                     for mid, row in ledger_rows.items() if mid in {m.id for m in businesses}}
     return render_campaign(

@@ -494,9 +494,12 @@ def accounts_of_members(session: Session, chamber: Chamber, members: Sequence[Me
     """
     names = {m.id: m.business_name for m in members}
     items = member_accounts(session, chamber, list(names))
+    # one campaign_data per campaign (several businesses may take part in it), counts read in one query
+    rows = list({item["campaign"].id: item["campaign"] for item in items}.values())
+    shown = {data["id"]: data for data in campaigns_data(session, rows)}
     for item in items:
         item["business_name"] = names[item["member_id"]]
-        item["campaign"] = campaign_data(session, item["campaign"])
+        item["campaign"] = shown[item["campaign"].id]
         item["asks_payment"] = rules.asks_payment(item["campaign"]["status"], item["outstanding_minor"])
     owing = any(i["asks_payment"] for i in items)
     return {"items": items, "collection": (collection_details(session, chamber) or False) if owing else None,

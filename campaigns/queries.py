@@ -360,8 +360,10 @@ def refund_payouts(session: Session, campaign: Campaign) -> dict[int, RefundPayo
         RefundPayout.chamber_id == campaign.chamber_id, RefundPayout.campaign_id == campaign.id))}
 
 
-def member_accounts(session: Session, chamber: Chamber, member_ids: list[int]) -> list[dict[str, Any]]:
-    """What these businesses owe or are owed, campaign by campaign, from the lock on (two queries).
+def member_accounts(session: Session, chamber: Chamber, member_ids: list[int],
+                    campaign: Campaign | None = None) -> list[dict[str, Any]]:
+    """What these businesses owe or are owed, campaign by campaign (or in ``campaign`` only), from the lock on
+    (two queries).
 
     [{campaign, member_id, share_minor, paid_minor, written_off_minor, outstanding_minor, refund_minor,
       refunds_paid_out_minor}], campaigns soonest start first; a business with nothing owed and nothing
@@ -377,7 +379,8 @@ def member_accounts(session: Session, chamber: Chamber, member_ids: list[int]) -
                                         reversed_entry.id == LedgerEntry.reverses_id))
         .outerjoin(RefundPayout, and_(RefundPayout.chamber_id == LedgerEntry.chamber_id,
                                       RefundPayout.refund_id == LedgerEntry.id))
-        .where(LedgerEntry.chamber_id == chamber.id, LedgerEntry.member_id.in_(member_ids))
+        .where(LedgerEntry.chamber_id == chamber.id, LedgerEntry.member_id.in_(member_ids),
+               *([LedgerEntry.campaign_id == campaign.id] if campaign is not None else []))
     ).all()
     by_campaign: dict[int, list[Any]] = {}
     paid_out: dict[tuple[int, int | None], int] = {}
