@@ -389,17 +389,16 @@ def _campaign_page(chamber: Chamber, campaign: Campaign, *, failed: tuple[int, A
     if campaign.status not in rules.SHARES_PREVIEW and businesses:
         ledger_rows = {m["member_id"]: m for m in presenters.ledger_view(session, campaign, page=1)["members"]}
     open_for_optin = campaign.status == "open" and utcnow() < campaign.optin_deadline
-    # this campaign's accounts of the user's businesses (the page shows the campaign itself from its presenter)
-    accounts = {a["member_id"]: {k: v for k, v in a.items() if k != "campaign"}
-                for a in queries.member_accounts(session, chamber, [m.id for m in businesses], campaign)
-                } if ledger_rows else {}
+    own = {m.id for m in businesses}
+    # the accounts themselves are the ledger rows; only what was paid back of a refund is read besides them
+    paid_back = queries.refunds_paid_out(session, campaign, sorted(own)) if ledger_rows else {}
     asks_payment = {mid: rules.asks_payment(campaign.status, row["outstanding_minor"])
-                    for mid, row in ledger_rows.items() if mid in {m.id for m in businesses}}
+                    for mid, row in ledger_rows.items() if mid in own}
     return render_campaign(
         "campaigns/campaign.html", chamber, campaign, businesses=businesses, forms=forms,
         joined=joined, share_of=share_of, shares=shares, shares_error=shares_error, ledger_rows=ledger_rows,
         error=error, costs=costs.join_costs(session, campaign, businesses) if open_for_optin else {},
-        open_for_optin=open_for_optin, accounts=accounts, now=utcnow(),
+        open_for_optin=open_for_optin, paid_back=paid_back, now=utcnow(),
         pictures=queries.offer_images_of(session, campaign, [m.id for m in businesses]) if businesses else set(),
         collection=queries.collection_details(session, chamber) if any(asks_payment.values()) else None,
         asks_payment=asks_payment,

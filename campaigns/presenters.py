@@ -461,8 +461,10 @@ def open_campaigns_for_members(session: Session, chamber: Chamber, members: Sequ
     or None), joined_cost, to_join: [(member, JoinCost)], can_join}] — one share computation per campaign
     the businesses take part in.
     """
+    rows = open_campaigns_for(session, chamber, [m.id for m in members])
+    shown = {data["id"]: data for data in campaigns_data(session, [campaign for campaign, _joined in rows])}
     out = []
-    for campaign, joined in open_campaigns_for(session, chamber, [m.id for m in members]):
+    for campaign, joined in rows:
         share_of: dict[int, int] = {}
         error = None
         if joined:
@@ -474,7 +476,7 @@ def open_campaigns_for_members(session: Session, chamber: Chamber, members: Sequ
         cost_of = costs.join_costs(session, campaign, list(members)) if can_join else {}
         more_needed = [c.more_needed for mid, c in cost_of.items() if mid in joined and c.more_needed]
         out.append({
-            "campaign": campaign_data(session, campaign),
+            "campaign": shown[campaign.id],
             "mine": [(m, share_of.get(m.id)) for m in members if m.id in joined],
             # plain words ("3 more merchants must join") instead of the rule's arithmetic
             "error": None if more_needed else error,
@@ -510,7 +512,7 @@ def public_merchants_data(session: Session, campaign: Campaign) -> list[dict[str
     """The approved merchants taking part as shoppers see them (the public page, the flyer): their offer, shop
     link, WeChat id, credit score and whether their offer has a picture; by business name."""
     rows = public_participants(session, campaign)
-    scores = trust_queries.current_scores(session, campaign.chamber_id, None) if rows else {}
+    scores = trust_queries.current_scores(session, campaign.chamber_id, [row[2] for row in rows]) if rows else {}
     return [
         {
             "member_id": mid,

@@ -360,10 +360,20 @@ def refund_payouts(session: Session, campaign: Campaign) -> dict[int, RefundPayo
         RefundPayout.chamber_id == campaign.chamber_id, RefundPayout.campaign_id == campaign.id))}
 
 
-def member_accounts(session: Session, chamber: Chamber, member_ids: list[int],
-                    campaign: Campaign | None = None) -> list[dict[str, Any]]:
-    """What these businesses owe or are owed, campaign by campaign (or in ``campaign`` only), from the lock on
-    (two queries).
+def refunds_paid_out(session: Session, campaign: Campaign, member_ids: Sequence[int]) -> dict[int, int]:
+    """{member id: how much of its refunds in the campaign the organizers have paid back} (one query)."""
+    rows = session.execute(
+        select(LedgerEntry.member_id, func.sum(LedgerEntry.amount_minor))
+        .join(RefundPayout, and_(RefundPayout.chamber_id == LedgerEntry.chamber_id,
+                                 RefundPayout.refund_id == LedgerEntry.id))
+        .where(LedgerEntry.chamber_id == campaign.chamber_id, LedgerEntry.campaign_id == campaign.id,
+               LedgerEntry.member_id.in_(list(member_ids)))
+        .group_by(LedgerEntry.member_id))
+    return {int(member_id): int(total) for member_id, total in rows if member_id is not None}
+
+
+def member_accounts(session: Session, chamber: Chamber, member_ids: list[int]) -> list[dict[str, Any]]:
+    """What these businesses owe or are owed, campaign by campaign, from the lock on (two queries).
 
     [{campaign, member_id, share_minor, paid_minor, written_off_minor, outstanding_minor, refund_minor,
       refunds_paid_out_minor}], campaigns soonest start first; a business with nothing owed and nothing
@@ -379,8 +389,7 @@ def member_accounts(session: Session, chamber: Chamber, member_ids: list[int],
                                         reversed_entry.id == LedgerEntry.reverses_id))
         .outerjoin(RefundPayout, and_(RefundPayout.chamber_id == LedgerEntry.chamber_id,
                                       RefundPayout.refund_id == LedgerEntry.id))
-        .where(LedgerEntry.chamber_id == chamber.id, LedgerEntry.member_id.in_(member_ids),
-               *([LedgerEntry.campaign_id == campaign.id] if campaign is not None else []))
+        .where(LedgerEntry.chamber_id == chamber.id, LedgerEntry.member_id.in_(member_ids))
     ).all()
     by_campaign: dict[int, list[Any]] = {}
     paid_out: dict[tuple[int, int | None], int] = {}
