@@ -212,9 +212,7 @@ def put_offer_image(slug: str, key: str) -> Any:
         member = queries.acting_business(session, chamber, token_user(), form.member_id.data)
         ops.set_offer_image(session, campaign, member, data)
     except (Conflict, Invalid) as err:
-        if err.field == "offer_image":
-            err.field = "image"  # the API's part is called image
-        raise operation_error(err) from None
+        raise operation_error(err, rename={"offer_image": "image"}) from None  # the API's part is called image
     return jsonify(member_id=member.id, picture_url=url_for("campaigns.offer_image", slug=chamber.slug,
                                                             key=campaign.slug, member_id=member.id))
 

@@ -20,8 +20,8 @@ from chamber.notifications.operations import event_source, notify
 from chamber.rules import display_money
 
 from . import presenters
-from .models import Campaign, CollectionDetails, Participation
-from .queries import balances, currency_of
+from .models import Campaign, Participation
+from .queries import balances, collection_details, currency_of
 
 #: how long before the opt-in deadline members who have not joined are reminded
 REMIND_BEFORE = dt.timedelta(hours=24)
@@ -80,7 +80,7 @@ def locked(session: Session, campaign: Campaign) -> int:
     assert chamber is not None
     currency = currency_of(session, campaign)
     shares = balances(session, campaign).member_share
-    details = session.scalar(select(CollectionDetails).where(CollectionDetails.chamber_id == chamber.id))
+    details = collection_details(session, chamber)
     people = _participants(session, campaign)
     base = _base(session, chamber, campaign)
 

@@ -58,6 +58,7 @@ from .queries import (
     currency_of,
     get_participation,
     kept_offer,
+    offer_image,
     participant_count,
     weight_rows,
 )
@@ -599,9 +600,7 @@ def set_offer_image(
     participation = get_participation(session, campaign, member)
     if participation is None:
         raise Conflict(_("Take part in the campaign first; then your offer can have a picture."))
-    current = session.scalar(select(OfferImage).where(
-        OfferImage.chamber_id == campaign.chamber_id, OfferImage.campaign_id == campaign.id,
-        OfferImage.member_id == member.id))
+    current = offer_image(session, campaign, member.id)
     if data is None:
         if current is not None:
             session.delete(current)
