@@ -206,10 +206,6 @@ class Sender:
                 select(Webhook).where(Webhook.id.in_(hook_ids)))} if hook_ids else {}
         return names, hooks
 
-    def _send_one(self, row: dict[str, Any], transport: mail.Transport, names: Mapping[int, str],
-                  hooks: Mapping[int, tuple[str, str, bool]]) -> SendResult:
-        return self._mark(row, self._deliver(row, transport, names, hooks))
-
     def _deliver(self, row: dict[str, Any], transport: mail.Transport, names: Mapping[int, str],
                  hooks: Mapping[int, tuple[str, str, bool]]) -> str:
         """Send one message; "" when it went, else why not."""
@@ -249,10 +245,4 @@ class Sender:
 
     def _mark(self, row: dict[str, Any], error: str) -> SendResult:
         """Mark one claimed message sent, or its attempt failed (retried later, or failed for good)."""
-        with self.sessionmaker() as session, session.begin():
-            if not error:
-                mark_sent(session, row)
-                return SendResult(sent=1)
-            status = mark_failed_attempt(session, row, error, max_attempts=self.max_attempts, base=self.base)
-        log.warning("delivery %s (%s) attempt %s failed: %s", row["id"], row["channel"], row["attempts"], error)
-        return SendResult(retried=int(status == "pending"), failed=int(status == "failed"), errors=[error])
+        return self._mark_all([(row, error)])
