@@ -42,3 +42,9 @@ class Invalid(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class RateLimited(Invalid):
+    """Too many submissions from one address or email in a while (429): reviews, complaints, subscriptions."""
+
+    status = 429

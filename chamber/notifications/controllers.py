@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from ..db import get_session
 from ..errors import Conflict, Invalid
+from ..tokens import client_hash
 from ..web import fail, form_page, load_chamber, operation_failed, route_limit
 from . import operations as ops
 from .forms import MarkReadForm, PreferencesPageForm, RetryForm, SubscribeForm, WebhookForm
@@ -186,7 +187,7 @@ def subscribe(slug: str) -> Any:
             try:
                 ops.request_subscription(
                     session, chamber_id=chamber.id, campaign_id=campaign[0] if campaign else 0,
-                    email=form.email.data, language=language(), ip_hash=ops.client_hash(request.remote_addr or ""),
+                    email=form.email.data, language=language(), ip_hash=client_hash(request.remote_addr or ""),
                     confirm_url=lambda t: url_for("notifications.confirm_subscription", slug=chamber.slug, token=t,
                                                   _external=True), subject=subject, text=text)
                 sent = True

@@ -49,9 +49,10 @@ from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
-from ..errors import Invalid
+from ..errors import Invalid, RateLimited
 from ..models import User
 from ..rules import N_
+from ..tokens import hash_token
 from .models import (
     CHANNELS,
     USER_CHANNELS,
@@ -627,18 +628,6 @@ CONFIRM_KIND = "chamber.subscription_confirm"
 CONFIRMATIONS_PER_EMAIL_PER_DAY = 3
 
 
-class RateLimited(Invalid):
-    """Too many confirmation mails for one address (429)."""
-
-    status = 429
-
-
-def _sha256(token: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def request_subscription(session: Session, *, chamber_id: int, campaign_id: int, email: str, language: str,
                          ip_hash: str, confirm_url: Callable[[str], str], subject: str, text: str,
                          now: dt.datetime | None = None) -> Subscriber:
@@ -666,14 +655,14 @@ def request_subscription(session: Session, *, chamber_id: int, campaign_id: int,
     token = secrets_mod.token_urlsafe(24)
     if subscriber is None:
         subscriber = Subscriber(chamber_id=chamber_id, campaign_id=campaign_id, email=address, language=language,
-                                status="pending", unsubscribe_hash=_sha256(secrets_mod.token_urlsafe(24)),
+                                status="pending", unsubscribe_hash=hash_token(secrets_mod.token_urlsafe(24)),
                                 created_at=now)
         session.add(subscriber)
-    subscriber.status, subscriber.confirm_hash, subscriber.language = "pending", _sha256(token), language
+    subscriber.status, subscriber.confirm_hash, subscriber.language = "pending", hash_token(token), language
     subscriber.ip_hash, subscriber.unsubscribed_at = ip_hash, None
     session.flush()
     link = confirm_url(token)
-    enqueue(session, chamber_id=chamber_id, source=f"subscription:{subscriber.id}:{_sha256(token)[:16]}",
+    enqueue(session, chamber_id=chamber_id, source=f"subscription:{subscriber.id}:{hash_token(token)[:16]}",
             channel="email", recipients=[Recipient(f"email:{address}", email=address, language=language)],
             subject=subject, text=text.replace("%(link)s", link), link=link, kind=CONFIRM_KIND, language=language)
     return subscriber
@@ -688,7 +677,7 @@ def confirm_subscription(session: Session, token: str, now: dt.datetime | None =
 
     if not token or len(token) > 100:
         raise Invalid(_("This confirmation link is not valid. Subscribe again to get a new one."))
-    subscriber = session.scalar(select(Subscriber).where(Subscriber.confirm_hash == _sha256(token))
+    subscriber = session.scalar(select(Subscriber).where(Subscriber.confirm_hash == hash_token(token))
                                 .with_for_update())
     if subscriber is None:
         raise Invalid(_("This confirmation link is not valid or was used already. Subscribe again to get a new "
@@ -707,16 +696,6 @@ def find_campaign(session: Session, chamber_id: int, key: str) -> tuple[int, str
     from ..features import enabled, lookup_campaign
 
     return lookup_campaign(enabled(current_app), session, chamber_id, key)
-
-
-def client_hash(address: str) -> str:
-    """The client address, keyed and hashed: enough to count, never kept in clear."""
-    import hashlib
-
-    from flask import current_app
-
-    key = str(current_app.config.get("SECRET_KEY", "")).encode()
-    return hashlib.sha256(key + b"|" + address.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from ..api import ApiError, operation_error, validate_json
 from ..db import get_session
 from ..errors import Conflict, Invalid
+from ..tokens import client_hash
 from ..web import after_commit, load_chamber
 from . import operations as ops
 from . import queries
@@ -52,7 +53,7 @@ def create_review(slug: str, member_id: int) -> Any:
         member,
         campaign,
         **form.review_fields(),
-        ip_hash=ops.client_hash(request.remote_addr or ""),
+        ip_hash=client_hash(request.remote_addr or ""),
     )
     after_commit(lambda: review_mail(chamber, member, review, token))
     return jsonify(
@@ -91,7 +92,7 @@ def create_complaint(slug: str) -> Any:
             member,
             campaign,
             **form.complaint_fields(),
-            ip_hash=ops.client_hash(request.remote_addr or ""),
+            ip_hash=client_hash(request.remote_addr or ""),
         )
     except (Conflict, Invalid) as err:
         raise operation_error(err, rename={"email": "contact_email"}) from None

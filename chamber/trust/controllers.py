@@ -14,6 +14,7 @@ from ..chambers import operations as chamber_ops
 from ..db import get_session
 from ..errors import Conflict, Invalid
 from ..models import Chamber, Member
+from ..tokens import client_hash
 from ..web import after_commit, chamber_role, fail, list_action, load_chamber, operation_failed, upload_limit
 from . import operations as ops
 from . import queries
@@ -122,7 +123,7 @@ def write_review(slug: str, member_id: int) -> Any:
                     member,
                     campaign,
                     **form.review_fields(),
-                    ip_hash=ops.client_hash(request.remote_addr or ""),
+                    ip_hash=client_hash(request.remote_addr or ""),
                 )
             except (Conflict, Invalid) as err:
                 operation_failed(err, form, field="text")
@@ -197,7 +198,7 @@ def new_complaint(slug: str) -> Any:
                     member,
                     campaign,
                     **form.complaint_fields(),
-                    ip_hash=ops.client_hash(request.remote_addr or ""),
+                    ip_hash=client_hash(request.remote_addr or ""),
                     evidence=evidence,
                 )
             except (Conflict, Invalid) as err:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from .. import features
 from ..db import utcnow
-from ..errors import Conflict, Invalid
+from ..errors import Conflict, Invalid, RateLimited
 from ..images import image_type
 from ..models import Chamber, Member, Organizer, User
 from ..rules import megabytes
@@ -39,20 +39,8 @@ PER_EMAIL_PER_HOUR = 5
 TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 
-class RateLimited(Invalid):
-    """Too many submissions from one address or email in the last hour (429)."""
-
-    status = 429
-
-
 class EvidenceTooLarge(Invalid):
     status = 413
-
-
-def client_hash(address: str) -> str:
-    """The client address, keyed and hashed: enough to count, never shown or kept in clear."""
-    key = str(current_app.config.get("SECRET_KEY", "")).encode()
-    return hashlib.sha256(key + b"|" + address.encode()).hexdigest()
 
 
 def _token_hash(token: str) -> str:
@@ -158,9 +146,7 @@ def review_by_token(session: Session, token: str) -> Review | None:
 
 def confirm_review(session: Session, token: str, *, now: dt.datetime | None = None) -> Review:
     """Publish the review the token belongs to (confirming twice is harmless)."""
-    review = (
-        session.scalar(select(Review).where(Review.token_hash == _token_hash(token))) if 0 < len(token) <= 100 else None
-    )
+    review = review_by_token(session, token)
     if review is None:
         raise Invalid(_("This confirmation link is not valid."), field="token")
     if review.confirmed_at is None:
