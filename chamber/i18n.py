@@ -105,6 +105,13 @@ def zone_name(timezone: str) -> str:
     return dates.get_timezone_name(dt.datetime.now(ZoneInfo(timezone)), "long", locale=locale)
 
 
+def recipient_language() -> str:
+    """The request's language as a message recipient's is stored ("en" or "zh_CN"): what a subscriber or a
+    shopper who writes in is answered in."""
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh_CN"
+
+
 def _language() -> str:
     locale = get_locale()
     return locale.language if locale else "zh"

@@ -311,10 +311,9 @@ def init_transactions(app: Flask) -> None:
 def _operation_error(err: Conflict | Invalid) -> Any:
     """An operation's Conflict or Invalid a view let through: the API's error body (by the field),
     or the error page."""
-    _rollback()
     if api.is_api_request():
-        raise_for = api.operation_error(err)
-        return api.error_response(raise_for.status, raise_for.message, raise_for.fields, raise_for.code)
+        return _api_error(api.operation_error(err))
+    _rollback()
     return render_template("error.html", status=err.status, message=err.message), err.status
 
 

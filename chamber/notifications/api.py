@@ -8,10 +8,11 @@ from flask_babel import gettext as _
 
 from ..api import ApiError, local_iso, token_user, validate_json
 from ..db import get_session
+from ..i18n import recipient_language
 from ..tokens import client_hash
 from ..web import load_chamber, route_limit
 from . import operations as ops
-from .controllers import confirmation_mail, language
+from .controllers import confirmation_mail
 from .forms import ConfirmSubscriptionForm, MarkReadForm, PreferenceForm, RetryForm, SubscribeForm, WebhookForm
 from .models import CHANNELS, Webhook
 
@@ -133,7 +134,7 @@ def create_subscription(slug: str) -> Any:
     subject, text = confirmation_mail(chamber, campaign[1] if campaign else None)
     ops.request_subscription(
         session, chamber_id=chamber.id, campaign_id=campaign[0] if campaign else 0, email=form.email.data,
-        language=language(), ip_hash=client_hash(request.remote_addr or ""), subject=subject, text=text,
+        language=recipient_language(), ip_hash=client_hash(request.remote_addr or ""), subject=subject, text=text,
         confirm_url=lambda t: url_for("notifications.confirm_subscription", slug=chamber.slug, token=t,
                                       _external=True))
     return jsonify(status="pending_confirmation",

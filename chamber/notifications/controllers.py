@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..db import get_session
 from ..errors import Conflict, Invalid
+from ..i18n import recipient_language
 from ..tokens import client_hash
 from ..web import fail, form_page, load_chamber, operation_failed, route_limit
 from . import operations as ops
@@ -155,11 +155,6 @@ def kind_labels() -> dict[str, str]:
 # --- public subscriptions ------------------------------------------------------------------
 
 
-def language() -> str:
-    locale = get_locale()
-    return "en" if locale is not None and locale.language == "en" else "zh_CN"
-
-
 def confirmation_mail(chamber: Any, campaign_title: str | None) -> tuple[str, str]:
     what = _("%(campaign)s of %(chamber)s", campaign=campaign_title, chamber=chamber.name) if campaign_title \
         else chamber.name
@@ -187,7 +182,8 @@ def subscribe(slug: str) -> Any:
             try:
                 ops.request_subscription(
                     session, chamber_id=chamber.id, campaign_id=campaign[0] if campaign else 0,
-                    email=form.email.data, language=language(), ip_hash=client_hash(request.remote_addr or ""),
+                    email=form.email.data, language=recipient_language(),
+                    ip_hash=client_hash(request.remote_addr or ""),
                     confirm_url=lambda t: url_for("notifications.confirm_subscription", slug=chamber.slug, token=t,
                                                   _external=True), subject=subject, text=text)
                 sent = True

@@ -12,8 +12,8 @@ import uuid
 from email.message import EmailMessage
 
 from flask import current_app, g
-from flask_babel import get_locale
 
+from ..i18n import recipient_language
 from ..notifications.operations import enqueue
 
 #: the kind of trust mail in the outbox (transactional: no unsubscribe link)
@@ -27,8 +27,7 @@ def send_mail(to: str, subject: str, body: str, chamber_id: int | None = None) -
     chamber_id = chamber_id if chamber_id is not None else (chamber.id if chamber is not None else None)
     if chamber_id is None:
         raise RuntimeError("send_mail needs the chamber (load_chamber sets it for the request)")
-    locale = get_locale()
-    language = "en" if locale is not None and locale.language == "en" else "zh_CN"
+    language = recipient_language()
     with app.extensions["chamber.db"].sessionmaker() as session, session.begin():
         enqueue(session, chamber_id=chamber_id, source=f"trust:{uuid.uuid4().hex}", channel="email", recipients=[to],
                 subject=subject, text=body, kind=KIND, language=language)
