@@ -7,6 +7,7 @@ from typing import Any
 from flask import render_template
 from flask_babel import gettext as _
 
+from chamber.chambers import operations as chamber_ops
 from chamber.db import get_session
 from chamber.models import Chamber, Member
 from chamber.web import acting_user, chamber_role, fail, load_chamber
@@ -41,7 +42,7 @@ def load_statement_member(chamber: Chamber, campaign: Campaign, member_id: int) 
     """The member whose contribution statement is asked for: 404 unless the caller is an organizer or the member's
     owner, and unless the business takes part in the campaign."""
     session = get_session()
-    member = queries.chamber_member(session, chamber, member_id)
+    member = chamber_ops.get_member(session, chamber, member_id)
     user = acting_user()
     if member is None or (chamber_role(chamber) != "organizer" and (user is None or member.user_id != user.id)):
         fail(404, _("There is no such statement."))

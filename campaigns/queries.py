@@ -127,11 +127,6 @@ def get_participation(session: Session, campaign: Campaign, member: Member) -> P
     )
 
 
-def chamber_member(session: Session, chamber: Chamber, member_id: int) -> Member | None:
-    """The chamber's member (whatever their status), or None."""
-    return session.scalar(select(Member).where(Member.chamber_id == chamber.id, Member.id == member_id))
-
-
 def entry_member(session: Session, entry: LedgerEntry) -> Member | None:
     """The member a ledger entry is about (None for one about nobody, an expense); usually loaded already."""
     return session.get(Member, entry.member_id) if entry.member_id is not None else None

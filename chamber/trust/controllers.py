@@ -150,7 +150,7 @@ def confirm(slug: str, token: str) -> Any:
     review = ops.review_by_token(session, token)
     if review is None or review.chamber_id != chamber.id:
         fail(404, _("This confirmation link is not valid."))
-    member = queries.chamber_member(session, chamber.id, review.member_id)
+    member = chamber_ops.get_member(session, chamber, review.member_id)
     page = {"chamber": chamber, "review": review, "member": member, "token": token}
     if review.confirmed_at is not None:
         return render_template("trust/confirm.html", **page, error=_("This review is already published.")), 409

@@ -16,11 +16,6 @@ from . import rules
 from .models import UNDECIDED, Complaint, ComplaintEvent, CreditScore, Review
 
 
-def chamber_member(session: Session, chamber_id: int, member_id: int) -> Member | None:
-    """The chamber's member (whatever their status), or None."""
-    return session.scalar(select(Member).where(Member.chamber_id == chamber_id, Member.id == member_id))
-
-
 def business_name(session: Session, chamber_id: int, member_id: int) -> str:
     """The business name of the chamber's member ("" for none)."""
     return session.scalar(
