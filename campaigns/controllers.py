@@ -244,7 +244,8 @@ def settle(slug: str, key: str) -> Any:
     form = SettlementForm()
     session = get_session()
     status = 200
-    preview = previews.settlement_preview(session, campaign)
+    balances = queries.balances(session, campaign)  # read once: the preview and the page both show it
+    preview = previews.settlement_preview(session, campaign, balances)
     if form.validate_on_submit():
         if not confirmed():
             return _confirm_settlement(chamber, campaign, form.mode.data, preview)
@@ -258,7 +259,7 @@ def settle(slug: str, key: str) -> Any:
     elif form.errors:
         status = 400
     return render_campaign("campaigns/settle.html", chamber, campaign, form=form,
-                           balances=queries.balances(session, campaign), preview=preview,
+                           balances=balances, preview=preview,
                            unpaid=unpaid_members(campaign)), status
 
 

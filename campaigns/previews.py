@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from chamber.models import Member
 
-from . import queries, rules
+from . import rules
 from .models import Campaign
 
 
@@ -21,12 +21,11 @@ def _names(session: Session, campaign: Campaign, member_ids: set[int]) -> dict[i
     ).all())
 
 
-def settlement_preview(session: Session, campaign: Campaign) -> dict[str, Any]:
-    """Both ways of settling, as they would be written now.
+def settlement_preview(session: Session, campaign: Campaign, b: rules.Balances) -> dict[str, Any]:
+    """Both ways of settling, as they would be written now from the campaign's balances b.
 
     {available, refunds: [{member_id, business_name, paid_minor, refund_minor}] (by name), carried_minor}
     """
-    b = queries.balances(session, campaign)
     refunds, _carried = rules.payout_plan(b, "refund")
     _none, carried = rules.payout_plan(b, "carry")
     paid = {m: v for m, v in b.member_paid.items() if v > 0}
