@@ -52,14 +52,6 @@ def _send(config: dict[str, Any], start: Any, results: Any) -> None:
     app.extensions["chamber.db"].engine.dispose()
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def run(senders: int) -> tuple[int, int, float, int]:
     """(messages sent, files the catcher wrote, seconds, failed) for one announcement with `senders` senders."""
     from sqlalchemy import func, insert, select
@@ -69,11 +61,12 @@ def run(senders: int) -> tuple[int, int, float, int]:
     from chamber.accounts.operations import hash_password
     from chamber.chambers.operations import create_chamber
     from chamber.models import Chamber, User
+    from chamber.notifications.catcher import free_port
     from chamber.notifications.models import Delivery, Subscriber
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-mail-"))
     url = f"sqlite:///{workdir / 'bench.sqlite'}"
-    port = _free_port()
+    port = free_port()
     migrate.upgrade(url)
     config = _config(url, str(workdir), port)
     app = create_app(config)
